@@ -1,0 +1,142 @@
+// Tbgo writes and reads TensorBoard event files.
+//
+// Usage:
+//
+//	tbgo <command> [flags] [arguments]
+//
+// The commands are:
+//
+//	demo     write a small logdir with every kind of summary
+//	inspect  summarize the runs, tags and steps of a logdir or event file
+//	version  print tbgo's version
+//
+// Run "tbgo <command> -h" for a command's flags.
+//
+// # demo
+//
+//	tbgo demo [-logdir DIR]
+//
+// Demo writes two runs, DIR/train and DIR/eval (DIR defaults to
+// "runs/demo"), holding scalars, histograms, images and text, then prints
+// the command that opens them in TensorBoard.
+//
+// # inspect
+//
+//	tbgo inspect [-json] LOGDIR|FILE
+//
+// Inspect prints what "tensorboard --inspect" prints and more: every run,
+// its event files, the tags of each plugin with their step ranges and value
+// counts, steps that go backwards, the wall-time span, and every corrupt or
+// torn record with its file and offset. With -json it prints one JSON
+// document instead. The exit status is 1 when a file has a corrupt record
+// (a torn last record alone, which a running writer leaves, is not an
+// error).
+//
+// Exit status is 2 for a usage error and 1 for any other failure; messages
+// go to standard error prefixed with "tbgo:".
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+)
+
+// errUsage marks errors caused by how tbgo was invoked.
+var errUsage = errors.New("usage")
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(os.Stderr, "tbgo: %v\n", err)
+		os.Exit(2)
+	default:
+		fmt.Fprintf(os.Stderr, "tbgo: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// command is one subcommand of tbgo.
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "write a small logdir with every kind of summary", runDemo},
+		{"inspect", "summarize the runs, tags and steps of a logdir or event file", runInspect},
+		{"version", "print tbgo's version", runVersion},
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		usage(stderr)
+		return fmt.Errorf("%w: no command", errUsage)
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "-help" || name == "--help" {
+		usage(stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	usage(stderr)
+	return fmt.Errorf("%w: unknown command %q", errUsage, name)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: tbgo <command> [flags] [arguments]")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun \"tbgo <command> -h\" for a command's flags.")
+}
+
+// newFlagSet returns a flag set for a subcommand that reports errors
+// instead of exiting, with a usage line.
+func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("tbgo "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: tbgo %s %s\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("version", "", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	version := "(devel)"
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		version = info.Main.Version
+	}
+	fmt.Fprintf(stdout, "tbgo %s\n", version)
+	return nil
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test of tbgo: formatting, vet, the race-enabled unit tests
+# (which include the generated-code freshness check), and the compatibility
+# suite against real TensorBoard (both loaders) in the project's .venv.
+# scripts/setup.sh is run first, so this works on a fresh machine with Go and
+# Python 3.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+scripts/setup.sh
+export TBGO_VENV=$root/.venv
+export PATH=$root/.venv/bin:$PATH
+
+echo "test: gofmt"
+unformatted=$(find . -name '*.go' -not -path './.venv/*' -print0 | xargs -0 gofmt -l)
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+
+echo "test: go vet"
+go vet ./...
+go vet -tags compat ./compat/...
+
+echo "test: go test -race ./..."
+go test -race -count=1 ./...
+
+echo "test: compatibility suite against TensorBoard"
+go test -tags compat -count=1 -timeout 20m ./compat/...
+
+echo "test: all passed"

@@ -1,0 +1,1285 @@
+package summary
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tbgo/tbgo/proto/tbpb"
+)
+
+// Names TensorBoard gives the values it makes of graph events.
+const (
+	// RunGraphTag is the tag of the value made of an Event's graph_def.
+	RunGraphTag = "__run_graph__"
+	// PluginGraphs is the plugin of the RunGraphTag value.
+	PluginGraphs = "graphs"
+	// PluginTaggedRunMetadata is the plugin of the value made of an
+	// Event's tagged_run_metadata.
+	PluginTaggedRunMetadata = "graph_tagged_run_metadata"
+)
+
+// ErrMalformed is wrapped by every error about data that cannot be decoded:
+// an event that is not a valid Event proto, or a value whose data does not
+// fit its plugin's format.
+var ErrMalformed = errors.New("summary: malformed value")
+
+// Kind is the kind of data a decoded Value holds.
+type Kind int
+
+const (
+	// KindOther is a plugin this package does not interpret (pr_curves,
+	// hparams, custom_scalars, mesh, custom plugins): Tensor holds the raw
+	// tensor, Content the plugin's metadata content.
+	KindOther Kind = iota
+	// KindScalar is one number in Scalar.
+	KindScalar
+	// KindHistogram is a histogram in Buckets.
+	KindHistogram
+	// KindImage is encoded images (PNG, JPEG, GIF, BMP) in Blobs, all of
+	// size Width by Height.
+	KindImage
+	// KindAudio is encoded audio clips in Blobs.
+	KindAudio
+	// KindText is Markdown cells in Text, arranged in Shape.
+	KindText
+	// KindGraph is a serialized proto in Blobs[0]: a GraphDef for an
+	// Event's graph_def (tag RunGraphTag, plugin PluginGraphs) or a
+	// RunMetadata for its tagged_run_metadata (plugin
+	// PluginTaggedRunMetadata).
+	KindGraph
+)
+
+var kindNames = [...]string{
+	KindOther:     "other",
+	KindScalar:    "scalar",
+	KindHistogram: "histogram",
+	KindImage:     "image",
+	KindAudio:     "audio",
+	KindText:      "text",
+	KindGraph:     "graph",
+}
+
+// String returns the kind's name in lower case, such as "scalar".
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Value is one decoded summary value (or graph) of an event. Which fields
+// are set depends on Kind. Slices may share memory with Tensor and with
+// the Event that was decoded, never with a record passed to
+// Decoder.Record.
+type Value struct {
+	Step     int64
+	WallTime float64
+	Tag      string
+
+	// Plugin is the plugin the value belongs to. Legacy values are named
+	// as TensorBoard converts them: "scalars" for simple_value,
+	// "histograms" for histo, "images" for image and "audio" for audio.
+	Plugin string
+	// DataClass is the metadata's data class if set, otherwise the class
+	// TensorBoard infers from the value's form or plugin name;
+	// DATA_CLASS_UNKNOWN for a plugin it does not know.
+	DataClass tbpb.DataClass
+	// Meta is the display name and description of the series.
+	Meta Meta
+	// Content is the plugin content of the series' metadata: a serialized
+	// plugin-data proto that some plugins (hparams, pr_curves, mesh) need
+	// to make sense of Tensor. Nil for legacy values.
+	Content []byte
+
+	Kind Kind
+
+	// Scalar is a KindScalar's value. Legacy simple_value and DT_FLOAT
+	// values are float32 widened to float64.
+	Scalar float64
+
+	// Buckets are a KindHistogram's buckets, left to right; empty for a
+	// histogram of no data.
+	Buckets []Bucket
+
+	// Width and Height are a KindImage's size, from the tensor's first two
+	// strings or the legacy Summary.Image.
+	Width, Height int
+
+	// Blobs are a KindImage's encoded images, a KindAudio's encoded clips
+	// or a KindGraph's serialized proto.
+	Blobs [][]byte
+
+	// Labels are a KindAudio's per-clip Markdown labels (column 1 of a
+	// [k, 2] tensor); nil when the value has none.
+	Labels []string
+
+	// SampleRate, Channels, Frames and ContentType describe a legacy
+	// Summary.Audio clip. For a tensor clip only ContentType is known:
+	// "audio/wav" when the plugin content says WAV, as TensorBoard serves
+	// it, otherwise empty.
+	SampleRate       float64
+	Channels, Frames int64
+	ContentType      string
+
+	// Text is a KindText's cells in row-major order.
+	Text []string
+
+	// Shape is the shape of Tensor; nil for rank 0.
+	Shape []int64
+
+	// Tensor is the value's tensor, set for every value stored as a
+	// tensor, whatever its Kind; nil for legacy values and graphs. For
+	// KindOther it is passed through unchecked.
+	Tensor *tbpb.TensorProto
+}
+
+// A Decoder decodes the events of one run into Values. Like TensorBoard,
+// it takes a series' metadata from the first value of each tag that has
+// some (or from the first legacy value, whose form implies it) and applies
+// it to later values of that tag that carry none; a later value that
+// carries its own metadata is decoded with that instead. Metadata counts
+// when it names a plugin or a data class. A Decoder must therefore see a
+// run's events in order, and each run needs its own Decoder.
+//
+// A value that cannot be decoded is left out; the other values of its
+// event are still decoded, and the error names each value left out.
+//
+// A Decoder is not safe for concurrent use.
+type Decoder struct {
+	tags map[string]*tagInfo
+	ev   tbpb.Event // Record's unmarshal target
+
+	// AppendScalars scratch.
+	wire    []wireValue // the values of the event being decoded
+	learned []string    // tags first seen in that event
+	vals    []Value     // the slow path's values
+}
+
+// tagInfo is the metadata a series' values are decoded with.
+type tagInfo struct {
+	tag     string // interned for AppendScalars
+	plugin  string
+	class   tbpb.DataClass // as written: DATA_CLASS_UNKNOWN if unset
+	meta    Meta
+	content []byte
+
+	// layout is the last summary AppendScalars decoded whose one value
+	// was a float32 scalar of this series, read from layout[at:at+4].
+	layout []byte
+	at     int
+}
+
+// NewDecoder returns a Decoder that has seen no events.
+func NewDecoder() *Decoder {
+	return &Decoder{tags: map[string]*tagInfo{}}
+}
+
+// learn records info as the metadata of its tag.
+func (d *Decoder) learn(info *tagInfo) {
+	if d.tags == nil {
+		d.tags = map[string]*tagInfo{}
+	}
+	d.tags[info.tag] = info
+}
+
+// Record decodes a serialized Event, such as tfevents.Reader.Next returns,
+// as Event does. The Values do not share memory with record.
+func (d *Decoder) Record(dst []Value, record []byte) ([]Value, error) {
+	if err := proto.Unmarshal(record, &d.ev); err != nil {
+		return dst, fmt.Errorf("%w: event does not decode: %v", ErrMalformed, err)
+	}
+	dst, err := d.Event(dst, &d.ev)
+	d.ev.Reset() // the Values own the event's parts now
+	return dst, err
+}
+
+// Event decodes every value of ev and appends them to dst: one Value per
+// summary value, one KindGraph Value for a graph_def or
+// tagged_run_metadata. Events holding file_version, session_log,
+// log_message or meta_graph_def give no values, nor do values with no
+// data and no plugin, nor the long obsolete obsolete_old_style_histogram.
+// A value with an empty tag takes its node_name as the tag, as TensorBoard's
+// Python loader does.
+//
+// Legacy values convert as TensorBoard's Python loader
+// (tensorboard/data_compat.py) converts them, with one deliberate
+// difference: histogram edges stay float64 instead of being rounded to
+// float32. A legacy histo keeps the buckets from the first to the last
+// with a positive count; the first takes histo.min as its left edge, the
+// last histo.max as its right edge, and every other bucket i spans
+// (bucket_limit[i-1], bucket_limit[i]]. A histo with no positive count
+// gives no buckets.
+//
+// A value whose data does not fit its plugin's format is left out and
+// reported in the returned error, which wraps ErrMalformed and names the
+// tag, the step and the problem; the event's other values are still
+// appended.
+func (d *Decoder) Event(dst []Value, ev *tbpb.Event) ([]Value, error) {
+	base := Value{Step: ev.GetStep(), WallTime: ev.GetWallTime()}
+	switch w := ev.GetWhat().(type) {
+	case *tbpb.Event_GraphDef:
+		v := base
+		v.Tag, v.Plugin, v.Kind = RunGraphTag, PluginGraphs, KindGraph
+		v.DataClass = tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE
+		v.Blobs = [][]byte{w.GraphDef}
+		return append(dst, v), nil
+	case *tbpb.Event_TaggedRunMetadata:
+		v := base
+		v.Tag, v.Plugin, v.Kind = w.TaggedRunMetadata.GetTag(), PluginTaggedRunMetadata, KindGraph
+		v.DataClass = tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE
+		v.Blobs = [][]byte{w.TaggedRunMetadata.GetRunMetadata()}
+		return append(dst, v), nil
+	case *tbpb.Event_Summary:
+		var errs []error
+		for _, sv := range w.Summary.GetValue() {
+			v, ok, err := d.value(base, sv)
+			if err != nil {
+				errs = append(errs, err)
+			} else if ok {
+				dst = append(dst, v)
+			}
+		}
+		return dst, errors.Join(errs...)
+	}
+	return dst, nil
+}
+
+// form is the member of Summary.Value's oneof a value uses.
+type form uint8
+
+const (
+	formNone form = iota
+	formSimple
+	formObsolete
+	formImage
+	formHisto
+	formAudio
+	formTensor
+)
+
+// legacyPlugin returns the plugin TensorBoard converts a legacy form to,
+// or "" for a form that is not legacy.
+func (f form) legacyPlugin() string {
+	switch f {
+	case formSimple:
+		return PluginScalars
+	case formImage:
+		return PluginImages
+	case formHisto:
+		return PluginHistograms
+	case formAudio:
+		return PluginAudio
+	}
+	return ""
+}
+
+func formOf(v *tbpb.Summary_Value) form {
+	switch v.GetValue().(type) {
+	case *tbpb.Summary_Value_SimpleValue:
+		return formSimple
+	case *tbpb.Summary_Value_ObsoleteOldStyleHistogram:
+		return formObsolete
+	case *tbpb.Summary_Value_Image:
+		return formImage
+	case *tbpb.Summary_Value_Histo:
+		return formHisto
+	case *tbpb.Summary_Value_Audio:
+		return formAudio
+	case *tbpb.Summary_Value_Tensor:
+		return formTensor
+	}
+	return formNone
+}
+
+// carries reports whether md says what its value is. Writers that keep
+// metadata on the first value only leave it out of later values; an empty
+// message, or one with only a display name, says no more.
+func carries(md *tbpb.SummaryMetadata) bool {
+	return md.GetPluginData().GetPluginName() != "" || md.GetDataClass() != 0
+}
+
+func infoOf(tag string, md *tbpb.SummaryMetadata) tagInfo {
+	return tagInfo{
+		tag:     tag,
+		plugin:  md.GetPluginData().GetPluginName(),
+		class:   md.GetDataClass(),
+		meta:    Meta{DisplayName: md.GetDisplayName(), Description: md.GetSummaryDescription()},
+		content: md.GetPluginData().GetContent(),
+	}
+}
+
+// inferClass returns the data class TensorBoard gives a plugin's values
+// whose metadata has none (reference §3.3).
+func inferClass(plugin string) tbpb.DataClass {
+	switch plugin {
+	case PluginScalars:
+		return tbpb.DataClass_DATA_CLASS_SCALAR
+	case PluginHistograms, PluginText, "hparams", "pr_curves", "mesh", "custom_scalars":
+		return tbpb.DataClass_DATA_CLASS_TENSOR
+	case PluginImages, PluginAudio, "graph_run_metadata", "graph_run_metadata_graph", "graph_keras_model":
+		return tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE
+	}
+	return tbpb.DataClass_DATA_CLASS_UNKNOWN
+}
+
+// value decodes one summary value. It reports false for a value that gives
+// nothing.
+func (d *Decoder) value(base Value, sv *tbpb.Summary_Value) (Value, bool, error) {
+	tag := sv.GetTag()
+	if tag == "" {
+		tag = sv.GetNodeName()
+	}
+	f := formOf(sv)
+	md := sv.GetMetadata()
+	own := carries(md)
+	legacy := f.legacyPlugin()
+
+	info := d.tags[tag]
+	if info == nil && (own || legacy != "") {
+		info = new(tagInfo)
+		*info = infoOf(tag, md)
+		if legacy != "" {
+			info.plugin = legacy
+		}
+		d.learn(info)
+	}
+	var src tagInfo
+	if own {
+		src = infoOf(tag, md)
+	} else if info != nil {
+		src = *info
+	}
+
+	v := base
+	v.Tag = tag
+	v.Plugin = src.plugin
+	v.Meta = src.meta
+	v.Content = src.content
+	if legacy != "" {
+		v.Plugin = legacy
+		v.Content = nil
+	}
+	v.DataClass = src.class
+	if v.DataClass == tbpb.DataClass_DATA_CLASS_UNKNOWN {
+		v.DataClass = inferClass(v.Plugin)
+	}
+
+	var err error
+	switch f {
+	case formSimple:
+		v.Kind = KindScalar
+		v.Scalar = float64(sv.GetSimpleValue())
+	case formHisto:
+		v.Kind = KindHistogram
+		v.Buckets, err = legacyBuckets(sv.GetHisto())
+	case formImage:
+		img := sv.GetImage()
+		v.Kind = KindImage
+		v.Width, v.Height = int(img.GetWidth()), int(img.GetHeight())
+		v.Blobs = [][]byte{img.GetEncodedImageString()}
+	case formAudio:
+		a := sv.GetAudio()
+		v.Kind = KindAudio
+		v.SampleRate = float64(a.GetSampleRate())
+		v.Channels, v.Frames = a.GetNumChannels(), a.GetLengthFrames()
+		v.ContentType = a.GetContentType()
+		v.Blobs = [][]byte{a.GetEncodedAudioString()}
+	case formTensor:
+		err = v.setTensor(sv.GetTensor())
+	case formNone:
+		switch v.Plugin {
+		case "":
+			return Value{}, false, nil
+		case PluginScalars, PluginHistograms, PluginImages, PluginAudio, PluginText:
+			err = errors.New("no data")
+		}
+	default:
+		return Value{}, false, nil
+	}
+	if err != nil {
+		return Value{}, false, fmt.Errorf("%w: %q at step %d: %v", ErrMalformed, tag, base.Step, err)
+	}
+	return v, true, nil
+}
+
+// setTensor decodes t according to v.Plugin.
+func (v *Value) setTensor(t *tbpb.TensorProto) error {
+	if t == nil {
+		t = &tbpb.TensorProto{}
+	}
+	v.Tensor = t
+	v.Shape = dims(t)
+	var err error
+	switch v.Plugin {
+	case PluginScalars:
+		v.Kind = KindScalar
+		v.Scalar, err = tensorScalar(t)
+	case PluginHistograms:
+		v.Kind = KindHistogram
+		v.Buckets, err = tensorBuckets(t)
+	case PluginImages:
+		v.Kind = KindImage
+		v.Width, v.Height, v.Blobs, err = tensorImages(t)
+	case PluginAudio:
+		v.Kind = KindAudio
+		v.Blobs, v.Labels, err = tensorAudio(t)
+		v.ContentType = audioContentType(v.Content)
+	case PluginText:
+		v.Kind = KindText
+		v.Text, err = tensorText(t)
+	default:
+		v.Kind = KindOther
+	}
+	return err
+}
+
+// dims returns the sizes of t's dimensions, nil for rank 0.
+func dims(t *tbpb.TensorProto) []int64 {
+	ds := t.GetTensorShape().GetDim()
+	if len(ds) == 0 {
+		return nil
+	}
+	s := make([]int64, len(ds))
+	for i, d := range ds {
+		s[i] = d.GetSize()
+	}
+	return s
+}
+
+// elements returns the number of elements of t's shape, or -1 if a
+// dimension is negative or the count overflows.
+func elements(t *tbpb.TensorProto) int64 {
+	n := int64(1)
+	for _, d := range t.GetTensorShape().GetDim() {
+		s := d.GetSize()
+		if s < 0 {
+			return -1
+		}
+		if s != 0 && n > math.MaxInt64/s {
+			return -1
+		}
+		n *= s
+	}
+	return n
+}
+
+// scalarTensor is what deciding a scalar needs of a TensorProto; both
+// decoders fill one, so that they agree by construction.
+type scalarTensor struct {
+	dtype   tbpb.DataType
+	single  bool // every dimension has size 1 (true for rank 0)
+	content []byte
+	nFloat  int // len(float_val)
+	nDouble int
+	nInt    int
+	nInt64  int
+	f       float32 // float_val[0]
+	d       float64
+	i       int32
+	i64     int64
+
+	floatBits []byte // AppendScalars: the bytes of a packed float_val of one element
+}
+
+// source returns the four bytes a DT_FLOAT scalar's value comes from, if
+// AppendScalars saw them in one place.
+func (s *scalarTensor) source() []byte {
+	if len(s.content) > 0 {
+		return s.content
+	}
+	return s.floatBits
+}
+
+// value returns the scalar, or false if the tensor is not a single number
+// of a supported type.
+func (s *scalarTensor) value() (float64, bool) {
+	if !s.single {
+		return 0, false
+	}
+	var width, n int
+	switch s.dtype {
+	case tbpb.DataType_DT_FLOAT:
+		width, n = 4, s.nFloat
+	case tbpb.DataType_DT_DOUBLE:
+		width, n = 8, s.nDouble
+	case tbpb.DataType_DT_INT32:
+		width, n = 4, s.nInt
+	case tbpb.DataType_DT_INT64:
+		width, n = 8, s.nInt64
+	default:
+		return 0, false
+	}
+	// As in TensorFlow's make_ndarray, tensor_content wins when present.
+	if c := s.content; len(c) > 0 {
+		if len(c) != width {
+			return 0, false
+		}
+		switch s.dtype {
+		case tbpb.DataType_DT_FLOAT:
+			return float64(math.Float32frombits(binary.LittleEndian.Uint32(c))), true
+		case tbpb.DataType_DT_DOUBLE:
+			return math.Float64frombits(binary.LittleEndian.Uint64(c)), true
+		case tbpb.DataType_DT_INT32:
+			return float64(int32(binary.LittleEndian.Uint32(c))), true
+		default:
+			return float64(int64(binary.LittleEndian.Uint64(c))), true
+		}
+	}
+	if n != 1 {
+		return 0, false
+	}
+	switch s.dtype {
+	case tbpb.DataType_DT_FLOAT:
+		return float64(s.f), true
+	case tbpb.DataType_DT_DOUBLE:
+		return s.d, true
+	case tbpb.DataType_DT_INT32:
+		return float64(s.i), true
+	default:
+		return float64(s.i64), true
+	}
+}
+
+func tensorScalar(t *tbpb.TensorProto) (float64, error) {
+	s := scalarTensor{
+		dtype:   t.GetDtype(),
+		single:  true,
+		content: t.GetTensorContent(),
+		nFloat:  len(t.GetFloatVal()),
+		nDouble: len(t.GetDoubleVal()),
+		nInt:    len(t.GetIntVal()),
+		nInt64:  len(t.GetInt64Val()),
+	}
+	for _, d := range t.GetTensorShape().GetDim() {
+		s.single = s.single && d.GetSize() == 1
+	}
+	if s.nFloat > 0 {
+		s.f = t.FloatVal[0]
+	}
+	if s.nDouble > 0 {
+		s.d = t.DoubleVal[0]
+	}
+	if s.nInt > 0 {
+		s.i = t.IntVal[0]
+	}
+	if s.nInt64 > 0 {
+		s.i64 = t.Int64Val[0]
+	}
+	if v, ok := s.value(); ok {
+		return v, nil
+	}
+	// Say why.
+	var width, n int
+	switch s.dtype {
+	case tbpb.DataType_DT_FLOAT:
+		width, n = 4, s.nFloat
+	case tbpb.DataType_DT_DOUBLE:
+		width, n = 8, s.nDouble
+	case tbpb.DataType_DT_INT32:
+		width, n = 4, s.nInt
+	case tbpb.DataType_DT_INT64:
+		width, n = 8, s.nInt64
+	default:
+		return 0, fmt.Errorf("scalar tensor has dtype %v, want DT_FLOAT, DT_DOUBLE, DT_INT32 or DT_INT64", s.dtype)
+	}
+	switch {
+	case !s.single:
+		return 0, fmt.Errorf("scalar tensor has shape %v, want one element", dims(t))
+	case len(s.content) > 0:
+		return 0, fmt.Errorf("scalar tensor_content has %d bytes, want %d for %v", len(s.content), width, s.dtype)
+	default:
+		return 0, fmt.Errorf("scalar tensor has %d values, want 1", n)
+	}
+}
+
+// floats returns the n elements of a DT_DOUBLE or DT_FLOAT tensor as
+// float64, or an error if the data does not hold exactly n.
+func floats(t *tbpb.TensorProto, n int64) ([]float64, error) {
+	var width int
+	var typed int
+	switch t.GetDtype() {
+	case tbpb.DataType_DT_DOUBLE:
+		width, typed = 8, len(t.GetDoubleVal())
+	case tbpb.DataType_DT_FLOAT:
+		width, typed = 4, len(t.GetFloatVal())
+	default:
+		return nil, fmt.Errorf("tensor has dtype %v, want DT_DOUBLE or DT_FLOAT", t.GetDtype())
+	}
+	if c := t.GetTensorContent(); len(c) > 0 {
+		if len(c)%width != 0 || int64(len(c)/width) != n {
+			return nil, fmt.Errorf("tensor_content has %d bytes, want %d elements of %d", len(c), n, width)
+		}
+		out := make([]float64, n)
+		for i := range out {
+			if width == 8 {
+				out[i] = math.Float64frombits(binary.LittleEndian.Uint64(c[8*i:]))
+			} else {
+				out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(c[4*i:])))
+			}
+		}
+		return out, nil
+	}
+	if int64(typed) != n {
+		return nil, fmt.Errorf("tensor has %d values, want %d", typed, n)
+	}
+	out := make([]float64, n)
+	if width == 8 {
+		copy(out, t.DoubleVal)
+	} else {
+		for i, f := range t.FloatVal {
+			out[i] = float64(f)
+		}
+	}
+	return out, nil
+}
+
+// tensorBuckets decodes a [k, 3] histogram tensor of (left, right, count)
+// rows.
+func tensorBuckets(t *tbpb.TensorProto) ([]Bucket, error) {
+	s := t.GetTensorShape().GetDim()
+	if len(s) != 2 || s[0].GetSize() < 0 || s[1].GetSize() != 3 || s[0].GetSize() > math.MaxInt64/3 {
+		return nil, fmt.Errorf("histogram tensor has shape %v, want [k 3]", dims(t))
+	}
+	f, err := floats(t, 3*s[0].GetSize())
+	if err != nil {
+		return nil, fmt.Errorf("histogram %w", err)
+	}
+	out := make([]Bucket, len(f)/3)
+	for i := range out {
+		out[i] = Bucket{Left: f[3*i], Right: f[3*i+1], Count: f[3*i+2]}
+	}
+	return out, nil
+}
+
+// legacyBuckets converts a HistogramProto as TensorBoard's
+// data_compat._migrate_histogram_value does, in float64: the empty buckets
+// at both ends go, because their edges are meaningless (an empty
+// histogram's min and max are ±DBL_MAX).
+func legacyBuckets(h *tbpb.HistogramProto) ([]Bucket, error) {
+	limits, counts := h.GetBucketLimit(), h.GetBucket()
+	if len(limits) != len(counts) {
+		return nil, fmt.Errorf("histo has %d bucket limits and %d counts", len(limits), len(counts))
+	}
+	// !(c > 0), not c <= 0, so that a NaN count is empty, as in Python.
+	start, end := 0, len(counts)-1
+	for start <= end && !(counts[start] > 0) {
+		start++
+	}
+	for end >= start && !(counts[end] > 0) {
+		end--
+	}
+	out := make([]Bucket, end-start+1)
+	for i := range out {
+		j := start + i
+		b := Bucket{Left: h.GetMin(), Right: h.GetMax(), Count: counts[j]}
+		if i > 0 {
+			b.Left = limits[j-1]
+		}
+		if j < end {
+			b.Right = limits[j]
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// stringVals returns the string_val of a DT_STRING tensor after checking that
+// the shape holds exactly that many elements.
+func stringVals(t *tbpb.TensorProto, what string) ([][]byte, error) {
+	if t.GetDtype() != tbpb.DataType_DT_STRING {
+		return nil, fmt.Errorf("%s tensor has dtype %v, want DT_STRING", what, t.GetDtype())
+	}
+	vals := t.GetStringVal()
+	if n := elements(t); n != int64(len(vals)) {
+		return nil, fmt.Errorf("%s tensor has shape %v but %d strings", what, dims(t), len(vals))
+	}
+	return vals, nil
+}
+
+// tensorImages decodes a [2+n] ("width", "height", image...) tensor.
+func tensorImages(t *tbpb.TensorProto) (width, height int, blobs [][]byte, err error) {
+	vals, err := stringVals(t, "image")
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	if len(t.GetTensorShape().GetDim()) != 1 || len(vals) < 2 {
+		return 0, 0, nil, fmt.Errorf("image tensor has shape %v, want [2+n]", dims(t))
+	}
+	width, err = strconv.Atoi(string(vals[0]))
+	if err != nil || width < 0 {
+		return 0, 0, nil, fmt.Errorf("image width %q is not a size", vals[0])
+	}
+	height, err = strconv.Atoi(string(vals[1]))
+	if err != nil || height < 0 {
+		return 0, 0, nil, fmt.Errorf("image height %q is not a size", vals[1])
+	}
+	return width, height, vals[2:], nil
+}
+
+// tensorAudio decodes a [k] tensor of clips or a [k, 2] tensor of (clip,
+// label) rows.
+func tensorAudio(t *tbpb.TensorProto) (clips [][]byte, labels []string, err error) {
+	vals, err := stringVals(t, "audio")
+	if err != nil {
+		return nil, nil, err
+	}
+	switch s := t.GetTensorShape().GetDim(); {
+	case len(s) == 1:
+		return vals, nil, nil
+	case len(s) == 2 && s[1].GetSize() == 2:
+		k := len(vals) / 2
+		clips = make([][]byte, k)
+		labels = make([]string, k)
+		for i := range k {
+			clips[i], labels[i] = vals[2*i], string(vals[2*i+1])
+		}
+		return clips, labels, nil
+	}
+	return nil, nil, fmt.Errorf("audio tensor has shape %v, want [k] or [k 2]", dims(t))
+}
+
+// audioContentType returns the MIME type TensorBoard serves clips of a
+// series with the given AudioPluginData content as.
+func audioContentType(content []byte) string {
+	var pd tbpb.AudioPluginData
+	if proto.Unmarshal(content, &pd) == nil && pd.GetEncoding() == tbpb.AudioPluginData_WAV {
+		return "audio/wav"
+	}
+	return ""
+}
+
+// tensorText decodes a DT_STRING tensor of any shape.
+func tensorText(t *tbpb.TensorProto) ([]string, error) {
+	vals, err := stringVals(t, "text")
+	if err != nil {
+		return nil, err
+	}
+	text := make([]string, len(vals))
+	for i, b := range vals {
+		text[i] = string(b)
+	}
+	return text, nil
+}
+
+// ScalarPoint is one scalar of a series, as AppendScalars decodes it.
+type ScalarPoint struct {
+	Tag      string
+	Step     int64
+	WallTime float64
+	Value    float64
+}
+
+// AppendScalars decodes the scalars of a serialized Event and appends them
+// to dst: exactly the KindScalar Values that Record would give, in the
+// same order, with the same values (legacy simple_value, and tensors of
+// the scalars plugin, by their own metadata or their series'). Other
+// values are skipped, but their metadata is learned as Event learns it, so
+// a Decoder may mix AppendScalars and Record calls over one run.
+//
+// AppendScalars reads the protobuf wire format directly. Once it has seen
+// a run's tags it allocates nothing: tags are interned in the Decoder. An
+// event it cannot take apart on its own (one that does not decode,
+// repeats a field that protobuf would merge, or holds a scalar that is not
+// one number) goes through Record instead, so its scalars and errors are
+// Record's.
+func (d *Decoder) AppendScalars(dst []ScalarPoint, record []byte) ([]ScalarPoint, error) {
+	n := len(dst)
+	d.learned = d.learned[:0]
+	if out, ok := d.fastScalars(dst, record); ok {
+		return out, nil
+	}
+	// Forget what the fast path learned, so Record learns it again in
+	// order.
+	for _, tag := range d.learned {
+		delete(d.tags, tag)
+	}
+	dst = dst[:n]
+	vals, err := d.Record(d.vals[:0], record)
+	for i := range vals {
+		if v := &vals[i]; v.Kind == KindScalar {
+			dst = append(dst, ScalarPoint{Tag: v.Tag, Step: v.Step, WallTime: v.WallTime, Value: v.Scalar})
+		}
+	}
+	clear(vals)
+	d.vals = vals[:0]
+	return dst, err
+}
+
+// wireValue is what AppendScalars reads of a Summary.Value.
+type wireValue struct {
+	tag, node  []byte
+	form       form
+	forms      int // oneof members seen: more than one needs protobuf's rules
+	simple     float32
+	simpleBits []byte // simple_value's bytes
+	tensor     []byte
+	md         wireMeta
+}
+
+// wireMeta is what AppendScalars reads of a SummaryMetadata.
+type wireMeta struct {
+	plugin, content []byte
+	display, desc   []byte
+	class           int32
+}
+
+func (m *wireMeta) carries() bool {
+	return len(m.plugin) > 0 || m.class != 0
+}
+
+// field reads the next field of b: its number, wire type and value (u for
+// numbers, v for bytes), and the field's length n, negative if b is not
+// valid wire format.
+func field(b []byte) (num protowire.Number, typ protowire.Type, u uint64, v []byte, n int) {
+	// Nearly every tag in an event is one byte, and so are most lengths.
+	if len(b) < 2 || b[0] >= 0x80 || b[0] < 1<<3 {
+		return fieldSlow(b)
+	}
+	num, typ = protowire.Number(b[0]>>3), protowire.Type(b[0]&7)
+	switch typ {
+	case protowire.VarintType:
+		if b[1] < 0x80 {
+			return num, typ, uint64(b[1]), nil, 2
+		}
+		u, n = protowire.ConsumeVarint(b[1:])
+		if n < 0 {
+			return 0, 0, 0, nil, n
+		}
+		return num, typ, u, nil, 1 + n
+	case protowire.BytesType:
+		if l := int(b[1]); l < 0x80 {
+			if l > len(b)-2 {
+				return 0, 0, 0, nil, -1
+			}
+			return num, typ, 0, b[2 : 2+l], 2 + l
+		}
+	case protowire.Fixed32Type:
+		if len(b) >= 5 {
+			return num, typ, uint64(binary.LittleEndian.Uint32(b[1:])), nil, 5
+		}
+	case protowire.Fixed64Type:
+		if len(b) >= 9 {
+			return num, typ, binary.LittleEndian.Uint64(b[1:]), nil, 9
+		}
+	}
+	return fieldSlow(b)
+}
+
+func fieldSlow(b []byte) (num protowire.Number, typ protowire.Type, u uint64, v []byte, n int) {
+	num, typ, n = protowire.ConsumeTag(b)
+	if n < 0 {
+		return 0, 0, 0, nil, n
+	}
+	var m int
+	switch typ {
+	case protowire.VarintType:
+		u, m = protowire.ConsumeVarint(b[n:])
+	case protowire.Fixed32Type:
+		var x uint32
+		x, m = protowire.ConsumeFixed32(b[n:])
+		u = uint64(x)
+	case protowire.Fixed64Type:
+		u, m = protowire.ConsumeFixed64(b[n:])
+	case protowire.BytesType:
+		v, m = protowire.ConsumeBytes(b[n:])
+	default:
+		m = protowire.ConsumeFieldValue(num, typ, b[n:])
+	}
+	if m < 0 {
+		return 0, 0, 0, nil, m
+	}
+	return num, typ, u, v, n + m
+}
+
+// fastScalars is AppendScalars for the events it can read on its own; ok
+// is false for the others.
+func (d *Decoder) fastScalars(dst []ScalarPoint, b []byte) (_ []ScalarPoint, ok bool) {
+	var (
+		wall float64
+		step int64
+		sum  []byte
+		nsum int
+		what protowire.Number // the last member of Event's oneof
+		num  protowire.Number
+		typ  protowire.Type
+		u    uint64
+		v    []byte
+		n    int
+	)
+	for len(b) > 0 {
+		if num, typ, u, v, n = field(b); n < 0 {
+			return dst, false
+		}
+		b = b[n:]
+		// A known field with another wire type is an unknown field to
+		// protobuf.
+		switch {
+		case num == 1 && typ == protowire.Fixed64Type:
+			wall = math.Float64frombits(u)
+		case num == 2 && typ == protowire.VarintType:
+			step = int64(u)
+		case num >= 3 && num <= 9 && typ == protowire.BytesType:
+			what = num
+			if num == 5 {
+				sum = v
+				nsum++
+			}
+		}
+	}
+	if what != 5 {
+		return dst, true
+	}
+	if nsum > 1 {
+		return dst, false
+	}
+
+	if info, x, ok := d.sameLayout(sum); ok {
+		return append(dst, ScalarPoint{Tag: info.tag, Step: step, WallTime: wall, Value: float64(x)}), true
+	}
+
+	summary := sum
+	wv := d.wire[:0]
+	for len(sum) > 0 {
+		if num, typ, _, v, n = field(sum); n < 0 {
+			return dst, false
+		}
+		sum = sum[n:]
+		if num == 1 && typ == protowire.BytesType {
+			wv = append(wv, wireValue{})
+			if !wv[len(wv)-1].parse(v) {
+				d.wire = wv[:0]
+				return dst, false
+			}
+		}
+	}
+	d.wire = wv[:0]
+
+	for i := range wv {
+		w := &wv[i]
+		tag := w.tag
+		if len(tag) == 0 {
+			tag = w.node
+		}
+		own := w.md.carries()
+		legacy := w.form.legacyPlugin()
+		info := d.tags[string(tag)]
+		if info == nil && (own || legacy != "") {
+			if info = w.md.info(tag); info == nil {
+				return dst, false // invalid UTF-8: Record reports it
+			}
+			if legacy != "" {
+				info.plugin = legacy
+			}
+			d.learn(info)
+			d.learned = append(d.learned, info.tag)
+		}
+		switch w.form {
+		case formSimple:
+			dst = append(dst, ScalarPoint{Tag: info.tag, Step: step, WallTime: wall, Value: float64(w.simple)})
+			if len(wv) == 1 {
+				d.remember(summary, w.simpleBits, info)
+			}
+		case formTensor, formNone:
+			var scalars bool
+			if own {
+				scalars = string(w.md.plugin) == PluginScalars
+			} else if info != nil {
+				scalars = info.plugin == PluginScalars
+			}
+			if !scalars {
+				continue
+			}
+			if w.form == formNone {
+				return dst, false // an error: Record says which
+			}
+			s, ok := parseScalarTensor(w.tensor)
+			if !ok {
+				return dst, false
+			}
+			x, ok := s.value()
+			if !ok {
+				return dst, false
+			}
+			dst = append(dst, ScalarPoint{Tag: info.tag, Step: step, WallTime: wall, Value: x})
+			if len(wv) == 1 && s.dtype == tbpb.DataType_DT_FLOAT {
+				d.remember(summary, s.source(), info)
+			}
+		}
+	}
+	return dst, true
+}
+
+// Writers repeat one layout of a summary per tag, changing only the
+// scalar's four bytes, so AppendScalars keeps, per series, the last
+// summary it decoded whose one value was a float32 scalar of the series,
+// with the place of those bytes. A summary equal to it but for those bytes
+// holds the same series' scalar in the same place: they are the payload of
+// a fixed-size field, so they cannot change how the rest parses, and what
+// the decision depended on, the tag's metadata, does not change once
+// learned. Most events take this path.
+
+// sameLayout returns the scalar of summary if it has the layout of the
+// series its first value's tag field names.
+func (d *Decoder) sameLayout(summary []byte) (*tagInfo, float32, bool) {
+	num, typ, _, v, n := field(summary)
+	if n < 0 || num != 1 || typ != protowire.BytesType {
+		return nil, 0, false
+	}
+	num, typ, _, tag, n := field(v)
+	if n < 0 || num != 1 || typ != protowire.BytesType {
+		return nil, 0, false
+	}
+	info := d.tags[string(tag)]
+	if info == nil || len(info.layout) != len(summary) {
+		return nil, 0, false
+	}
+	l, at := info.layout, info.at
+	if !bytes.Equal(summary[:at], l[:at]) || !bytes.Equal(summary[at+4:], l[at+4:]) {
+		return nil, 0, false
+	}
+	return info, math.Float32frombits(binary.LittleEndian.Uint32(summary[at:])), true
+}
+
+// remember records summary as info's layout, its scalar read from src.
+func (d *Decoder) remember(summary, src []byte, info *tagInfo) {
+	// Slicing keeps the end of the array, so the capacities give src's
+	// offset in summary.
+	at := cap(summary) - cap(src)
+	if len(src) != 4 || at < 0 || at > len(summary)-4 || &summary[at] != &src[0] {
+		return
+	}
+	info.layout = append(info.layout[:0], summary...)
+	info.at = at
+}
+
+// info returns the series metadata for tag described by m, or nil if a
+// string is not valid UTF-8, which protobuf refuses.
+func (m *wireMeta) info(tag []byte) *tagInfo {
+	if !utf8.Valid(tag) || !utf8.Valid(m.plugin) || !utf8.Valid(m.display) || !utf8.Valid(m.desc) {
+		return nil
+	}
+	info := &tagInfo{
+		tag:    string(tag),
+		plugin: string(m.plugin),
+		class:  tbpb.DataClass(m.class),
+		meta:   Meta{DisplayName: string(m.display), Description: string(m.desc)},
+	}
+	if len(m.content) > 0 {
+		info.content = bytes.Clone(m.content)
+	}
+	return info
+}
+
+// parse reads a Summary.Value; it reports false for what it leaves to
+// protobuf.
+func (w *wireValue) parse(b []byte) bool {
+	for len(b) > 0 {
+		num, typ, u, v, n := field(b)
+		if n < 0 {
+			return false
+		}
+		if num == 2 {
+			if typ == protowire.Fixed32Type {
+				w.form, w.forms = formSimple, w.forms+1
+				w.simple = math.Float32frombits(uint32(u))
+				w.simpleBits = b[n-4 : n]
+			}
+			b = b[n:]
+			continue
+		}
+		b = b[n:]
+		if typ != protowire.BytesType {
+			continue
+		}
+		switch num {
+		case 1:
+			w.tag = v
+		case 7:
+			w.node = v
+		case 9:
+			// Repeated, it merges: parse into the same place.
+			if !w.md.parse(v) {
+				return false
+			}
+		case 3:
+			w.form, w.forms = formObsolete, w.forms+1
+		case 4:
+			w.form, w.forms = formImage, w.forms+1
+		case 5:
+			w.form, w.forms = formHisto, w.forms+1
+		case 6:
+			w.form, w.forms = formAudio, w.forms+1
+		case 8:
+			w.form, w.forms = formTensor, w.forms+1
+			w.tensor = v
+		}
+	}
+	return w.forms <= 1
+}
+
+// parse reads a SummaryMetadata; it reports false for what it leaves to
+// protobuf.
+func (m *wireMeta) parse(b []byte) bool {
+	for len(b) > 0 {
+		num, typ, u, v, n := field(b)
+		if n < 0 {
+			return false
+		}
+		b = b[n:]
+		switch {
+		case num == 1 && typ == protowire.BytesType:
+			for len(v) > 0 {
+				pnum, ptyp, _, pv, n := field(v)
+				if n < 0 {
+					return false
+				}
+				v = v[n:]
+				switch {
+				case pnum == 1 && ptyp == protowire.BytesType:
+					m.plugin = pv
+				case pnum == 2 && ptyp == protowire.BytesType:
+					m.content = pv
+				}
+			}
+		case num == 2 && typ == protowire.BytesType:
+			m.display = v
+		case num == 3 && typ == protowire.BytesType:
+			m.desc = v
+		case num == 4 && typ == protowire.VarintType:
+			m.class = int32(u)
+		}
+	}
+	return true
+}
+
+// parseScalarTensor reads what deciding a scalar needs of a TensorProto.
+// Repeated occurrences of a field accumulate, as protobuf merges them.
+func parseScalarTensor(b []byte) (s scalarTensor, ok bool) {
+	s.single = true
+	for len(b) > 0 {
+		num, typ, u, v, n := field(b)
+		if n < 0 {
+			return s, false
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			if typ == protowire.VarintType {
+				s.dtype = tbpb.DataType(int32(u))
+			}
+		case 2:
+			if typ == protowire.BytesType && !s.parseShape(v) {
+				return s, false
+			}
+		case 4:
+			if typ == protowire.BytesType {
+				s.content = v
+			}
+		case 5:
+			switch typ {
+			case protowire.Fixed32Type:
+				s.addFloat(uint32(u))
+			case protowire.BytesType:
+				if len(v)%4 != 0 {
+					return s, false
+				}
+				if len(v) == 4 && s.nFloat == 0 {
+					s.floatBits = v
+				}
+				for ; len(v) > 0; v = v[4:] {
+					s.addFloat(binary.LittleEndian.Uint32(v))
+				}
+			}
+		case 6:
+			switch typ {
+			case protowire.Fixed64Type:
+				s.addDouble(u)
+			case protowire.BytesType:
+				if len(v)%8 != 0 {
+					return s, false
+				}
+				for ; len(v) > 0; v = v[8:] {
+					s.addDouble(binary.LittleEndian.Uint64(v))
+				}
+			}
+		case 7, 10:
+			switch typ {
+			case protowire.VarintType:
+				s.addInt(num, u)
+			case protowire.BytesType:
+				for len(v) > 0 {
+					x, n := protowire.ConsumeVarint(v)
+					if n < 0 {
+						return s, false
+					}
+					s.addInt(num, x)
+					v = v[n:]
+				}
+			}
+		}
+	}
+	return s, true
+}
+
+func (s *scalarTensor) parseShape(b []byte) bool {
+	for len(b) > 0 {
+		num, typ, _, v, n := field(b)
+		if n < 0 {
+			return false
+		}
+		b = b[n:]
+		if num != 2 || typ != protowire.BytesType {
+			continue
+		}
+		var size int64
+		for len(v) > 0 {
+			dnum, dtyp, du, _, n := field(v)
+			if n < 0 {
+				return false
+			}
+			v = v[n:]
+			if dnum == 1 && dtyp == protowire.VarintType {
+				size = int64(du)
+			}
+		}
+		s.single = s.single && size == 1
+	}
+	return true
+}
+
+func (s *scalarTensor) addFloat(bits uint32) {
+	if s.nFloat == 0 {
+		s.f = math.Float32frombits(bits)
+	}
+	s.nFloat++
+}
+
+func (s *scalarTensor) addDouble(bits uint64) {
+	if s.nDouble == 0 {
+		s.d = math.Float64frombits(bits)
+	}
+	s.nDouble++
+}
+
+// addInt adds an element of int_val (field 7) or int64_val (field 10).
+func (s *scalarTensor) addInt(num protowire.Number, x uint64) {
+	if num == 7 {
+		if s.nInt == 0 {
+			s.i = int32(x)
+		}
+		s.nInt++
+		return
+	}
+	if s.nInt64 == 0 {
+		s.i64 = int64(x)
+	}
+	s.nInt64++
+}

@@ -1,0 +1,328 @@
+package tfevents
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tbgo/tbgo/proto/tbpb"
+)
+
+// DefaultBufferSize is the write buffer of a Writer when none is chosen.
+const DefaultBufferSize = 64 << 10
+
+// maxCounter is the last counter Create tries in one second: three digits
+// keep names in creation order.
+const maxCounter = 999
+
+// DefaultWriterName is the source_metadata.writer that Create records.
+const DefaultWriterName = "tbgo"
+
+// ErrClosed is returned by writes, Flush and Sync after Close.
+var ErrClosed = errors.New("tfevents: writer closed")
+
+// A Writer frames records into an io.Writer through a buffer. It is safe
+// for concurrent use; each record is written whole, never interleaved.
+//
+// Errors are sticky: after the first failed write every call returns that
+// error, and a failure inside the buffer is reported no later than the next
+// Flush or Close. Records are complete on disk after Flush returns; a crash
+// before that loses at most the buffered records and can leave only the last
+// record torn.
+type Writer struct {
+	mu       sync.Mutex
+	bw       *bufio.Writer
+	file     *os.File // set by Create; closed by Close
+	name     string
+	fsync    bool
+	interval time.Duration
+	timer    *time.Timer
+	armed    bool
+	err      error // sticky write error
+	closed   bool
+	closeErr error
+	hdr      [headerLen + footerLen]byte // framing of records larger than the buffer
+}
+
+// NewWriter returns a Writer that frames records into w with a
+// DefaultBufferSize buffer. It writes nothing until the first record; call
+// WriteEvent with a file_version event first if w is to become an event
+// file (Create does this for you). Close flushes but does not close w.
+func NewWriter(w io.Writer) *Writer {
+	return &Writer{bw: bufio.NewWriterSize(w, DefaultBufferSize)}
+}
+
+// FileOptions configures Create. The zero value is ready to use.
+type FileOptions struct {
+	// Suffix is appended to the file name, e.g. ".v2". It must not contain
+	// a path separator.
+	Suffix string
+
+	// Hostname goes into the file name. Empty means os.Hostname().
+	Hostname string
+
+	// Fsync makes every Flush also fsync the file, so flushed records
+	// survive a power loss, not only a crash of the process.
+	Fsync bool
+
+	// FlushInterval, when positive, flushes buffered records at most that
+	// long after the first of them was written, so a reader sees them
+	// within a bounded delay even if the program goes quiet. Zero flushes
+	// only on Flush, Close and a full buffer.
+	FlushInterval time.Duration
+
+	// BufferSize is the size of the write buffer; zero means
+	// DefaultBufferSize.
+	BufferSize int
+
+	// WriterName is recorded as source_metadata.writer in the first event.
+	// Empty means DefaultWriterName.
+	WriterName string
+
+	// Now is the clock for the file name and the first event's wall time.
+	// Nil means time.Now.
+	Now func() time.Time
+}
+
+// Create creates a new event file in dir (creating dir if needed) and
+// writes and flushes its first event: file_version "brain.Event:2" with
+// source_metadata.writer. The file is named
+//
+//	events.out.tfevents.<10-digit seconds>.<host>.<pid>.<3-digit counter><suffix>
+//
+// and created exclusively: Create never overwrites a file, it picks the
+// next counter instead. The counter is zero-padded so that files made in
+// the same second still sort in the order they were made, which is the
+// order TensorBoard reads them in. A nil opts means the zero FileOptions.
+func Create(dir string, opts *FileOptions) (*Writer, error) {
+	var o FileOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Hostname == "" {
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			h = "localhost"
+		}
+		o.Hostname = h
+	}
+	if o.WriterName == "" {
+		o.WriterName = DefaultWriterName
+	}
+	if o.BufferSize <= 0 {
+		o.BufferSize = DefaultBufferSize
+	}
+	for _, s := range []string{o.Suffix, o.Hostname} {
+		if filepath.Base("x"+s) != "x"+s {
+			return nil, fmt.Errorf("tfevents: file name part %q contains a path separator", s)
+		}
+	}
+	if dir == "" {
+		return nil, errors.New("tfevents: empty directory name")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("tfevents: %w", err)
+	}
+	now := o.Now()
+	var f *os.File
+	for counter := 0; ; counter++ {
+		name := filepath.Join(dir, fmt.Sprintf("events.out.%s.%010d.%s.%d.%03d%s",
+			Infix, now.Unix(), o.Hostname, os.Getpid(), counter, o.Suffix))
+		var err error
+		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrExist) || counter >= maxCounter {
+			return nil, fmt.Errorf("tfevents: %w", err)
+		}
+	}
+	w := &Writer{
+		bw:       bufio.NewWriterSize(f, o.BufferSize),
+		file:     f,
+		name:     f.Name(),
+		fsync:    o.Fsync,
+		interval: o.FlushInterval,
+	}
+	first := &tbpb.Event{
+		WallTime:       WallTime(now),
+		What:           &tbpb.Event_FileVersion{FileVersion: FileVersion},
+		SourceMetadata: &tbpb.SourceMetadata{Writer: o.WriterName},
+	}
+	if err := w.WriteEvent(first); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := w.Flush(); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// WallTime converts t to an event's wall_time: seconds since the Unix epoch
+// with a fractional part.
+func WallTime(t time.Time) float64 {
+	// Adding the parts rounds once; dividing UnixNano would round the
+	// 19-digit integer first and lose the fraction's last digits.
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
+}
+
+// Name returns the path of the file made by Create, or "" for a Writer made
+// by NewWriter.
+func (w *Writer) Name() string { return w.name }
+
+// WriteRecord frames data as one record and buffers it. data is not
+// retained. Callers writing an event file must pass serialized Events.
+func (w *Writer) WriteRecord(data []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.usable(); err != nil {
+		return err
+	}
+	total := RecordLen(len(data))
+	if total <= w.bw.Available() {
+		// Frame in place in the buffer's free space: no copy, no alloc.
+		b := w.bw.AvailableBuffer()[:headerLen]
+		binary.LittleEndian.PutUint64(b, uint64(len(data)))
+		binary.LittleEndian.PutUint32(b[8:], MaskedCRC(b[:8]))
+		b = append(b, data...)
+		b = binary.LittleEndian.AppendUint32(b, MaskedCRC(data))
+		_, err := w.bw.Write(b)
+		return w.noteWrite(err)
+	}
+	// Frame in w.hdr, not a local array: MaskedCRC would make a local
+	// escape to the heap, one allocation per large record.
+	hdr := w.hdr[:]
+	binary.LittleEndian.PutUint64(hdr[:8], uint64(len(data)))
+	binary.LittleEndian.PutUint32(hdr[8:], MaskedCRC(hdr[:8]))
+	binary.LittleEndian.PutUint32(hdr[headerLen:], MaskedCRC(data))
+	if _, err := w.bw.Write(hdr[:headerLen]); err != nil {
+		return w.noteWrite(err)
+	}
+	if _, err := w.bw.Write(data); err != nil {
+		return w.noteWrite(err)
+	}
+	_, err := w.bw.Write(hdr[headerLen:])
+	return w.noteWrite(err)
+}
+
+// WriteEvent serializes ev and writes it as one record. An event whose
+// wall_time is NaN or infinite is refused: TensorBoard's fast loader would
+// drop it or abandon the whole file.
+func (w *Writer) WriteEvent(ev *tbpb.Event) error {
+	if ev == nil {
+		return errors.New("tfevents: nil event")
+	}
+	if math.IsNaN(ev.WallTime) || math.IsInf(ev.WallTime, 0) {
+		return fmt.Errorf("tfevents: event at step %d has wall time %v, want a finite number of seconds", ev.Step, ev.WallTime)
+	}
+	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("tfevents: marshal event: %w", err)
+	}
+	return w.WriteRecord(data)
+}
+
+// Flush writes buffered records to the underlying writer, and fsyncs the
+// file if FileOptions.Fsync was set.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.usable(); err != nil {
+		return err
+	}
+	return w.flushLocked()
+}
+
+// Close flushes, closes the file made by Create and stops the flush timer.
+// It is safe to call more than once; later calls return the first result.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return w.closeErr
+	}
+	w.closed = true
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	err := w.err
+	if err == nil {
+		err = w.flushLocked()
+	}
+	if w.file != nil {
+		if cerr := w.file.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("tfevents: %w", cerr)
+		}
+	}
+	w.closeErr = err
+	return err
+}
+
+func (w *Writer) usable() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+func (w *Writer) flushLocked() error {
+	w.armed = false
+	if err := w.bw.Flush(); err != nil {
+		return w.noteWrite(err)
+	}
+	if w.fsync && w.file != nil {
+		if err := w.file.Sync(); err != nil {
+			return w.noteWrite(err)
+		}
+	}
+	return nil
+}
+
+// noteWrite records a write error as sticky and arms the flush timer after
+// a successful buffered write.
+func (w *Writer) noteWrite(err error) error {
+	if err != nil {
+		if w.name != "" {
+			err = fmt.Errorf("tfevents: %s: %w", w.name, err)
+		} else {
+			err = fmt.Errorf("tfevents: %w", err)
+		}
+		w.err = err
+		return err
+	}
+	if w.interval > 0 && !w.armed && w.bw.Buffered() > 0 {
+		w.armed = true
+		if w.timer == nil {
+			w.timer = time.AfterFunc(w.interval, w.timedFlush)
+		} else {
+			w.timer.Reset(w.interval)
+		}
+	}
+	return nil
+}
+
+func (w *Writer) timedFlush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed || w.err != nil || !w.armed {
+		return
+	}
+	w.flushLocked() // a failure is sticky and surfaces on the next call
+}
