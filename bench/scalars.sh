@@ -23,14 +23,14 @@ measure() { # name, command...
 }
 
 echo "writing $n scalars (4 tags) with each writer:"
-measure tbgo "$out/writescalars" -n "$n" -logdir "$out/tbgo"
-measure tensorboardX "$root/.venv/bin/python" bench/writescalars_tbx.py -n "$n" -logdir "$out/tbx"
+measure tbgo "$out/writescalars" -n "$n" -logdir "$out/logs-tbgo"
+measure tensorboardX "$root/.venv/bin/python" bench/writescalars_tbx.py -n "$n" -logdir "$out/logs-tbx"
 
 count() { "$out/tbgo" inspect -json "$1" | "$root/.venv/bin/python" -c '
 import json, sys
 rep = json.load(sys.stdin)
 print(sum(t["count"] for r in rep["runs"] for p in r["plugins"] for t in p["tags"]))'; }
-echo "scalars read back: tbgo $(count "$out/tbgo"), tensorboardX $(count "$out/tbx")"
+echo "scalars read back: tbgo $(count "$out/logs-tbgo"), tensorboardX $(count "$out/logs-tbx")"
 "$root/.venv/bin/python" - "$out/tbgo.json" "$out/tensorboardX.json" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))

@@ -80,9 +80,12 @@ func (k Kind) String() string {
 // the Event that was decoded, never with a record passed to
 // Decoder.Record.
 type Value struct {
+	// Step and WallTime are the event's: its step and its time in seconds
+	// since the Unix epoch.
 	Step     int64
 	WallTime float64
-	Tag      string
+	// Tag names the series.
+	Tag string
 
 	// Plugin is the plugin the value belongs to. Legacy values are named
 	// as TensorBoard converts them: "scalars" for simple_value,
@@ -99,6 +102,7 @@ type Value struct {
 	// to make sense of Tensor. Nil for legacy values.
 	Content []byte
 
+	// Kind says which of the fields below hold the data.
 	Kind Kind
 
 	// Scalar is a KindScalar's value. Legacy simple_value and DT_FLOAT
@@ -147,7 +151,8 @@ type Value struct {
 // it to later values of that tag that carry none; a later value that
 // carries its own metadata is decoded with that instead. Metadata counts
 // when it names a plugin or a data class. A Decoder must therefore see a
-// run's events in order, and each run needs its own Decoder.
+// run's events in order, and each run needs its own Decoder. The zero
+// Decoder is ready to use.
 //
 // A value that cannot be decoded is left out; the other values of its
 // event are still decoded, and the error names each value left out.
@@ -498,23 +503,27 @@ func (s *scalarTensor) source() []byte {
 	return s.floatBits
 }
 
+// counts returns the byte width of the tensor's dtype and how many typed
+// values of it the tensor holds; ok is false for an unsupported dtype.
+func (s *scalarTensor) counts() (width, n int, ok bool) {
+	switch s.dtype {
+	case tbpb.DataType_DT_FLOAT:
+		return 4, s.nFloat, true
+	case tbpb.DataType_DT_DOUBLE:
+		return 8, s.nDouble, true
+	case tbpb.DataType_DT_INT32:
+		return 4, s.nInt, true
+	case tbpb.DataType_DT_INT64:
+		return 8, s.nInt64, true
+	}
+	return 0, 0, false
+}
+
 // value returns the scalar, or false if the tensor is not a single number
 // of a supported type.
 func (s *scalarTensor) value() (float64, bool) {
-	if !s.single {
-		return 0, false
-	}
-	var width, n int
-	switch s.dtype {
-	case tbpb.DataType_DT_FLOAT:
-		width, n = 4, s.nFloat
-	case tbpb.DataType_DT_DOUBLE:
-		width, n = 8, s.nDouble
-	case tbpb.DataType_DT_INT32:
-		width, n = 4, s.nInt
-	case tbpb.DataType_DT_INT64:
-		width, n = 8, s.nInt64
-	default:
+	width, n, ok := s.counts()
+	if !s.single || !ok {
 		return 0, false
 	}
 	// As in TensorFlow's make_ndarray, tensor_content wins when present.
@@ -577,17 +586,8 @@ func tensorScalar(t *tbpb.TensorProto) (float64, error) {
 		return v, nil
 	}
 	// Say why.
-	var width, n int
-	switch s.dtype {
-	case tbpb.DataType_DT_FLOAT:
-		width, n = 4, s.nFloat
-	case tbpb.DataType_DT_DOUBLE:
-		width, n = 8, s.nDouble
-	case tbpb.DataType_DT_INT32:
-		width, n = 4, s.nInt
-	case tbpb.DataType_DT_INT64:
-		width, n = 8, s.nInt64
-	default:
+	width, n, ok := s.counts()
+	if !ok {
 		return 0, fmt.Errorf("scalar tensor has dtype %v, want DT_FLOAT, DT_DOUBLE, DT_INT32 or DT_INT64", s.dtype)
 	}
 	switch {
@@ -659,10 +659,13 @@ func tensorBuckets(t *tbpb.TensorProto) ([]Bucket, error) {
 	return out, nil
 }
 
-// legacyBuckets converts a HistogramProto as TensorBoard's
-// data_compat._migrate_histogram_value does, in float64: the empty buckets
-// at both ends go, because their edges are meaningless (an empty
-// histogram's min and max are ±DBL_MAX).
+// legacyBuckets converts a HistogramProto as TensorBoard's Python loader
+// does (tensorboard/data_compat.py, _migrate_histogram_value), in float64.
+// The empty buckets at both ends go: their edges are meaningless, since
+// TensorFlow's bucket limits run to ±DBL_MAX and tensorboardX puts an empty
+// bucket before the data, and keeping them with min and max as the outer
+// edges, as the Rust data server does, gives buckets whose left edge lies
+// right of their right edge.
 func legacyBuckets(h *tbpb.HistogramProto) ([]Bucket, error) {
 	limits, counts := h.GetBucketLimit(), h.GetBucket()
 	if len(limits) != len(counts) {
@@ -1051,7 +1054,7 @@ func (d *Decoder) sameLayout(summary []byte) (*tagInfo, float32, bool) {
 // remember records summary as info's layout, its scalar read from src.
 func (d *Decoder) remember(summary, src []byte, info *tagInfo) {
 	// Slicing keeps the end of the array, so the capacities give src's
-	// offset in summary.
+	// offset in summary; the pointers confirm that src lies there.
 	at := cap(summary) - cap(src)
 	if len(src) != 4 || at < 0 || at > len(summary)-4 || &summary[at] != &src[0] {
 		return

@@ -135,6 +135,7 @@ func decAll(t *testing.T, evs ...*tbpb.Event) []Value {
 }
 
 func TestKindString(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		k    Kind
 		want string
@@ -157,6 +158,7 @@ func TestKindString(t *testing.T) {
 }
 
 func TestDecodeEvent(t *testing.T) {
+	t.Parallel()
 	const (
 		scalarClass = tbpb.DataClass_DATA_CLASS_SCALAR
 		tensorClass = tbpb.DataClass_DATA_CLASS_TENSOR
@@ -394,6 +396,19 @@ func TestDecodeEvent(t *testing.T) {
 			})},
 		},
 		{
+			desc: "legacy value with metadata",
+			evs: []*tbpb.Event{decEvent(1, &tbpb.Summary_Value{
+				Tag: "m", Value: &tbpb.Summary_Value_SimpleValue{SimpleValue: 1},
+				Metadata: &tbpb.SummaryMetadata{
+					PluginData:  &tbpb.SummaryMetadata_PluginData{PluginName: "ignored", Content: []byte("ignored")},
+					DisplayName: "M", SummaryDescription: "kept",
+				},
+			})},
+			want: []Value{with(decBase(1, "m", "scalars", scalarClass, KindScalar), func(v *Value) {
+				v.Scalar, v.Meta = 1, Meta{DisplayName: "M", Description: "kept"}
+			})},
+		},
+		{
 			desc: "legacy image and audio",
 			evs:  []*tbpb.Event{decEvent(9, legacyImage, legacyAudio)},
 			want: []Value{
@@ -494,6 +509,7 @@ func TestDecodeEvent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
+			t.Parallel()
 			got := decAll(t, tt.evs...)
 			if d := decDiff(got, tt.want); d != "" {
 				t.Error(d)
@@ -551,6 +567,7 @@ func decSamePoints(a, b []ScalarPoint) bool {
 }
 
 func TestDecodeErrors(t *testing.T) {
+	t.Parallel()
 	scalars := decMeta("scalars", tbpb.DataClass_DATA_CLASS_SCALAR)
 	histograms := decMeta("histograms", tbpb.DataClass_DATA_CLASS_TENSOR)
 	images := decMeta("images", tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE)
@@ -608,6 +625,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"image shape overflows", decTensor("i", images, &tbpb.TensorProto{
 			Dtype: tbpb.DataType_DT_STRING, TensorShape: huge, StringVal: decStrings("1", "1", "png"),
 		}), "image tensor has shape [1099511627776 1099511627776 1099511627776] but 3 strings"},
+		{"image of rank 2", decTensor("i", images, &tbpb.TensorProto{
+			Dtype: tbpb.DataType_DT_STRING, TensorShape: shape(2, 2), StringVal: decStrings("1", "1", "png", "png"),
+		}), "image tensor has shape [2 2], want [2+n]"},
 		{"audio of 3 columns", decTensor("a", decMeta("audio", 0), &tbpb.TensorProto{
 			Dtype: tbpb.DataType_DT_STRING, TensorShape: shape(1, 3), StringVal: decStrings("wav", "a", "b"),
 		}), "audio tensor has shape [1 3], want [k] or [k 2]"},
@@ -627,6 +647,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
+			t.Parallel()
 			good := decSimple("good", 1)
 			ev := decEvent(3, good, tt.v, good)
 			for _, path := range []string{"Event", "Record"} {
@@ -664,6 +685,7 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func TestRecordMalformed(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		desc   string
 		record []byte
@@ -681,6 +703,7 @@ func TestRecordMalformed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
+			t.Parallel()
 			d := NewDecoder()
 			dst := []Value{{Tag: "kept"}}
 			got, err := d.Record(dst, tt.record)
@@ -707,6 +730,7 @@ func TestRecordMalformed(t *testing.T) {
 // TestRecordDoesNotAlias checks that Values outlive the record buffer, which
 // tfevents.Reader reuses.
 func TestRecordDoesNotAlias(t *testing.T) {
+	t.Parallel()
 	img := decMust(ImageValue("img", 1, 1, [][]byte{[]byte("png")}, Meta{}))
 	rec := decMarshal(t, decEvent(1, img))
 	vals, err := NewDecoder().Record(nil, rec)
@@ -722,6 +746,7 @@ func TestRecordDoesNotAlias(t *testing.T) {
 // TestWriterRoundTripDecode writes everything the Writer writes, reads the
 // file back and decodes it.
 func TestWriterRoundTripDecode(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1700000000, 500_000_000)
 	wall := tfevents.WallTime(now)
 	dir := t.TempDir()
@@ -879,8 +904,9 @@ func decMixedRecords(t testing.TB) [][]byte {
 }
 
 func TestAppendScalarsAgreesWithRecord(t *testing.T) {
+	t.Parallel()
 	recs := decMixedRecords(t)
-	d, fast := NewDecoder(), NewDecoder()
+	d, fast := NewDecoder(), new(Decoder) // the zero Decoder works too
 	var vals []Value
 	var pts []ScalarPoint
 	for i, rec := range recs {
@@ -915,6 +941,7 @@ func TestAppendScalarsAgreesWithRecord(t *testing.T) {
 // generic path: fields that protobuf merges or overrides. Concatenated
 // serialized messages decode as one merged message.
 func TestAppendScalarsFallback(t *testing.T) {
+	t.Parallel()
 	cat, wrap, marshalValue := decCat, decWrap, decValueBytes
 	scalarsMD := decMeta("scalars", 0)
 	tensor := &tbpb.TensorProto{Dtype: tbpb.DataType_DT_FLOAT, FloatVal: []float32{4}}
@@ -966,6 +993,7 @@ func TestAppendScalarsFallback(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
+			t.Parallel()
 			vals, err := NewDecoder().Record(nil, tt.record)
 			if err != nil {
 				t.Fatal(err)
@@ -1035,6 +1063,7 @@ func decUnknown(x uint32) []byte {
 // remembers summary layouts and learns metadata, and neither may make it
 // drift from Record.
 func TestAppendScalarsSequences(t *testing.T) {
+	t.Parallel()
 	scalarsMD := decMeta("scalars", 0)
 	f32 := func(x float32) *tbpb.TensorProto {
 		return &tbpb.TensorProto{Dtype: tbpb.DataType_DT_FLOAT, FloatVal: []float32{x}}
@@ -1115,6 +1144,22 @@ func TestAppendScalarsSequences(t *testing.T) {
 			want: []float64{1, 2, 3, 4, 5, 6},
 		},
 		{
+			desc: "metadata after the scalar changes",
+			recs: [][]byte{
+				decWrap(decTFValue("q", scalarsMD, f32(1))),
+				decWrap(decTFValue("q", decMeta("scalarz", 0), f32(2))),
+			},
+			want: []float64{1},
+		},
+		{
+			desc: "metadata naming a data class only",
+			recs: [][]byte{
+				decWrap(tensor("c", scalarsMD, f32(1))),
+				decWrap(tensor("c", &tbpb.SummaryMetadata{DataClass: tbpb.DataClass_DATA_CLASS_SCALAR}, f32(2))),
+			},
+			want: []float64{1},
+		},
+		{
 			desc: "metadata naming no plugin",
 			recs: [][]byte{
 				decWrap(tensor("m", scalarsMD, f32(1))),
@@ -1127,8 +1172,9 @@ func TestAppendScalarsSequences(t *testing.T) {
 			recs: [][]byte{
 				decWrap(simple("a", 1), simple("b", 2)),
 				decWrap(simple("a", 1), simple("b", 3)),
+				decWrap(simple("a", 4), simple("b", 3)),
 			},
-			want: []float64{1, 2, 1, 3},
+			want: []float64{1, 2, 1, 3, 4, 3},
 		},
 		{
 			desc: "simple_value of the wrong wire type",
@@ -1150,6 +1196,7 @@ func TestAppendScalarsSequences(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
+			t.Parallel()
 			slow, fast := NewDecoder(), NewDecoder()
 			var got []float64
 			for i, rec := range tt.recs {
@@ -1176,6 +1223,7 @@ func TestAppendScalarsSequences(t *testing.T) {
 // scalar summaries wherever the scalar's bytes are, and reads the same
 // scalars from it as a full parse.
 func TestAppendScalarsLayout(t *testing.T) {
+	t.Parallel()
 	md := decMeta("scalars", 0)
 	tests := []struct {
 		desc  string
@@ -1189,6 +1237,7 @@ func TestAppendScalarsLayout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
+			t.Parallel()
 			d := NewDecoder()
 			xs := []float32{1, -2, float32(math.NaN()), float32(math.Inf(1)), 0}
 			for i, x := range xs {

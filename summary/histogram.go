@@ -74,33 +74,40 @@ func bucketize[T float32 | float64](dst []Bucket, values []T, k int) ([]Bucket, 
 		return dst, nil
 	}
 	lo, hi := minMax(values)
-	// min and max propagate NaN, and ±Inf shows up as an extreme.
 	if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
-		for i, v := range values {
-			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-				return nil, fmt.Errorf("%w: element %d is %v", ErrNonFinite, i, f)
-			}
-		}
+		return nil, nonFinite(values)
 	}
 	span := hi - lo
-	if span == 0 {
+	width := span / float64(k)
+	last := k - 1
+	switch {
+	case span == 0 || width == 0 || math.IsInf(span, 0):
+		// Rare shapes: spend a pass on finding a NaN minMax skipped.
+		if err := nonFinite(values); err != nil {
+			return nil, err
+		}
+		if span != 0 {
+			return bucketizeExtreme(dst, values, lo, hi), nil
+		}
 		for i := range dst {
 			dst[i] = Bucket{Left: lo, Right: lo}
 		}
-		dst[k-1].Count = float64(len(values))
+		dst[last].Count = float64(len(values))
 		return dst, nil
-	}
-	width := span / float64(k)
-	last := k - 1
-	if width == 0 || math.IsInf(span, 0) {
-		return bucketizeExtreme(dst, values, lo, hi), nil
-	}
-	if k <= fastBuckets {
-		countFast(dst, values, lo, width)
-	} else {
-		// The offset is never negative, so truncation is floor.
+	case k <= fastBuckets:
+		if countFast(dst, values, lo, width) {
+			return nil, nonFinite(values)
+		}
+	default:
+		neg := 0
 		for _, v := range values {
-			dst[min(int((float64(v)-lo)/width), last)].Count++
+			// As in countFast: floor, and negative only for NaN.
+			i := int((float64(v) - lo) / width)
+			neg |= i
+			dst[min(i, last)&^(i>>63)].Count++
+		}
+		if neg < 0 {
+			return nil, nonFinite(values)
 		}
 	}
 	for i := range dst {
@@ -111,20 +118,46 @@ func bucketize[T float32 | float64](dst []Bucket, values []T, k int) ([]Bucket, 
 	return dst, nil
 }
 
-// minMax returns the smallest and largest of values (len > 0), NaN if any
-// is NaN. Four independent lanes keep the comparisons from waiting on each
-// other.
+// nonFinite returns an ErrNonFinite error naming the first NaN or ±Inf in
+// values, or nil if there is none.
+func nonFinite[T float32 | float64](values []T) error {
+	for i, v := range values {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%w: element %d is %v", ErrNonFinite, i, f)
+		}
+	}
+	return nil
+}
+
+// minMax returns the smallest and largest of values (len > 0), ignoring
+// NaN: the bucket pass finds NaN, and ±Inf shows up here as an extreme.
+// Four independent lanes keep the comparisons from waiting on each other.
 func minMax[T float32 | float64](values []T) (lo, hi float64) {
 	f := float64(values[0])
 	lo0, lo1, lo2, lo3 := f, f, f, f
 	hi0, hi1, hi2, hi3 := f, f, f, f
 	n := len(values) &^ 3
 	for j := 0; j < n; j += 4 {
-		v0, v1, v2, v3 := float64(values[j]), float64(values[j+1]), float64(values[j+2]), float64(values[j+3])
-		lo0, hi0 = min(lo0, v0), max(hi0, v0)
-		lo1, hi1 = min(lo1, v1), max(hi1, v1)
-		lo2, hi2 = min(lo2, v2), max(hi2, v2)
-		lo3, hi3 = min(lo3, v3), max(hi3, v3)
+		if v := float64(values[j]); v < lo0 {
+			lo0 = v
+		} else if v > hi0 {
+			hi0 = v
+		}
+		if v := float64(values[j+1]); v < lo1 {
+			lo1 = v
+		} else if v > hi1 {
+			hi1 = v
+		}
+		if v := float64(values[j+2]); v < lo2 {
+			lo2 = v
+		} else if v > hi2 {
+			hi2 = v
+		}
+		if v := float64(values[j+3]); v < lo3 {
+			lo3 = v
+		} else if v > hi3 {
+			hi3 = v
+		}
 	}
 	for _, v := range values[n:] {
 		lo0, hi0 = min(lo0, float64(v)), max(hi0, float64(v))
@@ -136,16 +169,20 @@ func minMax[T float32 | float64](values []T) (lo, hi float64) {
 const fastBuckets = 64
 
 // countFast adds the bucket counts of values to dst (len(dst) <=
-// fastBuckets). It counts in four integer lanes so that runs of values in
-// one bucket do not wait on each other's increments, the bottleneck of a
-// plain loop.
-func countFast[T float32 | float64](dst []Bucket, values []T, lo, width float64) {
+// fastBuckets) and reports whether it met a NaN. It counts in four integer
+// lanes so that runs of values in one bucket do not wait on each other's
+// increments, the bottleneck of a plain loop.
+func countFast[T float32 | float64](dst []Bucket, values []T, lo, width float64) (sawNaN bool) {
 	var lanes [4][fastBuckets]uint64
 	last := len(dst) - 1
+	neg := 0 // OR of all indexes: negative only if one came from a NaN
 	bucket := func(v T) int {
-		// The offset is never negative and NaN was refused, so
-		// truncation is floor; the maximum may land at len(dst).
-		return min(int((float64(v)-lo)/width), last) & (fastBuckets - 1)
+		// The offset of a number is never negative, so truncation is
+		// floor; the maximum lands at len(dst). A NaN converts to the
+		// most negative int.
+		i := int((float64(v) - lo) / width)
+		neg |= i
+		return min(i, last) & (fastBuckets - 1)
 	}
 	n := len(values) &^ 3
 	for j := 0; j < n; j += 4 {
@@ -160,6 +197,7 @@ func countFast[T float32 | float64](dst []Bucket, values []T, lo, width float64)
 	for i := range dst {
 		dst[i].Count = float64(lanes[0][i] + lanes[1][i] + lanes[2][i] + lanes[3][i])
 	}
+	return neg < 0
 }
 
 // bucketizeExtreme handles the ranges TensorBoard's formula cannot: wider

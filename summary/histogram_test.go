@@ -139,6 +139,11 @@ func TestBucketsErrors(t *testing.T) {
 		{"+Inf", []float64{math.Inf(1)}, 3, ErrNonFinite},
 		{"-Inf first", []float64{math.Inf(-1), 0}, 3, ErrNonFinite},
 		{"negative k", []float64{1}, -1, nil},
+		{"NaN among equal values", []float64{2, math.NaN(), 2}, 3, ErrNonFinite},
+		{"NaN first", []float64{math.NaN(), 1, 2}, 3, ErrNonFinite},
+		{"NaN last of many", append(make([]float64, 101), math.NaN(), 5), 30, ErrNonFinite},
+		{"NaN with many buckets", []float64{0, math.NaN(), 1}, 100, ErrNonFinite},
+		{"NaN in a tiny range", []float64{0, math.SmallestNonzeroFloat64, math.NaN()}, 30, ErrNonFinite},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {

@@ -56,13 +56,20 @@ func ImageValue(tag string, width, height int, encoded [][]byte, m Meta) (*tbpb.
 // call to the next. The zero Encoder is ready to use; it is not safe for
 // concurrent use.
 type Encoder struct {
-	// CompressionLevel is passed to image/png; the zero value is
-	// png.DefaultCompression.
+	// CompressionLevel is passed to image/png, except that the zero value
+	// (png.DefaultCompression) chooses by size: images of at most
+	// StoreLimit bytes of pixels are stored uncompressed, because building
+	// the compressor's Huffman tables costs far more than the few hundred
+	// bytes it would save, and larger ones use png.BestSpeed.
 	CompressionLevel png.CompressionLevel
 
 	enc  png.Encoder
 	pool pngPool
 }
+
+// StoreLimit is the largest pixel size (width x height x bytes per pixel)
+// that the zero Encoder stores uncompressed.
+const StoreLimit = 4 << 10
 
 type pngPool struct{ b *png.EncoderBuffer }
 
@@ -83,13 +90,33 @@ func (e *Encoder) AppendPNG(dst []byte, img image.Image) ([]byte, error) {
 	if b.Dx() <= 0 || b.Dy() <= 0 {
 		return dst, fmt.Errorf("%w: image is %dx%d", ErrImageSize, b.Dx(), b.Dy())
 	}
-	e.enc.CompressionLevel = e.CompressionLevel
+	level := e.CompressionLevel
+	if level == png.DefaultCompression {
+		level = png.BestSpeed
+		if b.Dx()*b.Dy()*bytesPerPixel(img) <= StoreLimit {
+			level = png.NoCompression
+		}
+	}
+	e.enc.CompressionLevel = level
 	e.enc.BufferPool = &e.pool
 	a := appender{dst}
 	if err := e.enc.Encode(&a, img); err != nil {
 		return dst, fmt.Errorf("summary: encode png: %w", err)
 	}
 	return a.b, nil
+}
+
+// bytesPerPixel estimates how many bytes image/png writes per pixel.
+func bytesPerPixel(img image.Image) int {
+	switch img.(type) {
+	case *image.Gray, *image.Paletted:
+		return 1
+	case *image.Gray16:
+		return 2
+	case *image.RGBA64, *image.NRGBA64:
+		return 8
+	}
+	return 4
 }
 
 // Pixel is the element type of raw image data: bytes in [0, 255] or floats

@@ -211,3 +211,31 @@ func TestTextValues(t *testing.T) {
 		t.Error("table of empty rows gave no error")
 	}
 }
+
+// TestEncoderLevelBySize checks the zero Encoder stores small images and
+// compresses large ones, and that both decode to the same pixels.
+func TestEncoderLevelBySize(t *testing.T) {
+	for _, size := range []int{28, 256} {
+		img := image.NewGray(image.Rect(0, 0, size, size))
+		for i := range img.Pix {
+			img.Pix[i] = uint8(i / size) // smooth: compresses well
+		}
+		var e Encoder
+		out, err := e.AppendPNG(nil, img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := png.Decode(bytes.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, ok := got.(*image.Gray); !ok || !bytes.Equal(g.Pix, img.Pix) {
+			t.Errorf("%dx%d: decoded pixels differ", size, size)
+		}
+		raw := size * size
+		stored := raw <= StoreLimit
+		if stored && len(out) < raw || !stored && len(out) > raw/4 {
+			t.Errorf("%dx%d: %d bytes for %d pixel bytes; stored = %v", size, size, len(out), raw, stored)
+		}
+	}
+}

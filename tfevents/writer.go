@@ -51,6 +51,8 @@ type Writer struct {
 	closed   bool
 	closeErr error
 	hdr      [headerLen + footerLen]byte // framing of records larger than the buffer
+	lastLen  int                         // data length whose header CRC is lastCRC
+	lastCRC  uint32
 }
 
 // NewWriter returns a Writer that frames records into w with a
@@ -207,7 +209,7 @@ func (w *Writer) WriteRecord(data []byte) error {
 	// escape to the heap, one allocation per large record.
 	hdr := w.hdr[:]
 	binary.LittleEndian.PutUint64(hdr[:8], uint64(len(data)))
-	binary.LittleEndian.PutUint32(hdr[8:], MaskedCRC(hdr[:8]))
+	binary.LittleEndian.PutUint32(hdr[8:], w.lengthCRC(len(data), hdr[:8]))
 	binary.LittleEndian.PutUint32(hdr[headerLen:], MaskedCRC(data))
 	if _, err := w.bw.Write(hdr[:headerLen]); err != nil {
 		return w.noteWrite(err)
@@ -217,6 +219,16 @@ func (w *Writer) WriteRecord(data []byte) error {
 	}
 	_, err := w.bw.Write(hdr[headerLen:])
 	return w.noteWrite(err)
+}
+
+// lengthCRC returns the masked CRC of the encoded length field lenField
+// of an n-byte record. Runs of records of one length (a scalar series) are
+// common, so the last result is kept.
+func (w *Writer) lengthCRC(n int, lenField []byte) uint32 {
+	if n != w.lastLen || n == 0 {
+		w.lastLen, w.lastCRC = n, MaskedCRC(lenField)
+	}
+	return w.lastCRC
 }
 
 // WriteEvent serializes ev and writes it as one record. An event whose

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -684,5 +685,30 @@ func TestNewWriterName(t *testing.T) {
 	t.Parallel()
 	if got := tfevents.NewWriter(io.Discard).Name(); got != "" {
 		t.Errorf("NewWriter(...).Name() = %q, want empty", got)
+	}
+}
+
+// TestWriterDiskFull writes into /dev/full, which fails every write with
+// ENOSPC: the error must come back from Flush, name the problem, stick, and
+// never panic.
+func TestWriterDiskFull(t *testing.T) {
+	f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full on this system: %v", err)
+	}
+	defer f.Close()
+	w := tfevents.NewWriter(f)
+	if err := w.WriteRecord([]byte("fits in the buffer")); err != nil {
+		t.Fatalf("buffered write failed early: %v", err)
+	}
+	err = w.Flush()
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("Flush into a full disk: %v, want ENOSPC", err)
+	}
+	if err2 := w.WriteRecord([]byte("more")); !errors.Is(err2, syscall.ENOSPC) {
+		t.Errorf("write after the failure: %v, want the sticky ENOSPC", err2)
+	}
+	if err2 := w.Close(); !errors.Is(err2, syscall.ENOSPC) {
+		t.Errorf("Close after the failure: %v, want the sticky ENOSPC", err2)
 	}
 }
