@@ -74,6 +74,12 @@ type Writer struct {
 	enc     Encoder
 	ev      tbpb.Event
 	sum     tbpb.Summary
+
+	// State of the dashboards that need more than one value at a time;
+	// each type lives in the file of its dashboard.
+	custom    customScalarsState // customscalars.go
+	hparams   hparamsState       // hparams.go
+	projector projectorState     // projector.go
 }
 
 // recentTag is an entry of Writer.recent. A loop that logs a few tags

@@ -1,0 +1,4 @@
+package summary
+
+// projectorState is the Writer's projector configuration.
+type projectorState struct{}
