@@ -54,6 +54,27 @@ type Options struct {
 	// costs one clock read per value instead of two, and wall times never
 	// jump backwards when the system clock is stepped.
 	Now func() time.Time
+
+	// PurgeStep, when positive, resumes a run after a crash: data that the
+	// run's earlier event files hold at steps >= PurgeStep (written after
+	// the checkpoint the program restarted from) is hidden by TensorBoard.
+	// The new file starts with two SessionLog START events at PurgeStep:
+	//
+	//   - TensorBoard's Python loader (--load_fast=false) drops, from every
+	//     tag of the run, the points at steps >= PurgeStep when it reads a
+	//     START that is not the run's first; writing two makes that hold
+	//     even when the earlier files carry no START.
+	//   - The Rust data server (the default) ignores SessionLog. It drops a
+	//     tag's points at steps >= s whenever that tag receives a point at
+	//     step s, so each tag's orphans disappear when the resumed run first
+	//     logs that tag (at its next logging step after PurgeStep). A tag
+	//     the resumed run never logs again keeps its orphaned points there.
+	PurgeStep int64
+
+	// SystemMetrics, when positive, samples the process every
+	// SystemMetrics and logs "sys/..." scalars (see SystemMetricTags) until
+	// Close. Zero turns the sampler off.
+	SystemMetrics time.Duration
 }
 
 // A Writer writes summaries to a new event file in one run directory. It is
@@ -80,6 +101,8 @@ type Writer struct {
 	custom    customScalarsState // customscalars.go
 	hparams   hparamsState       // hparams.go
 	projector projectorState     // projector.go
+
+	sampler *sampler // nil unless Options.SystemMetrics is set
 }
 
 // recentTag is an entry of Writer.recent. A loop that logs a few tags
@@ -131,13 +154,33 @@ func NewWriter(dir string, opts *Options) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
 	}
-	return &Writer{
+	w := &Writer{
 		file:    f,
 		dir:     dir,
 		wall:    wall,
 		buckets: o.Buckets,
 		series:  map[string]*series{},
-	}, nil
+	}
+	if o.PurgeStep > 0 {
+		for range 2 {
+			if err := f.WriteEvent(&tbpb.Event{
+				WallTime: w.wall(),
+				Step:     o.PurgeStep,
+				What:     &tbpb.Event_SessionLog{SessionLog: &tbpb.SessionLog{Status: tbpb.SessionLog_START}},
+			}); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("summary: %w", err)
+			}
+		}
+		if err := f.Flush(); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("summary: %w", err)
+		}
+	}
+	if o.SystemMetrics > 0 {
+		w.sampler = startSampler(w, o.SystemMetrics)
+	}
+	return w, nil
 }
 
 // Dir returns the run directory.
@@ -384,8 +427,11 @@ func (w *Writer) Flush() error {
 	return w.file.Flush()
 }
 
-// Close flushes and closes the event file. It is safe to call more than
-// once.
+// Close stops the system-metrics sampler, then flushes and closes the event
+// file. It is safe to call more than once.
 func (w *Writer) Close() error {
+	if w.sampler != nil {
+		w.sampler.stop()
+	}
 	return w.file.Close()
 }

@@ -322,3 +322,26 @@ func TestScalarAllocs(t *testing.T) {
 		t.Errorf("Scalar allocated %v times per call once warm", allocs)
 	}
 }
+
+func TestWriterPurgeStep(t *testing.T) {
+	dir := t.TempDir()
+	w, err := NewWriter(dir, &Options{Now: fixedClock, PurgeStep: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Scalar("loss", 42, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	events := readEvents(t, dir)
+	if len(events) != 4 {
+		t.Fatalf("%d events, want file version, two STARTs and a scalar", len(events))
+	}
+	for _, ev := range events[1:3] {
+		if ev.GetSessionLog().GetStatus() != tbpb.SessionLog_START || ev.Step != 42 {
+			t.Errorf("event %v, want SessionLog START at step 42", ev)
+		}
+	}
+}
