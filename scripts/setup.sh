@@ -25,3 +25,20 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s scripts/requirements.txt "$stamp"; th
 fi
 "$venv/bin/python" -c 'import tensorboard, tensorboardX, tensorboard_data_server; print("setup: tensorboard", tensorboard.__version__, "tensorboardX", tensorboardX.__version__)'
 "$venv/bin/protoc" --version | sed 's/^/setup: /'
+
+# Headless Chromium for the dashboard screenshot tests, from Debian's
+# packages (as root, or through sudo).
+chromium=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
+if [ -z "$chromium" ]; then
+  echo "setup: installing chromium (Debian package)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+  elif command -v sudo >/dev/null; then
+    sudo apt-get update -q >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+  else
+    echo "setup: chromium is missing and this user cannot install it; install Debian's chromium package or set CHROMIUM" >&2
+    exit 1
+  fi
+  chromium=$(command -v chromium)
+fi
+"$chromium" --version 2>/dev/null | sed 's/^/setup: /'

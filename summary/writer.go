@@ -101,6 +101,7 @@ type Writer struct {
 	custom    customScalarsState // customscalars.go
 	hparams   hparamsState       // hparams.go
 	projector projectorState     // projector.go
+	graphs    int64              // graphs written: the step of the next (graph.go)
 
 	sampler *sampler // nil unless Options.SystemMetrics is set
 }
