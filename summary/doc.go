@@ -1,8 +1,8 @@
-// Package summary builds TensorBoard summaries (scalars, histograms, images
-// and text in TensorBoard's modern tensor form, each value carrying full
-// metadata) and writes them to a run directory with Writer. It also decodes
-// events written by any tool, tbgo, tensorboardX, PyTorch or TensorFlow,
-// back into typed values.
+// Package summary builds TensorBoard summaries for every dashboard, in
+// TensorBoard's modern tensor form with full metadata on each value, and
+// writes them to a run directory with Writer. It also decodes events written
+// by any tool, tbgo, tensorboardX, PyTorch or TensorFlow, back into typed
+// values (Decoder).
 //
 // # Writing
 //
@@ -30,6 +30,39 @@
 //     class BLOB_SEQUENCE.
 //   - text: a DT_STRING tensor, rank 0 for a Markdown document or rank 2
 //     for a table, data class TENSOR.
+//   - audio: a DT_STRING [k, 2] tensor of 16-bit WAV clips and labels,
+//     content AudioPluginData{encoding: WAV}, data class left unset (the
+//     Python loader serves the labels as clips when it is set).
+//   - PR curves: a DT_FLOAT [6, thresholds] tensor, data class TENSOR.
+//   - hparams: the experiment, session start and session end summaries,
+//     each a null tensor with HParamsPluginData content.
+//   - custom scalars: the layout as a rank-0 DT_STRING tensor under
+//     CustomScalarsTag.
+//   - mesh: one DT_FLOAT, DT_INT32 or DT_UINT8 [batch, n, 3] tensor per
+//     part (vertices, faces, colours).
+//   - graphs: a GraphDef in Event.graph_def; the projector: files beside
+//     the event file (projector_config.pbtxt, TSVs, a sprite).
+//
+// # Dashboards
+//
+// Beyond Scalar, Histogram, Image(s) and Text, a Writer draws every
+// TensorBoard dashboard: Scalars (several lines in one chart, through a
+// custom scalars layout in the same run) and CustomScalarsLayout; Graph
+// (see Graph, Node and GraphBuilder); PRCurve, PRCurveClasses and
+// PRCurveCounts; Audio; Video (an animated GIF in the images dashboard);
+// Figure (a gonum/plot plot); Mesh; Embedding (the projector); and, for
+// the HParams dashboard, WriteExperiment at the logdir root with
+// StartSession and EndSession in each trial's run. WriteRunInfo records how
+// the run was made (command, Go and module versions, VCS revision, host,
+// config) as a text table and as hyper-parameters.
+//
+// # Runs that crash
+//
+// A run resumed from a checkpoint sets Options.PurgeStep so that TensorBoard
+// hides what the crashed process wrote after the checkpoint; the option's
+// documentation says what each of TensorBoard's loaders does.
+// Options.SystemMetrics logs CPU, memory, goroutines and GC as "sys/..."
+// scalars while the run lasts.
 //
 // # Histograms
 //

@@ -281,11 +281,6 @@ type SessionOptions struct {
 	RunInfo *RunInfo
 }
 
-// hparamsState is what the Writer knows of its hparams session. Nothing:
-// the series of SessionStartTag and SessionEndTag record whether a session
-// has started and ended, whoever wrote them.
-type hparamsState struct{}
-
 // StartSession makes the Writer's run a session of the HParams dashboard,
 // with the given hyper-parameter values: strings, booleans and numbers (any
 // Go integer or float kind, named types included), keyed by name. Numbers

@@ -99,7 +99,6 @@ type Writer struct {
 	// State of the dashboards that need more than one value at a time;
 	// each type lives in the file of its dashboard.
 	custom    customScalarsState // customscalars.go
-	hparams   hparamsState       // hparams.go
 	projector projectorState     // projector.go
 	graphs    int64              // graphs written: the step of the next (graph.go)
 
