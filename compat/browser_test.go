@@ -61,41 +61,24 @@ func TestBrowserDashboards(t *testing.T) {
 			"dense1", "dense2", "softmax", // namespaces drawn as boxes
 		}},
 	}
-	for _, loader := range []struct {
-		name string
-		opts ServerOptions
-	}{
-		{"rust", ServerOptions{Logdir: logdir, Fast: true, Checksum: true}},
-		{"python", ServerOptions{Logdir: logdir}},
-	} {
-		t.Run(loader.name, func(t *testing.T) {
-			t.Parallel()
-			s, err := StartTensorBoard(venv, loader.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if err := s.WaitFor("the runs", func() (bool, error) {
-				var runs []string
-				err := s.GetJSON("data/runs", nil, &runs)
-				return len(runs) == 5, err // ".", three trials and "model"
-			}); err != nil {
-				t.Fatal(err)
-			}
-			var wg sync.WaitGroup
-			for _, p := range pages {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					shot := filepath.Join(shots, fmt.Sprintf("%s-%s.png", loader.name, p.fragment[1:7]))
-					if err := browse(venv, chromium, s.URL+p.fragment, shot, p.expected); err != nil {
-						t.Errorf("%s: %v", p.desc, err)
-					}
-				}()
-			}
-			wg.Wait()
-		})
+	specs := bothLoaders(logdir, func(s *Server) (bool, error) {
+		var runs []string
+		err := s.GetJSON("data/runs", nil, &runs)
+		return len(runs) == 5, err // ".", three trials and "model"
+	})
+	servers := startServers(t, specs)
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		for _, p := range pages {
+			wg.Go(func() {
+				shot := filepath.Join(shots, fmt.Sprintf("%s-%s.png", spec.name, p.fragment[1:7]))
+				if err := browse(venv, chromium, servers[i].URL+p.fragment, shot, p.expected); err != nil {
+					t.Errorf("%s, %s loader: %v", p.desc, spec.name, err)
+				}
+			})
+		}
 	}
+	wg.Wait()
 }
 
 // writeBrowserLogdir writes three hparams trials under one experiment and

@@ -3,10 +3,8 @@
 package compat
 
 import (
-	"fmt"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/prototext"
@@ -31,11 +29,8 @@ type modelDashboards struct {
 // TensorBoards started for this test alone: the Rust data server with
 // --checksum and the Python loader.
 func TestModelDashboards(t *testing.T) {
-	venv, err := Venv()
-	if err != nil {
-		t.Fatalf("compat: cannot run: %v", err)
-	}
 	d := &modelDashboards{dir: t.TempDir()}
+	var err error
 	if d.graph, err = writeGraphRun(d.dir); err != nil {
 		t.Fatal(err)
 	}
@@ -47,33 +42,9 @@ func TestModelDashboards(t *testing.T) {
 	}
 	d.runs = slices.Concat([]string{d.graph.run, d.pr.run}, d.custom.runs)
 
-	loaders := []struct {
-		name string
-		opts ServerOptions
-	}{
-		{"rust", ServerOptions{Logdir: d.dir, Fast: true, Checksum: true}},
-		{"python", ServerOptions{Logdir: d.dir}},
-	}
-	servers := make([]*Server, len(loaders))
-	errs := make([]error, len(loaders))
-	var wg sync.WaitGroup
-	for i, l := range loaders {
-		wg.Go(func() {
-			servers[i], errs[i] = startModelDashboards(venv, l.opts, d.runs)
-		})
-	}
-	wg.Wait()
-	for _, s := range servers {
-		if s != nil {
-			t.Cleanup(s.Close)
-		}
-	}
-	for i, l := range loaders {
-		if errs[i] != nil {
-			t.Fatalf("%s loader: %v", l.name, errs[i])
-		}
-	}
-	for i, l := range loaders {
+	specs := bothLoaders(d.dir, sentinelsLoaded(d.runs))
+	servers := startServers(t, specs)
+	for i, l := range specs {
 		s := servers[i]
 		t.Run(l.name+"/runs", func(t *testing.T) {
 			var runs []string
@@ -90,32 +61,6 @@ func TestModelDashboards(t *testing.T) {
 		t.Run(l.name+"/pr_curves", func(t *testing.T) { checkPRCurves(t, s, d.pr) })
 		t.Run(l.name+"/custom_scalars", func(t *testing.T) { checkCustomScalars(t, s, d.custom) })
 	}
-}
-
-// startModelDashboards starts a TensorBoard and waits until it has read
-// every run to its sentinel.
-func startModelDashboards(venv string, o ServerOptions, runs []string) (*Server, error) {
-	s, err := StartTensorBoard(venv, o)
-	if err != nil {
-		return nil, err
-	}
-	err = s.WaitFor("the sentinel of every run", func() (bool, error) {
-		var tags map[string]map[string]any
-		if err := s.GetJSON("data/plugin/scalars/tags", nil, &tags); err != nil {
-			return false, err
-		}
-		for _, run := range runs {
-			if _, ok := tags[run][SentinelTag]; !ok {
-				return false, fmt.Errorf("run %q lacks %q", run, SentinelTag)
-			}
-		}
-		return true, nil
-	})
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
 }
 
 // closeWithSentinel writes the scalar that ends every run.

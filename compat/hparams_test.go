@@ -13,7 +13,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -336,10 +335,6 @@ func writeInferredSweep(t *testing.T, dir string, info *summary.RunInfo) *hpLogd
 }
 
 func TestHParams(t *testing.T) {
-	venv, err := Venv()
-	if err != nil {
-		t.Fatalf("compat: cannot run: %v", err)
-	}
 	info, err := summary.CollectRunInfo(map[string]any{"batch": 32, "data": map[string]any{"shuffle": true, "path": "/data/train"}})
 	if err != nil {
 		t.Fatal(err)
@@ -350,31 +345,16 @@ func TestHParams(t *testing.T) {
 	type config struct {
 		loader string
 		logdir *hpLogdir
-		fast   bool
 	}
 	var configs []config
+	var specs []serverSpec
 	for _, d := range []*hpLogdir{declared, inferred} {
-		configs = append(configs, config{"rust", d, true}, config{"python", d, false})
-	}
-	servers := make([]*Server, len(configs))
-	errs := make([]error, len(configs))
-	var wg sync.WaitGroup
-	for i, c := range configs {
-		wg.Go(func() {
-			servers[i], errs[i] = startHParamsServer(venv, ServerOptions{Logdir: c.logdir.dir, Fast: c.fast, Checksum: c.fast}, c.logdir)
-		})
-	}
-	wg.Wait()
-	for _, s := range servers {
-		if s != nil {
-			t.Cleanup(s.Close)
+		for _, spec := range bothLoaders(d.dir, hparamsLoaded(d)) {
+			configs = append(configs, config{spec.name, d})
+			specs = append(specs, spec)
 		}
 	}
-	for i, c := range configs {
-		if errs[i] != nil {
-			t.Fatalf("%s loader: %v", c.loader, errs[i])
-		}
-	}
+	servers := startServers(t, specs)
 	for i, c := range configs {
 		s, d := servers[i], c.logdir
 		name := c.loader + "/declared"
@@ -403,22 +383,19 @@ func TestHParams(t *testing.T) {
 	}
 }
 
-// startHParamsServer starts a TensorBoard and waits until it has read every
-// run to its sentinel (and the root's experiment, if any).
-func startHParamsServer(venv string, o ServerOptions, d *hpLogdir) (*Server, error) {
-	s, err := StartTensorBoard(venv, o)
-	if err != nil {
-		return nil, err
-	}
-	err = s.WaitFor("the sentinel of every run", func() (bool, error) {
-		var tags map[string]map[string]any
-		if err := s.GetJSON("data/plugin/scalars/tags", nil, &tags); err != nil {
-			return false, err
+// hparamsLoaded is a ready function: it holds once every run but the root
+// lists its sentinel and the root's experiment, if any, is served.
+func hparamsLoaded(d *hpLogdir) func(*Server) (bool, error) {
+	var runs []string
+	for _, run := range d.runs {
+		if run != "." {
+			runs = append(runs, run)
 		}
-		for _, run := range d.runs {
-			if _, ok := tags[run][SentinelTag]; !ok && run != "." {
-				return false, fmt.Errorf("run %q lacks %q", run, SentinelTag)
-			}
+	}
+	sentinels := sentinelsLoaded(runs)
+	return func(s *Server) (bool, error) {
+		if ok, err := sentinels(s); !ok {
+			return false, err
 		}
 		if d.experiment != nil {
 			var exp hpExperiment
@@ -430,12 +407,7 @@ func startHParamsServer(venv string, o ServerOptions, d *hpLogdir) (*Server, err
 			}
 		}
 		return true, nil
-	})
-	if err != nil {
-		s.Close()
-		return nil, err
 	}
-	return s, nil
 }
 
 // hparamsPost posts a JSON request to an endpoint of the hparams plugin and

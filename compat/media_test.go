@@ -16,7 +16,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -203,43 +202,12 @@ func writeMediaLogdir(t *testing.T) *mediaLogdir {
 // through the HTTP API of two TensorBoards, one with the checksumming
 // Rust data server and one with the Python loader.
 func TestMedia(t *testing.T) {
-	venv, err := Venv()
-	if err != nil {
-		t.Fatal(err)
-	}
 	m := writeMediaLogdir(t)
-	servers := map[string]ServerOptions{
-		"rust":   {Logdir: m.dir, Fast: true, Checksum: true},
-		"python": {Logdir: m.dir},
-	}
-	started := map[string]*Server{}
-	errs := map[string]error{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for name, opts := range servers {
-		wg.Go(func() {
-			s, err := StartTensorBoard(venv, opts)
-			if err == nil {
-				err = waitForMedia(s)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if s != nil {
-				started[name] = s
-			}
-			errs[name] = err
-		})
-	}
-	wg.Wait()
-	for _, s := range started {
-		t.Cleanup(s.Close)
-	}
-	for _, name := range sortedKeys(servers) {
-		t.Run(name, func(t *testing.T) {
-			if errs[name] != nil {
-				t.Fatalf("compat: TensorBoard %q (%+v) is not usable: %v", name, servers[name], errs[name])
-			}
-			s := started[name]
+	specs := bothLoaders(m.dir, mediaLoaded)
+	servers := startServers(t, specs)
+	for i, spec := range specs {
+		t.Run(spec.name, func(t *testing.T) {
+			s := servers[i]
 			t.Run("listing", func(t *testing.T) { checkMediaListing(t, s) })
 			t.Run("audio", func(t *testing.T) { checkMediaAudio(t, s, m) })
 			t.Run("video", func(t *testing.T) { checkMediaVideo(t, s, m) })
@@ -249,30 +217,29 @@ func TestMedia(t *testing.T) {
 	}
 }
 
-// waitForMedia waits until s lists every tag of the media run; the
-// TensorBoards read the logdir once, so then they have read all of it.
-func waitForMedia(s *Server) error {
-	return s.WaitFor("the media tags", func() (bool, error) {
-		for _, want := range []struct {
-			plugin string
-			tags   []string
-		}{
-			{"audio", []string{audioTag}},
-			{"images", []string{videoTag, figureTag}},
-			{"mesh", []string{meshTag, cloudTag}},
-		} {
-			var tags map[string]map[string]any
-			if err := s.GetJSON("data/plugin/"+want.plugin+"/tags", nil, &tags); err != nil {
-				return false, err
-			}
-			for _, tag := range want.tags {
-				if _, ok := tags[mediaRun][tag]; !ok {
-					return false, fmt.Errorf("%s tags lack %q", want.plugin, tag)
-				}
+// mediaLoaded is a ready function: it holds once s lists every tag of the
+// media run; the TensorBoards read the logdir once, so then they have read
+// all of it.
+func mediaLoaded(s *Server) (bool, error) {
+	for _, want := range []struct {
+		plugin string
+		tags   []string
+	}{
+		{"audio", []string{audioTag}},
+		{"images", []string{videoTag, figureTag}},
+		{"mesh", []string{meshTag, cloudTag}},
+	} {
+		var tags map[string]map[string]any
+		if err := s.GetJSON("data/plugin/"+want.plugin+"/tags", nil, &tags); err != nil {
+			return false, err
+		}
+		for _, tag := range want.tags {
+			if _, ok := tags[mediaRun][tag]; !ok {
+				return false, fmt.Errorf("%s tags lack %q", want.plugin, tag)
 			}
 		}
-		return true, nil
-	})
+	}
+	return true, nil
 }
 
 // getTyped fetches path with an encoded query and returns the body and

@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -137,41 +136,12 @@ func writeProjectorLogdir(t *testing.T, logdir string) []*projEmbedding {
 // it lists, each run's config, the tensors as float32, the metadata TSV and
 // the sprite sheet.
 func TestProjector(t *testing.T) {
-	venv, err := Venv()
-	if err != nil {
-		t.Fatalf("compat: %v", err)
-	}
 	logdir := t.TempDir()
 	embeddings := writeProjectorLogdir(t, logdir)
-
-	configs := []struct {
-		name string
-		opts ServerOptions
-	}{
-		{"rust-checksum", ServerOptions{Logdir: logdir, Fast: true, Checksum: true}},
-		{"python", ServerOptions{Logdir: logdir}},
-	}
-	servers := make([]*Server, len(configs))
-	errs := make([]error, len(configs))
-	var wg sync.WaitGroup
-	for i, c := range configs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			servers[i], errs[i] = StartTensorBoard(venv, c.opts)
-		}()
-	}
-	wg.Wait()
-	for _, s := range servers {
-		if s != nil {
-			t.Cleanup(s.Close) // after the parallel subtests
-		}
-	}
-	for i, c := range configs {
-		if errs[i] != nil {
-			t.Fatalf("compat: TensorBoard %q: %v", c.name, errs[i])
-		}
-	}
+	// The projector serves files from disk: a server is ready once it
+	// serves at all.
+	configs := bothLoaders(logdir, nil)
+	servers := startServers(t, configs)
 	for i, c := range configs {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

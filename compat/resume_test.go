@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,10 +24,6 @@ import (
 //     (SessionLog START); the Rust data server, which ignores SessionLog,
 //     keeps them.
 func TestResumePurge(t *testing.T) {
-	venv, err := Venv()
-	if err != nil {
-		t.Fatalf("compat: %v", err)
-	}
 	logdir := t.TempDir()
 	run := filepath.Join(logdir, "resumed")
 	clock := time.Unix(1_700_000_000, 0)
@@ -84,46 +79,20 @@ func TestResumePurge(t *testing.T) {
 		}
 		return m
 	}
-	tests := []struct {
-		desc string
-		opts ServerOptions
-		want map[string]map[int64]float64
-	}{
-		{"rust data server", ServerOptions{Logdir: logdir, Fast: true, Checksum: true},
-			map[string]map[int64]float64{"a": resumed(12), "b": resumed(12), "c": firstOnly(15)}},
-		{"python loader", ServerOptions{Logdir: logdir},
-			map[string]map[int64]float64{"a": resumed(12), "b": resumed(12), "c": firstOnly(9)}},
+	want := map[string]map[string]map[int64]float64{
+		"rust":   {"a": resumed(12), "b": resumed(12), "c": firstOnly(15)},
+		"python": {"a": resumed(12), "b": resumed(12), "c": firstOnly(9)},
 	}
-	var wg sync.WaitGroup
-	for _, tt := range tests {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := checkResumed(venv, tt.opts, tt.want); err != nil {
-				t.Errorf("%s: %v", tt.desc, err)
-			}
-		}()
+	specs := bothLoaders(logdir, sentinelsLoaded([]string{"resumed"}))
+	servers := startServers(t, specs)
+	for i, spec := range specs {
+		if err := checkResumed(servers[i], want[spec.name]); err != nil {
+			t.Errorf("%s: %v", spec.name, err)
+		}
 	}
-	wg.Wait()
 }
 
-func checkResumed(venv string, opts ServerOptions, want map[string]map[int64]float64) error {
-	s, err := StartTensorBoard(venv, opts)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	err = s.WaitFor("the sentinel", func() (bool, error) {
-		var tags map[string]map[string]any
-		if err := s.GetJSON("data/plugin/scalars/tags", nil, &tags); err != nil {
-			return false, err
-		}
-		_, ok := tags["resumed"][SentinelTag]
-		return ok, nil
-	})
-	if err != nil {
-		return err
-	}
+func checkResumed(s *Server, want map[string]map[int64]float64) error {
 	for _, tag := range sortedKeys(want) {
 		var rows [][]json.RawMessage
 		if err := s.GetJSON("data/plugin/scalars/scalars", query("run", "resumed", "tag", tag), &rows); err != nil {
