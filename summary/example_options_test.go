@@ -1,0 +1,110 @@
+package summary_test
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"time"
+
+	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/tfevents"
+)
+
+// A run that crashed after step 15 restarts from its checkpoint at step 10.
+// PurgeStep makes TensorBoard hide what the crashed process logged at
+// steps 10 and later.
+func ExampleOptions_purgeStep() {
+	run, err := os.MkdirTemp("", "tbgo-resume")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(run)
+
+	crashed, err := summary.NewWriter(run, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for step := int64(0); step <= 15; step++ {
+		crashed.Scalar("loss", step, 1/float64(step+1))
+	}
+	crashed.Close()
+
+	resumed, err := summary.NewWriter(run, &summary.Options{PurgeStep: 10})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for step := int64(10); step <= 12; step++ {
+		resumed.Scalar("loss", step, 1/float64(step+1))
+	}
+	if err := resumed.Close(); err != nil {
+		log.Fatal(err)
+	}
+
+	r, err := tfevents.Open(resumed.FileName(), 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	var dec summary.Decoder
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		vals, err := dec.Record(nil, rec)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, v := range vals {
+			fmt.Println(v.Tag, v.Step)
+		}
+	}
+	// Output:
+	// loss 10
+	// loss 11
+	// loss 12
+}
+
+// SystemMetrics logs the process's CPU, memory, goroutines and GC while the
+// Writer is open; Close stops the sampler.
+func ExampleOptions_systemMetrics() {
+	run, err := os.MkdirTemp("", "tbgo-sys")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(run)
+
+	w, err := summary.NewWriter(run, &summary.Options{SystemMetrics: 10 * time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// ... train ...
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+
+	r, err := tfevents.Open(w.FileName(), 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	var dec summary.Decoder
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		vals, _ := dec.Record(nil, rec)
+		for _, v := range vals {
+			if v.Tag == summary.TagGoroutines {
+				fmt.Println(v.Tag, "logged at step", v.Step)
+			}
+		}
+	}
+	// Output:
+	// sys/goroutines logged at step 0
+}
