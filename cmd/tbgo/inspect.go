@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,20 +13,21 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
 func runInspect(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("inspect", "[-json] LOGDIR|FILE", stderr)
+	fs := newFlagSet("inspect", "[-json] LOGDIR|RUN|FILE|ARCHIVE", stderr)
 	asJSON := fs.Bool("json", false, "print one JSON document instead of text")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return fmt.Errorf("%w: inspect takes one LOGDIR or FILE", errUsage)
+		return fmt.Errorf("%w: inspect takes one LOGDIR, RUN, FILE or ARCHIVE", errUsage)
 	}
 	rep, err := inspect(fs.Arg(0))
 	if err != nil {
@@ -115,16 +115,17 @@ type stepBack struct {
 const maxStepBacks = 20
 
 func inspect(path string) (*inspectReport, error) {
-	runs, err := tfevents.DiscoverRuns(path)
+	src, err := history.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	defer src.Close()
 	rep := &inspectReport{Path: path}
-	for _, run := range runs {
+	for _, run := range src.Runs() {
 		rr := &runReport{Name: run.Name, tags: map[string]*tagReport{}}
 		dec := summary.NewDecoder()
 		for _, file := range run.Files {
-			fr, err := rr.readFile(file, dec)
+			fr, err := rr.readFile(src, file, dec)
 			if err != nil {
 				return nil, err
 			}
@@ -144,16 +145,19 @@ func inspect(path string) (*inspectReport, error) {
 }
 
 // readFile reads one event file of the run, adding its values to rr.
-func (rr *runReport) readFile(path string, dec *summary.Decoder) (fileReport, error) {
+func (rr *runReport) readFile(src *history.Source, file string, dec *summary.Decoder) (fileReport, error) {
+	path := src.FileName(file)
 	fr := fileReport{Path: path}
-	if info, err := os.Stat(path); err == nil {
+	if info, err := src.Stat(file); err == nil {
 		fr.Size = info.Size()
 	}
-	r, err := tfevents.Open(path, 0)
+	f, err := src.FS().Open(file)
 	if err != nil {
 		return fr, err
 	}
-	defer r.Close()
+	defer f.Close()
+	r := tfevents.NewReader(f)
+	r.Name = path
 	var ev tbpb.Event
 	var vals []summary.Value
 	for {

@@ -71,8 +71,19 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"train", "train a network on the embedded digits (or a scenario) and log it", runTrain},
+		{"doctor", "run the pre-training checklist and report what to fix", runDoctor},
+		{"sweep", "search hyper-parameters from a YAML config", runSweep},
 		{"demo", "write a small logdir with every kind of summary", runDemo},
 		{"inspect", "summarize the runs, tags and steps of a logdir or event file", runInspect},
+		{"export", "export scalars, histograms, text, hparams, images and audio", runExport},
+		{"compare", "tabulate runs by hparams and chosen tags", runCompare},
+		{"plot", "draw scalars and histograms as PNG or SVG", runPlot},
+		{"tail", "follow a live logdir and print new scalars", runTail},
+		{"verify", "check every record of a logdir's event files", runVerify},
+		{"repair", "write a repaired copy of damaged event files", runRepair},
+		{"archive", "pack a logdir into one compressed archive", runArchive},
+		{"restore", "unpack an archive into a logdir", runRestore},
 		{"version", "print tbgo's version", runVersion},
 	}
 }

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tbgo/tbgo/summary"
+)
+
+// compareLogdir writes two sessions (one with a sub-run of its own), a run
+// without a session, and known losses, NaN among them.
+func compareLogdir(t *testing.T) string {
+	t.Helper()
+	logdir := t.TempDir()
+	now := unix(1700000000)
+	write := func(run string, hparams map[string]any, status summary.Status, losses map[int64]float64, steps []int64) {
+		w := clockWriter(t, filepath.Join(logdir, filepath.FromSlash(run)), &now)
+		if hparams != nil {
+			if err := w.StartSession(hparams, &summary.SessionOptions{Start: now}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, s := range steps {
+			now = now.Add(1e9)
+			if err := w.Scalar("loss", s, losses[s]); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Scalar("acc|pipe", s, 1-losses[s]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if hparams != nil {
+			if err := w.EndSession(status); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("trial1", map[string]any{"lr": 0.1, "opt": "adam"}, summary.StatusSuccess,
+		map[int64]float64{0: 2, 1: 0.5, 2: math.NaN(), 3: 0.75}, []int64{0, 1, 2, 3})
+	write("trial1/eval", nil, 0, map[int64]float64{0: 3, 5: 1}, []int64{0, 5})
+	write("trial2", map[string]any{"lr": 0.01, "opt": "sgd"}, summary.StatusFailure,
+		map[int64]float64{0: 4, 1: 0.25, 2: 0.25}, []int64{0, 1, 2})
+	write("plain", nil, 0, map[int64]float64{7: 9}, []int64{7})
+	return logdir
+}
+
+func compareCSV(t *testing.T, args ...string) [][]string {
+	t.Helper()
+	out, stderr, err := runTool(t, append([]string{"compare", "-format", "csv"}, args...)...)
+	if err != nil {
+		t.Fatalf("compare %q: %v\n%s", args, err, stderr)
+	}
+	return readCSV(t, []byte(out))
+}
+
+// csvColumn returns a column of a CSV table by name.
+func csvColumn(t *testing.T, rows [][]string, name string) []string {
+	t.Helper()
+	i := slices.Index(rows[0], name)
+	if i < 0 {
+		t.Fatalf("no column %q in %q", name, rows[0])
+	}
+	var col []string
+	for _, r := range rows[1:] {
+		col = append(col, r[i])
+	}
+	return col
+}
+
+func TestCompare(t *testing.T) {
+	t.Parallel()
+	logdir := compareLogdir(t)
+	rows := compareCSV(t, "-tag", "loss", logdir)
+	wantHeader := []string{"run", "status", "start_time", "duration", "lr", "opt",
+		"loss:last", "loss:last_step", "loss:min", "loss:min_step", "loss:max", "loss:max_step"}
+	if !slices.Equal(rows[0], wantHeader) {
+		t.Fatalf("header %q, want %q", rows[0], wantHeader)
+	}
+	tests := []struct {
+		col  string
+		want []string // rows by run name: plain, trial1, trial1/eval, trial2
+	}{
+		{"run", []string{"plain", "trial1", "trial1/eval", "trial2"}},
+		{"status", []string{"", "STATUS_SUCCESS", "STATUS_SUCCESS", "STATUS_FAILURE"}}, // eval inherits trial1's session
+		{"lr", []string{"", "0.1", "0.1", "0.01"}},
+		{"opt", []string{"", "adam", "adam", "sgd"}},
+		{"loss:last", []string{"9", "0.75", "1", "0.25"}},
+		{"loss:last_step", []string{"7", "3", "5", "2"}},
+		{"loss:min", []string{"9", "0.5", "1", "0.25"}}, // NaN left out
+		{"loss:min_step", []string{"7", "1", "5", "1"}}, // the first step of the minimum
+		{"loss:max", []string{"9", "2", "3", "4"}},
+		{"loss:max_step", []string{"7", "0", "0", "0"}},
+	}
+	for _, tc := range tests {
+		if got := csvColumn(t, rows, tc.col); !slices.Equal(got, tc.want) {
+			t.Errorf("%s = %q, want %q", tc.col, got, tc.want)
+		}
+	}
+	// trial1 logs four values a second apart after its session start.
+	if d := csvColumn(t, rows, "duration")[1]; d != "4" {
+		t.Errorf("trial1 duration %s, want 4", d)
+	}
+}
+
+func TestCompareSortFilterFormats(t *testing.T) {
+	t.Parallel()
+	logdir := compareLogdir(t)
+	tests := []struct {
+		desc string
+		args []string
+		runs []string
+	}{
+		{desc: "descending, nulls last", args: []string{"-sort", "-lr"}, runs: []string{"trial1", "trial1/eval", "trial2", "plain"}},
+		{desc: "two keys", args: []string{"-sort", "opt", "-sort", "-loss:last"}, runs: []string{"trial1/eval", "trial1", "trial2", "plain"}},
+		{desc: "numeric where", args: []string{"-where", "lr<0.05"}, runs: []string{"trial2"}},
+		{desc: "where on a metric", args: []string{"-where", "loss:min <= 0.5"}, runs: []string{"trial1", "trial2"}},
+		{desc: "text where", args: []string{"-where", "opt=adam"}, runs: []string{"trial1", "trial1/eval"}},
+		{desc: "not equal keeps empty cells", args: []string{"-where", "opt!=adam"}, runs: []string{"plain", "trial2"}},
+		{desc: "glob where", args: []string{"-where", "run~trial*"}, runs: []string{"trial1", "trial2"}},
+		{desc: "run filter keeps the inherited session", args: []string{"-run", "*/eval"}, runs: []string{"trial1/eval"}},
+	}
+	for _, tc := range tests {
+		rows := compareCSV(t, append(tc.args, logdir)...)
+		if got := csvColumn(t, rows, "run"); !slices.Equal(got, tc.runs) {
+			t.Errorf("%s: runs %q, want %q", tc.desc, got, tc.runs)
+		}
+		if tc.desc == "run filter keeps the inherited session" {
+			if lr := csvColumn(t, rows, "lr"); !slices.Equal(lr, []string{"0.1"}) {
+				t.Errorf("%s: lr %q, want the parent's 0.1", tc.desc, lr)
+			}
+		}
+	}
+
+	out, _, err := runTool(t, "compare", "-format", "json", "-stats", "min", "-tag", "loss", "-sort", "run", logdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objs []map[string]any
+	if err := json.Unmarshal([]byte(out), &objs); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(objs) != 4 || objs[1]["loss:min"] != 0.5 || objs[0]["lr"] != nil || objs[1]["status"] != "STATUS_SUCCESS" {
+		t.Errorf("JSON %v", objs)
+	}
+	// JSON keeps the column order.
+	if i, j := strings.Index(out, `"run"`), strings.Index(out, `"loss:min"`); i < 0 || j < i {
+		t.Errorf("JSON keys out of order:\n%s", out)
+	}
+
+	md, _, err := runTool(t, "compare", "-tag", "acc*", "-stats", "last", logdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(md), "\n")
+	if len(lines) != 6 || !strings.Contains(lines[0], `acc\|pipe:last`) || !strings.HasPrefix(lines[1], "|---|") {
+		t.Errorf("Markdown:\n%s", md)
+	}
+	// float32 values print short for people: 1-0.25 is 0.75 exactly.
+	if !strings.Contains(md, "| 0.75 |") {
+		t.Errorf("Markdown lacks trial2's last acc 0.75:\n%s", md)
+	}
+}
+
+func TestCompareBadInput(t *testing.T) {
+	t.Parallel()
+	logdir := compareLogdir(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-sort", "nope", logdir}, `"nope"`},
+		{[]string{"-where", "lr", logdir}, "COLUMN OP VALUE"},
+		{[]string{"-where", "nope=1", logdir}, `"nope"`},
+		{[]string{"-where", "run~[", logdir}, "bad pattern"},
+		{[]string{"-stats", "median", logdir}, "median"},
+		{[]string{"-format", "xml", logdir}, "xml"},
+		{[]string{"-run", "zzz", logdir}, "zzz"},
+		{[]string{t.TempDir()}, "no event files"},
+	} {
+		_, _, err := runTool(t, append([]string{"compare"}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("compare %q: %v, want an error saying %s", tc.args, err, tc.want)
+		}
+	}
+	if _, _, err := runTool(t, "compare", "-sort", "nope", logdir); !errors.Is(err, errUsage) {
+		t.Errorf("unknown sort column: %v, want a usage error", err)
+	}
+}
+
+func TestParseWhere(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want whereExpr
+		err  bool
+	}{
+		{in: "lr<0.1", want: whereExpr{"lr", "<", "0.1"}},
+		{in: "lr <= 0.1", want: whereExpr{"lr", "<=", "0.1"}},
+		{in: "loss:min>=2", want: whereExpr{"loss:min", ">=", "2"}},
+		{in: "opt!=adam", want: whereExpr{"opt", "!=", "adam"}},
+		{in: "run~a*", want: whereExpr{"run", "~", "a*"}},
+		{in: "a=b=c", want: whereExpr{"a", "=", "b=c"}},
+		{in: "=x", err: true},
+		{in: "nothing", err: true},
+		{in: "run~[", err: true},
+	}
+	for _, tc := range tests {
+		got, err := parseWhere(tc.in)
+		if (err != nil) != tc.err || !tc.err && got != tc.want {
+			t.Errorf("parseWhere(%q) = %+v, %v; want %+v (error %v)", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+func FuzzParseWhere(f *testing.F) {
+	for _, s := range []string{"lr<0.1", "a<=b", "x!=y", "run~a*", "=", "a==b", "<>", "~["} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := parseWhere(s)
+		if err != nil {
+			return
+		}
+		if e.col == "" || !slices.Contains(whereOps, e.op) {
+			t.Fatalf("parseWhere(%q) = %+v", s, e)
+		}
+		// The column comes before the first operator character.
+		if strings.ContainsAny(e.col, "=<>!~") && !strings.Contains(fmt.Sprint(whereOps), e.col) {
+			for _, op := range whereOps {
+				if strings.Contains(e.col, op) {
+					t.Fatalf("parseWhere(%q): column %q holds operator %q", s, e.col, op)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,526 @@
+//go:build compat
+
+package compat
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"image/png"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/summary"
+)
+
+// The export tests run the tbgo command itself, built once.
+var tbgoBin struct {
+	once sync.Once
+	path string
+	err  error
+	dir  string
+}
+
+// tbgo runs the tbgo command with args and returns its standard output.
+func tbgo(t *testing.T, args ...string) []byte {
+	t.Helper()
+	tbgoBin.once.Do(func() {
+		root, err := Root()
+		if err != nil {
+			tbgoBin.err = err
+			return
+		}
+		if tbgoBin.dir, err = os.MkdirTemp("", "tbgo-bin-"); err != nil {
+			tbgoBin.err = err
+			return
+		}
+		tbgoBin.path = filepath.Join(tbgoBin.dir, "tbgo")
+		cmd := exec.Command("go", "build", "-o", tbgoBin.path, "./cmd/tbgo")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			tbgoBin.err = fmt.Errorf("go build ./cmd/tbgo: %v\n%s", err, out)
+		}
+	})
+	if tbgoBin.err != nil {
+		t.Fatal(tbgoBin.err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(tbgoBin.path, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("tbgo %q: %v\n%s", args, err, stderr.Bytes())
+	}
+	return stdout.Bytes()
+}
+
+// exportAll exports every kind the dump compares (scalars, histograms,
+// text, images, audio) as JSON Lines into a new directory.
+func exportAll(t *testing.T, logdir string, extra ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "export")
+	args := append([]string{"export", "-what", "scalars,histograms,text,images,audio", "-format", "jsonl", "-o", out}, extra...)
+	tbgo(t, append(args, logdir)...)
+	return out
+}
+
+// jsonRows reads a JSON Lines file; numbers stay exact (json.Number).
+func jsonRows(t *testing.T, name string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []map[string]any
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			t.Fatalf("%s: %v: %s", name, err, sc.Bytes())
+		}
+		rows = append(rows, m)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// jnum reads an exported number: a JSON number or "NaN", "Infinity",
+// "-Infinity".
+func jnum(t *testing.T, v any) float64 {
+	t.Helper()
+	switch x := v.(type) {
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	case string:
+		switch x {
+		case "NaN":
+			return math.NaN()
+		case "Infinity":
+			return math.Inf(1)
+		case "-Infinity":
+			return math.Inf(-1)
+		}
+	}
+	t.Fatalf("%v (%T) is not an exported number", v, v)
+	return 0
+}
+
+func jint(t *testing.T, v any) int64 {
+	t.Helper()
+	n, err := v.(json.Number).Int64()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// exportView reads an export directory (exportAll) into a view, so that
+// compareViews can set it against TensorBoard's. Export writes values, not
+// series metadata: display names and descriptions are not in it.
+func exportView(t *testing.T, dir string) *view {
+	t.Helper()
+	v := &view{name: "tbgo export", series: map[key]*viewSeries{}}
+	series := func(m map[string]any, plugin string) *viewSeries {
+		k := key{m["run"].(string), m["tag"].(string)}
+		s := v.series[k]
+		if s == nil {
+			s = &viewSeries{plugin: plugin, dataClass: dataClasses[plugin]}
+			if plugin == summary.PluginAudio {
+				s.dataClass = "DATA_CLASS_BLOB_SEQUENCE"
+			}
+			v.series[k] = s
+			if !slices.Contains(v.runs, k.run) {
+				v.runs = append(v.runs, k.run)
+			}
+		}
+		return s
+	}
+	head := func(m map[string]any) viewPoint {
+		return viewPoint{step: jint(t, m["step"]), wall: jnum(t, m["wall_time"])}
+	}
+	for _, m := range jsonRows(t, filepath.Join(dir, "scalars.jsonl")) {
+		p := head(m)
+		p.value = jnum(t, m["value"])
+		s := series(m, summary.PluginScalars)
+		s.points = append(s.points, p)
+	}
+	for _, m := range jsonRows(t, filepath.Join(dir, "histograms.jsonl")) {
+		s := series(m, summary.PluginHistograms)
+		if m["bucket"] == nil || jint(t, m["bucket"]) == 0 {
+			s.points = append(s.points, head(m))
+		}
+		if m["bucket"] != nil {
+			p := &s.points[len(s.points)-1]
+			p.buckets = append(p.buckets, [3]float64{jnum(t, m["left"]), jnum(t, m["right"]), jnum(t, m["count"])})
+		}
+	}
+	for _, m := range jsonRows(t, filepath.Join(dir, "text.jsonl")) {
+		s := series(m, summary.PluginText)
+		if jint(t, m["row"]) == 0 && jint(t, m["col"]) == 0 {
+			s.points = append(s.points, head(m))
+		}
+		p := &s.points[len(s.points)-1]
+		p.text = append(p.text, m["text"].(string))
+	}
+	for _, kind := range []string{summary.PluginImages, summary.PluginAudio} {
+		for _, m := range jsonRows(t, filepath.Join(dir, kind, "index.jsonl")) {
+			s := series(m, kind)
+			if jint(t, m["sample"]) == 0 {
+				p := head(m)
+				if kind == summary.PluginImages {
+					p.width, p.height = int(jint(t, m["width"])), int(jint(t, m["height"]))
+				}
+				s.points = append(s.points, p)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, kind, filepath.FromSlash(m["file"].(string))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := &s.points[len(s.points)-1]
+			p.images = append(p.images, b)
+		}
+	}
+	return v
+}
+
+// adoptUnexported copies into ours what export does not write, each
+// series' display name and description, and a text point's shape where
+// its cells agree, from TensorBoard's view.
+func adoptUnexported(ours, theirs *view) {
+	for k, ts := range theirs.series {
+		os := ours.series[k]
+		if os == nil {
+			continue
+		}
+		os.displayName, os.description = ts.displayName, ts.description
+		for i := range min(len(os.points), len(ts.points)) {
+			if slices.Equal(os.points[i].text, ts.points[i].text) {
+				os.points[i].shape = ts.points[i].shape
+			}
+		}
+	}
+}
+
+// TestExportTensorboardX: values tensorboardX was given come out of tbgo
+// export exactly: scalars as the float32 tensorboardX stores, wall times,
+// histograms consistent with their data, text, image pixels, audio
+// samples, and hparams sessions (a second tensorboardX script).
+func TestExportTensorboardX(t *testing.T) {
+	venv, err := Venv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	logdir := filepath.Join(t.TempDir(), "tbx")
+	out, err := Python(ctx, venv, "write_tensorboardx.py", nil, logdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in tbxInput
+	if err := json.Unmarshal(out, &in); err != nil {
+		t.Fatalf("bad JSON from write_tensorboardx.py: %v\n%s", err, out)
+	}
+	dir := exportAll(t, logdir)
+	v := exportView(t, dir)
+	point := func(tag string, step int64) viewPoint {
+		t.Helper()
+		s := v.series[key{".", tag}]
+		if s == nil {
+			t.Fatalf("export has no series %q", tag)
+		}
+		var found []viewPoint
+		for _, p := range s.points {
+			if p.step == step {
+				found = append(found, p)
+			}
+		}
+		if len(found) != 1 {
+			t.Fatalf("%q: %d points at step %d, want 1", tag, len(found), step)
+		}
+		return found[0]
+	}
+
+	t.Run("scalars", func(t *testing.T) {
+		n := 0
+		for _, s := range in.Scalars {
+			p := point(s.Tag, s.Step)
+			if want := float64(float32(s.Value)); math.Float64bits(p.value) != math.Float64bits(want) || p.wall != s.WallTime {
+				t.Errorf("%q step %d: %v at %v, want float32(%v) = %v at %v", s.Tag, s.Step, p.value, p.wall, s.Value, want, s.WallTime)
+			}
+			n++
+		}
+		d := in.Described
+		if p := point(d.Tag, d.Step); p.value != d.Value || p.wall != d.WallTime {
+			t.Errorf("%q: %v, want %v", d.Tag, p.value, d.Value)
+		}
+		total := 0
+		for _, s := range v.series {
+			if s.plugin == summary.PluginScalars {
+				total += len(s.points)
+			}
+		}
+		if total != n+1 {
+			t.Errorf("%d scalars exported, tensorboardX wrote %d", total, n+1)
+		}
+	})
+	t.Run("histograms", func(t *testing.T) {
+		for _, h := range in.Histograms {
+			p := point(h.Tag, h.Step)
+			var bs []summary.Bucket
+			for _, b := range p.buckets {
+				bs = append(bs, summary.Bucket{Left: b[0], Right: b[1], Count: b[2]})
+			}
+			if err := consistentBuckets(bs, h.Values); err != nil || p.wall != h.WallTime {
+				t.Errorf("%q step %d: %v (wall %v, want %v)", h.Tag, h.Step, err, p.wall, h.WallTime)
+			}
+		}
+	})
+	t.Run("text", func(t *testing.T) {
+		for _, tx := range in.Texts {
+			if p := point(tx.Tag, tx.Step); !slices.Equal(p.text, []string{tx.Text}) || p.wall != tx.WallTime {
+				t.Errorf("%q: %q, want %q", tx.Tag, p.text, tx.Text)
+			}
+		}
+	})
+	t.Run("images", func(t *testing.T) {
+		for _, im := range in.Images {
+			p := point(im.Tag, im.Step)
+			h, w := len(im.CHW[0]), len(im.CHW[0][0])
+			if p.width != w || p.height != h || len(p.images) != 1 {
+				t.Fatalf("%q: %dx%d, %d images; want %dx%d, 1", im.Tag, p.width, p.height, len(p.images), w, h)
+			}
+			rows := jsonRows(t, filepath.Join(dir, "images", "index.jsonl"))
+			f, err := os.Open(filepath.Join(dir, "images", filepath.FromSlash(rows[0]["file"].(string))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(f)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for y := range h {
+				for x := range w {
+					want := color.NRGBA{uint8(im.CHW[0][y][x]), uint8(im.CHW[1][y][x]), uint8(im.CHW[2][y][x]), 255}
+					if got := color.NRGBAModel.Convert(img.At(x, y)); got != want {
+						t.Errorf("%q pixel (%d, %d) = %v, want %v", im.Tag, x, y, got, want)
+					}
+				}
+			}
+		}
+	})
+	t.Run("audio", func(t *testing.T) {
+		rows := jsonRows(t, filepath.Join(dir, "audio", "index.jsonl"))
+		for i, a := range in.Audio {
+			m := rows[i]
+			b, err := os.ReadFile(filepath.Join(dir, "audio", filepath.FromSlash(m["file"].(string))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := wavSamples(b)
+			if err != nil || !slices.Equal(got, a.Samples) || jnum(t, m["sample_rate"]) != a.SampleRate || m["content_type"] != "audio/wav" {
+				t.Errorf("%q: samples %v (%v) rate %v type %v, want %v at %v audio/wav", a.Tag, got, err, m["sample_rate"], m["content_type"], a.Samples, a.SampleRate)
+			}
+		}
+	})
+	t.Run("hparams", func(t *testing.T) {
+		hpdir := filepath.Join(t.TempDir(), "hp")
+		out, err := Python(ctx, venv, "export_hparams_tbx.py", nil, hpdir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var given struct {
+			Sessions []struct {
+				Run     string             `json:"run"`
+				HParams map[string]any     `json:"hparams"`
+				Metrics map[string]float64 `json:"metrics"`
+			} `json:"sessions"`
+		}
+		if err := json.Unmarshal(out, &given); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(tbgo(t, "export", "-what", "hparams", hpdir))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		header := rows[0]
+		if want := []string{"run", "group", "status", "start_time", "end_time", "bsize", "dropout", "lr", "opt"}; !slices.Equal(header, want) {
+			t.Fatalf("hparams header %q, want %q", header, want)
+		}
+		if len(rows) != 1+len(given.Sessions) {
+			t.Fatalf("%d sessions exported, tensorboardX wrote %d", len(rows)-1, len(given.Sessions))
+		}
+		for i, s := range given.Sessions {
+			row := rows[1+i]
+			if row[0] != s.Run || row[2] != "STATUS_SUCCESS" {
+				t.Errorf("session %d: run %q status %q, want %q STATUS_SUCCESS", i, row[0], row[2], s.Run)
+			}
+			for j, name := range header[5:] {
+				if want := fmt.Sprint(s.HParams[name]); row[5+j] != want {
+					t.Errorf("%s %s = %q, want %q", s.Run, name, row[5+j], want)
+				}
+			}
+			scalars := tbgo(t, "export", "-run", s.Run, hpdir)
+			for tag, want := range s.Metrics {
+				line := fmt.Sprintf("%s,%s,3,", s.Run, tag)
+				if !bytes.Contains(scalars, []byte(line)) || !bytes.Contains(scalars, []byte(","+strconv.FormatFloat(float64(float32(want)), 'g', -1, 64)+"\n")) {
+					t.Errorf("metric %s of %s: want %v at step 3 in\n%s", tag, s.Run, want, scalars)
+				}
+			}
+		}
+	})
+
+	// The same logdir through TensorBoard's Python loader: every series,
+	// step, wall time and value as export wrote it.
+	t.Run("agrees with the python loader", func(t *testing.T) {
+		dump, err := Python(ctx, venv, "dump_multiplexer.py", nil, logdir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs := parseDump(t, "python loader", dump, []string{"audio", "histograms", "images", "scalars", "text"})
+		adoptUnexported(v, theirs)
+		compareViews(t, v, theirs)
+	})
+}
+
+// TestExportMatchesPythonLoader exports the compatibility logdir
+// (WriteLogdir: every kind, edge values, nested runs, two files in a run,
+// a damaged record) and compares it, value for value, with what
+// TensorBoard's Python loader reads: scalars by float32 bits, histogram
+// edges and counts, text cells, image bytes. The damaged run differs
+// by design, and is checked on its own: export skips the one damaged
+// record and reads on, the Python loader stops reading that file there.
+func TestExportMatchesPythonLoader(t *testing.T) {
+	venv, err := Venv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := WriteLogdir(filepath.Join(t.TempDir(), "logdir"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dump, err := Python(ctx, venv, "dump_multiplexer.py", nil, l.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs := parseDump(t, "python loader", dump, l.Plugins())
+	ours := exportView(t, exportAll(t, l.Dir))
+	adoptUnexported(ours, theirs)
+
+	c := l.Corrupt
+	k := key{c.Run, c.Tag}
+	os, ts := ours.series[k], theirs.series[k]
+	delete(ours.series, k)
+	delete(theirs.series, k)
+	compareViews(t, ours, theirs)
+
+	if os == nil || ts == nil {
+		t.Fatalf("damaged series %v: export %v, python loader %v", k, os != nil, ts != nil)
+	}
+	var wantOurs []int64
+	for i, p := range c.Points {
+		if i != c.Index {
+			wantOurs = append(wantOurs, p.Step)
+		}
+	}
+	if got := steps(os.points); !slices.Equal(got, wantOurs) {
+		t.Errorf("damaged series: export has steps %v, want all but the damaged %v", got, wantOurs)
+	}
+	if got := steps(ts.points); len(got) != c.Index || !slices.Equal(got, steps(os.points)[:c.Index]) {
+		t.Errorf("damaged series: the python loader has steps %v, want the %d before the damage", got, c.Index)
+	}
+	for i, p := range os.points {
+		want := c.Points[i]
+		if i >= c.Index {
+			want = c.Points[i+1]
+		}
+		if float32(p.value) != want.Scalar || p.wall != want.Wall {
+			t.Errorf("damaged series step %d: %v at %v, want %v at %v", p.step, p.value, p.wall, want.Scalar, want.Wall)
+		}
+	}
+}
+
+// TestDistributionMatchesTensorBoard computes the Distributions
+// dashboard's quantiles of random histograms (TensorBoard's compressor.py
+// via python/export_distribution.py) and with history.Distribution, which
+// plot draws: they must agree to the last bit or two.
+func TestDistributionMatchesTensorBoard(t *testing.T) {
+	venv, err := Venv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var hists [][][3]float64
+	for i := range 60 {
+		k := 1 + rng.IntN(40)
+		var data []float64
+		for range rng.IntN(500) {
+			data = append(data, rng.NormFloat64()*float64(i+1)+float64(i))
+		}
+		if i%10 == 0 {
+			data = []float64{2.5, 2.5, 2.5} // all equal: empty buckets but the last
+		}
+		b, err := summary.Buckets(nil, data, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows [][3]float64
+		for _, x := range b {
+			rows = append(rows, [3]float64{x.Left, x.Right, x.Count})
+		}
+		hists = append(hists, rows)
+	}
+	hists = append(hists, [][3]float64{}, [][3]float64{{-1, 1, 0}}) // no buckets; no weight
+	in, err := json.Marshal(hists)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := Python(ctx, venv, "export_distribution.py", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]float64
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatal(err)
+	}
+	for i, rows := range hists {
+		var bs []summary.Bucket
+		for _, r := range rows {
+			bs = append(bs, summary.Bucket{Left: r[0], Right: r[1], Count: r[2]})
+		}
+		got := history.Distribution(bs)
+		for j := range got {
+			if d := math.Abs(got[j] - want[i][j]); d > 1e-12*math.Max(1, math.Abs(want[i][j])) {
+				t.Errorf("histogram %d (%d buckets): quantiles %v, TensorBoard %v", i, len(rows), got, want[i])
+				break
+			}
+		}
+	}
+}

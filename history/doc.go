@@ -1,0 +1,71 @@
+// Package history reads run histories back: the event files of a logdir, a
+// run directory, a single event file or a tbgo archive, written by tbgo,
+// tensorboardX, PyTorch or TensorFlow (legacy and modern forms alike). It
+// is the reading layer of the tbgo export, compare, plot, tail and inspect
+// commands.
+//
+// # Opening
+//
+// Open takes a path and finds the runs in it exactly as TensorBoard does
+// (tfevents.DiscoverRunsFS): every directory that directly holds an event
+// file is a run, named by its path relative to the logdir, the logdir
+// itself being ".". An archive made by "tbgo archive" is read in place,
+// through its file system, without unpacking. A path holding no event
+// file is an error wrapping tfevents.ErrNoEventFiles; a file that is
+// neither an event file nor an archive one wrapping ErrUnknownFormat.
+//
+// # Selecting runs and tags
+//
+// Options.Runs and Options.Tags are Matchers compiled from patterns:
+// globs by default, matched against the whole name with path.Match ("*"
+// does not cross "/"), or regular expressions with the "re:" prefix,
+// matched anywhere in the name as TensorBoard's filter boxes match them.
+//
+//	m, _ := history.Compile("train", "eval/*", "re:^sweep/lr=0\\.1")
+//
+// # Streaming
+//
+// Source.Values calls a function with every decoded value (summary.Value
+// with its run, file and record offset); Source.Scalars with every scalar
+// only, through summary.Decoder's allocation-free fast path. Both go run
+// by run in name order, file by file in name order (the order TensorBoard
+// reads them), record by record, and hold one record at a time: memory
+// does not grow with the logdir.
+//
+// Damaged records are skipped and handed to Options.Problem, which may
+// stop the read: a record whose data checksum fails is skipped and the
+// file read on (tfevents.Reader), while a torn last record, a length
+// checksum mismatch or an oversized record ends its file. Without a
+// Problem function the first problem is the read's error, except a torn
+// last record, which a writer that is still appending leaves behind.
+//
+// # What TensorBoard would show
+//
+// Event files can hold more than TensorBoard shows: a run resumed from a
+// checkpoint re-logs steps it had logged before, and a writer may log a
+// tag twice at one step. Options.View chooses:
+//
+//   - Raw (the zero View) returns every value as written.
+//   - TensorBoard returns what TensorBoard's data server (the Rust
+//     loader, its default since 2.5) keeps: within a series (run, tag), a
+//     value preempts every earlier value whose step is not smaller, so
+//     steps strictly increase, a restart hides the orphaned values it
+//     re-logs, and of several values at one step the last wins. Reading
+//     this way takes two passes over each run; the state between them is
+//     a few words per series and per restart.
+//
+// TensorBoard's Python loader (--load_fast=false) differs in two ways
+// that this package does not reproduce: it purges on a SessionLog START
+// that follows an earlier one (for every tag, even ones not re-logged),
+// and in files without a file_version it purges on any step that goes
+// back. Neither loader's downsampling (by default 1000 scalars, 10 images
+// per series) is applied: every kept value is returned.
+//
+// # Sessions, smoothing and distributions
+//
+// Session collects a run's HParams session: hyper-parameters, group, start
+// time, status and end time. Smooth is the scalar dashboard's debiased
+// exponential moving average and Distribution the Distributions
+// dashboard's quantiles of a histogram, each computed as TensorBoard
+// computes them.
+package history

@@ -1,0 +1,472 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/tfevents"
+)
+
+// Options says what a read returns. The zero Options returns every value
+// of every run as written and stops at the first damaged record.
+type Options struct {
+	// Runs and Tags select runs and tags by name; nil selects all.
+	Runs, Tags *Matcher
+	// View says which values of each series are returned.
+	View View
+	// Problem, if set, is called with every damaged record and every
+	// value that cannot be decoded; the read skips it and goes on unless
+	// Problem returns an error, which ends the read. If nil, the first
+	// such problem ends the read as its error, except a torn last record
+	// (Problem.Torn), which is skipped: it is a record still being
+	// written, and TensorBoard waits for it too.
+	Problem func(*Problem) error
+}
+
+// A Problem is a damaged record or an undecodable value met by a read.
+type Problem struct {
+	// Run is the run, File the event file (as Source.FileName names it)
+	// and Offset the offset of the record in it.
+	Run    string
+	File   string
+	Offset int64
+	// Err says what is wrong; it wraps io.ErrUnexpectedEOF for a torn
+	// record, tfevents.ErrCorrupt for a checksum mismatch,
+	// tfevents.ErrRecordTooLarge for a length over the guard and
+	// summary.ErrMalformed for a record or value that does not decode.
+	Err error
+	// Fatal reports that the rest of the file could not be read: a torn
+	// record, a length checksum mismatch or a record too large. Otherwise
+	// only this record (or value) was skipped.
+	Fatal bool
+}
+
+// Error returns Err's message, which names the file and offset.
+func (p *Problem) Error() string { return p.Err.Error() }
+
+// Unwrap returns Err.
+func (p *Problem) Unwrap() error { return p.Err }
+
+// Torn reports whether the problem is a torn last record: a file that ends
+// inside a record, as it does while a writer is appending.
+func (p *Problem) Torn() bool { return errors.Is(p.Err, io.ErrUnexpectedEOF) }
+
+// A Value is a decoded summary value (see summary.Decoder) of a run, with
+// where its record lies.
+type Value struct {
+	Run    string
+	File   string // as Source.FileName names it
+	Offset int64  // of the record holding the value
+	summary.Value
+}
+
+// A Scalar is a scalar value of a run.
+type Scalar struct {
+	Run string
+	summary.ScalarPoint
+}
+
+// ctxCheckEvery is how many records a read handles between looks at its
+// context.
+const ctxCheckEvery = 1 << 12
+
+// Values calls fn with every value of the selected runs and tags, run by
+// run in name order, each run's files in name order and each file's values
+// in record order. The values are decoded as TensorBoard decodes them:
+// every run has its own summary.Decoder, so a series' metadata comes from
+// its first value. *Value and what it points to are valid only during the
+// call. An error from fn ends the read and is returned; so is ctx's error.
+//
+// Memory is bounded by the largest record, plus, for View TensorBoard, a
+// few words per series and per restart of a series: a TensorBoard view
+// reads each run twice, first to learn which values later ones preempt,
+// and the second pass stops in each file where the first stopped, so a
+// file that grows in between is read as it was.
+func (s *Source) Values(ctx context.Context, o *Options, fn func(*Value) error) error {
+	opts := options(o)
+	for _, run := range s.runs {
+		if !opts.Runs.Match(run.Name) {
+			continue
+		}
+		if err := s.runValues(ctx, &opts, run, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Scalars calls fn with every scalar value of the selected runs and tags,
+// in the order of Values and with the same values Values would give for
+// KindScalar, but decoded by summary.Decoder's AppendScalars fast path.
+// *Scalar is valid only during the call.
+//
+// With more than one run and more than one CPU, runs are decoded ahead in
+// parallel (up to GOMAXPROCS at once), each into a few buffered chunks of
+// scalarChunk values, while fn is still called from the calling goroutine,
+// one value at a time, in order; Problem is called there too.
+func (s *Source) Scalars(ctx context.Context, o *Options, fn func(*Scalar) error) error {
+	opts := options(o)
+	var runs []tfevents.Run
+	for _, run := range s.runs {
+		if opts.Runs.Match(run.Name) {
+			runs = append(runs, run)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(runs))
+	if workers < 2 {
+		for _, run := range runs {
+			if err := s.runScalars(ctx, &opts, run, fn); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return s.parallelScalars(ctx, &opts, runs, workers, fn)
+}
+
+// scalarChunk is how many scalars a parallel read hands over at once, and
+// chunksAhead how many chunks of a run may wait for the caller.
+const (
+	scalarChunk = 4096
+	chunksAhead = 4
+)
+
+// scalarItem is a scalar, or a problem met where it would be.
+type scalarItem struct {
+	sc   Scalar
+	prob *Problem
+}
+
+func (s *Source) parallelScalars(ctx context.Context, o *Options, runs []tfevents.Run, workers int, fn func(*Scalar) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chans := make([]chan []scalarItem, len(runs))
+	errs := make([]error, len(runs))
+	for i := range chans {
+		chans[i] = make(chan []scalarItem, chunksAhead)
+	}
+	pool := sync.Pool{New: func() any { return make([]scalarItem, 0, scalarChunk) }}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, workers)
+	wg.Go(func() {
+		// Runs start in order, so the run the caller waits for always
+		// has a slot.
+		for i, run := range runs {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				for _, ch := range chans[i:] {
+					close(ch)
+				}
+				return
+			}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				defer close(chans[i])
+				buf := pool.Get().([]scalarItem)[:0]
+				send := func() error {
+					select {
+					case chans[i] <- buf:
+						buf = pool.Get().([]scalarItem)[:0]
+						return nil
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				}
+				wo := *o
+				wo.Problem = func(p *Problem) error {
+					buf = append(buf, scalarItem{prob: p})
+					if len(buf) == scalarChunk {
+						return send()
+					}
+					return nil
+				}
+				err := s.runScalars(ctx, &wo, run, func(sc *Scalar) error {
+					buf = append(buf, scalarItem{sc: *sc})
+					if len(buf) == scalarChunk {
+						return send()
+					}
+					return nil
+				})
+				if err == nil && len(buf) > 0 {
+					err = send()
+				}
+				errs[i] = err
+			})
+		}
+	})
+	defer wg.Wait()
+	for i := range runs {
+		for chunk := range chans[i] {
+			for j := range chunk {
+				it := &chunk[j]
+				var err error
+				if it.prob != nil {
+					err = o.report(it.prob)
+				} else {
+					err = fn(&it.sc)
+				}
+				if err != nil {
+					cancel()
+					drain(chans[i:])
+					return err
+				}
+			}
+			clear(chunk)
+			pool.Put(chunk[:0])
+		}
+		if errs[i] != nil {
+			cancel()
+			drain(chans[i+1:])
+			return errs[i]
+		}
+	}
+	return nil
+}
+
+// drain empties the channels of runs still being read, so that their
+// goroutines, cancelled, can end.
+func drain(chans []chan []scalarItem) {
+	for _, ch := range chans {
+		for range ch {
+		}
+	}
+}
+
+func options(o *Options) Options {
+	if o == nil {
+		return Options{}
+	}
+	return *o
+}
+
+// report hands p to the Options' Problem function.
+func (o *Options) report(p *Problem) error {
+	if o.Problem != nil {
+		return o.Problem(p)
+	}
+	if p.Torn() {
+		return nil
+	}
+	return p
+}
+
+func ignoreProblem(*Problem) error { return nil }
+
+// tagFilter caches a Matcher's answers for the tags of one run.
+type tagFilter struct {
+	m    *Matcher
+	seen map[string]bool
+}
+
+func (f *tagFilter) match(tag string) bool {
+	if f.m == nil {
+		return true
+	}
+	ok, found := f.seen[tag]
+	if !found {
+		if f.seen == nil {
+			f.seen = map[string]bool{}
+		}
+		ok = f.m.Match(tag)
+		f.seen[tag] = ok
+	}
+	return ok
+}
+
+// preemptions returns the state of tag's series, adding it.
+func preemptionOf(m map[string]*preemption, tag string) *preemption {
+	p := m[tag]
+	if p == nil {
+		p = &preemption{}
+		m[tag] = p
+	}
+	return p
+}
+
+func (s *Source) runValues(ctx context.Context, o *Options, run tfevents.Run, fn func(*Value) error) error {
+	tags := tagFilter{m: o.Tags}
+	var vals []summary.Value
+	var ends []fileEnd
+	var series map[string]*preemption
+	if o.View == TensorBoard {
+		series = map[string]*preemption{}
+		dec := summary.NewDecoder()
+		var err error
+		ends, err = s.pass(ctx, run, nil, ignoreProblem, func(rec []byte, _ string, _ int64) error {
+			vals, _ = dec.Record(vals[:0], rec) // the second pass reports errors
+			for i := range vals {
+				if v := &vals[i]; tags.match(v.Tag) {
+					preemptionOf(series, v.Tag).add(v.Step)
+				}
+			}
+			clear(vals)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	dec := summary.NewDecoder()
+	var v Value
+	_, err := s.pass(ctx, run, ends, o.report, func(rec []byte, file string, off int64) error {
+		var err error
+		vals, err = dec.Record(vals[:0], rec)
+		if err != nil {
+			p := &Problem{Run: run.Name, File: file, Offset: off,
+				Err: fmt.Errorf("history: %s: record at offset %d: %w", file, off, err)}
+			if err := o.report(p); err != nil {
+				return err
+			}
+		}
+		for i := range vals {
+			val := &vals[i]
+			if !tags.match(val.Tag) || series != nil && !series[val.Tag].keep(val.Step) {
+				continue
+			}
+			v = Value{Run: run.Name, File: file, Offset: off, Value: *val}
+			if err := fn(&v); err != nil {
+				return err
+			}
+		}
+		clear(vals)
+		return nil
+	})
+	return err
+}
+
+func (s *Source) runScalars(ctx context.Context, o *Options, run tfevents.Run, fn func(*Scalar) error) error {
+	tags := tagFilter{m: o.Tags}
+	var pts []summary.ScalarPoint
+	var ends []fileEnd
+	var series map[string]*preemption
+	if o.View == TensorBoard {
+		series = map[string]*preemption{}
+		dec := summary.NewDecoder()
+		var err error
+		ends, err = s.pass(ctx, run, nil, ignoreProblem, func(rec []byte, _ string, _ int64) error {
+			pts, _ = dec.AppendScalars(pts[:0], rec)
+			for i := range pts {
+				if p := &pts[i]; tags.match(p.Tag) {
+					preemptionOf(series, p.Tag).add(p.Step)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	dec := summary.NewDecoder()
+	sc := Scalar{Run: run.Name}
+	_, err := s.pass(ctx, run, ends, o.report, func(rec []byte, file string, off int64) error {
+		var err error
+		pts, err = dec.AppendScalars(pts[:0], rec)
+		if err != nil {
+			p := &Problem{Run: run.Name, File: file, Offset: off,
+				Err: fmt.Errorf("history: %s: record at offset %d: %w", file, off, err)}
+			if err := o.report(p); err != nil {
+				return err
+			}
+		}
+		for i := range pts {
+			p := &pts[i]
+			if !tags.match(p.Tag) || series != nil && !series[p.Tag].keep(p.Step) {
+				continue
+			}
+			sc.ScalarPoint = *p
+			if err := fn(&sc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// fileEnd is where a pass stopped reading a file, and why if not at a
+// clean end.
+type fileEnd struct {
+	off  int64
+	stop *Problem
+}
+
+// pass reads the records of run's files in order, calling fn with each
+// record, the file's name and the record's offset. Damaged records go to
+// report; a length-checksum mismatch, a record over the length guard or a
+// torn record ends the file (reported once the file is done). If ends is
+// not nil, it holds where an earlier pass stopped in each file: pass stops
+// there too and reports what stopped the earlier pass. It returns where it
+// stopped in each file.
+func (s *Source) pass(ctx context.Context, run tfevents.Run, ends []fileEnd, report func(*Problem) error,
+	fn func(rec []byte, file string, off int64) error) ([]fileEnd, error) {
+	out := make([]fileEnd, len(run.Files))
+	n := 0
+	for i, file := range run.Files {
+		r, c, err := s.openFile(file)
+		if err != nil {
+			return nil, err
+		}
+		name := r.Name
+		limit := int64(-1)
+		if ends != nil {
+			limit = ends[i].off
+		}
+		var stop *Problem
+		err = func() error {
+			defer c.Close()
+			for {
+				if n++; n%ctxCheckEvery == 0 {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+				}
+				off := r.Offset()
+				if limit >= 0 && off >= limit {
+					stop = ends[i].stop
+					return nil
+				}
+				rec, err := r.Next()
+				if err == nil {
+					if err := fn(rec, name, off); err != nil {
+						return err
+					}
+					continue
+				}
+				var ce *tfevents.CorruptError
+				switch {
+				case err == io.EOF:
+					return nil
+				case errors.Is(err, io.ErrUnexpectedEOF):
+					stop = &Problem{Run: run.Name, File: name, Offset: off, Fatal: true,
+						Err: fmt.Errorf("history: %s: torn record at offset %d (the file ends inside it): %w", name, off, err)}
+					return nil
+				case errors.As(err, &ce) && ce.Checksum == tfevents.DataChecksum:
+					if err := report(&Problem{Run: run.Name, File: name, Offset: ce.Offset, Err: err}); err != nil {
+						return err
+					}
+				case errors.Is(err, tfevents.ErrCorrupt), errors.Is(err, tfevents.ErrRecordTooLarge):
+					stop = &Problem{Run: run.Name, File: name, Offset: off, Fatal: true, Err: err}
+					return nil
+				default:
+					return fmt.Errorf("history: %w", err)
+				}
+			}
+		}()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = fileEnd{off: r.Offset(), stop: stop}
+		if stop != nil {
+			if err := report(stop); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,142 @@
+package history
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/tbgo/tbgo/tfevents"
+)
+
+// ErrUnknownFormat is wrapped by Open's error for a path that is neither a
+// directory, nor an event file, nor an archive.
+var ErrUnknownFormat = errors.New("not a logdir, an event file or a tbgo archive")
+
+// A Source is a run history opened for reading: a logdir, a run directory,
+// an event file or an archive, with its runs discovered as TensorBoard
+// discovers them. Its methods read the runs' event files afresh on every
+// call; a Source holds no data. A Source is safe for concurrent use by
+// methods that read; Close must come last.
+type Source struct {
+	path    string
+	fsys    fs.FS
+	root    string
+	runs    []tfevents.Run
+	closer  io.Closer
+	archive bool
+}
+
+// Open opens path: a logdir, a run directory or an event file (any file
+// whose name contains "tfevents"), or an archive written by tbgo archive,
+// recognised by its magic bytes whatever its name. It discovers the runs
+// at once (tfevents.DiscoverRunsFS): a path with no event files gives an
+// error wrapping tfevents.ErrNoEventFiles, a file of any other kind one
+// wrapping ErrUnknownFormat.
+func Open(path string) (*Source, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	if info.IsDir() {
+		return open(path, os.DirFS(path), ".", nil, false)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("history: %s: %w", path, ErrUnknownFormat)
+	}
+	fsys, closer, ok, err := openArchive(path)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	if ok {
+		return open(path, fsys, ".", closer, true)
+	}
+	base := filepath.Base(path)
+	if !tfevents.IsEventFile(base) {
+		return nil, fmt.Errorf("history: %s: %w (an event file's name contains %q)", path, ErrUnknownFormat, tfevents.Infix)
+	}
+	return open(filepath.Dir(path), os.DirFS(filepath.Dir(path)), base, nil, false)
+}
+
+// OpenFS opens the logdir, run directory or event file at root in fsys
+// ("." for the whole file system). name is the Source's path, which names
+// its files in messages.
+func OpenFS(fsys fs.FS, root, name string) (*Source, error) {
+	return open(name, fsys, root, nil, false)
+}
+
+func open(name string, fsys fs.FS, root string, closer io.Closer, archive bool) (*Source, error) {
+	s := &Source{path: name, fsys: fsys, root: root, closer: closer, archive: archive}
+	runs, err := tfevents.DiscoverRunsFS(fsys, root)
+	if err != nil {
+		s.Close()
+		if errors.Is(err, tfevents.ErrNoEventFiles) {
+			return nil, fmt.Errorf("history: %s: %w", s.Path(), tfevents.ErrNoEventFiles)
+		}
+		return nil, fmt.Errorf("history: %s: %w", s.Path(), err)
+	}
+	s.runs = runs
+	return s, nil
+}
+
+// Path returns the path the Source was opened with: for an event file, the
+// file's path.
+func (s *Source) Path() string {
+	if s.root != "." && !s.archive {
+		return s.FileName(s.root)
+	}
+	return s.path
+}
+
+// IsArchive reports whether the Source is an archive.
+func (s *Source) IsArchive() bool { return s.archive }
+
+// FS returns the file system the Source reads; the runs' Dir and Files are
+// paths in it.
+func (s *Source) FS() fs.FS { return s.fsys }
+
+// Runs returns the runs in name order. Their Dir and Files are paths in
+// FS; FileName turns them into names for people. The slice is the
+// Source's: do not modify it.
+func (s *Source) Runs() []tfevents.Run { return s.runs }
+
+// FileName returns the name of a file of FS for messages: its path on disk
+// for a directory, "ARCHIVE:PATH" inside an archive.
+func (s *Source) FileName(p string) string {
+	if s.archive {
+		return s.path + ":" + p
+	}
+	if p == "." {
+		return s.path
+	}
+	return filepath.Join(s.path, filepath.FromSlash(p))
+}
+
+// Stat returns the file information of a file of FS.
+func (s *Source) Stat(p string) (fs.FileInfo, error) {
+	return fs.Stat(s.fsys, p)
+}
+
+// Close releases the archive a Source reads, if any. It is safe to call
+// more than once.
+func (s *Source) Close() error {
+	if s.closer == nil {
+		return nil
+	}
+	c := s.closer
+	s.closer = nil
+	return c.Close()
+}
+
+// openFile opens an event file of the Source for reading from its start.
+func (s *Source) openFile(p string) (*tfevents.Reader, io.Closer, error) {
+	f, err := s.fsys.Open(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("history: %w", err)
+	}
+	r := tfevents.NewReader(f)
+	r.Name = s.FileName(p)
+	return r, f, nil
+}
