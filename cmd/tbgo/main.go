@@ -1,4 +1,5 @@
-// Tbgo writes and reads TensorBoard event files.
+// Tbgo trains small networks that diagnose themselves, and writes and reads
+// TensorBoard event files.
 //
 // Usage:
 //
@@ -6,15 +7,30 @@
 //
 // The commands are:
 //
+//	train    train a network on the embedded digits (or a scenario) and log it
+//	doctor   run the pre-training checklist and report what to fix
+//	sweep    search hyper-parameters from a YAML config
 //	demo     write a small logdir with every kind of summary
 //	inspect  summarize the runs, tags and steps of a logdir or event file
+//	export   export scalars, histograms, text, hparams, images and audio
+//	compare  tabulate runs by hparams and chosen tags
+//	plot     draw scalars and histograms as PNG or SVG
+//	tail     follow a live logdir and print new scalars
+//	verify   check every record of a logdir's event files
+//	repair   write a repaired copy of damaged event files
+//	archive  pack a logdir into one compressed archive
+//	restore  unpack an archive into a logdir
 //	version  print tbgo's version
 //
-// Run "tbgo <command> -h" for a command's flags.
+// Run "tbgo <command> -h" for a command's flags. Commands that read run
+// histories take a logdir, a run directory, an event file or a .tbar
+// archive (SOURCE below); their -run and -tag patterns are globs matched
+// against the whole name, or RE2 regular expressions matched anywhere when
+// prefixed with "re:", and may be repeated.
 //
 // # demo
 //
-//	tbgo demo [-logdir DIR]
+//	tbgo demo [-logdir DIR] [-steps N]
 //
 // Demo writes two runs, DIR/train and DIR/eval (DIR defaults to
 // "runs/demo"), holding scalars, histograms, images and text, then prints
@@ -22,7 +38,7 @@
 //
 // # inspect
 //
-//	tbgo inspect [-json] LOGDIR|FILE
+//	tbgo inspect [-json] SOURCE
 //
 // Inspect prints what "tensorboard --inspect" prints and more: every run,
 // its event files, the tags of each plugin with their step ranges and value
@@ -31,6 +47,71 @@
 // document instead. The exit status is 1 when a file has a corrupt record
 // (a torn last record alone, which a running writer leaves, is not an
 // error).
+//
+// # export
+//
+//	tbgo export [-what KINDS|all] [-format csv|jsonl|parquet] [-layout long|wide]
+//	            [-o PATH] [-run P]... [-tag P]... [-view raw|tensorboard] [-strict] SOURCE
+//
+// Export writes scalars, histograms, text and hparams as tables (CSV, JSON
+// Lines or Parquet; long: one row per value, wide: one row per run and step,
+// one column per tag) and extracts images and audio to files named by run,
+// tag and step with an index table. "tbgo export -h" lists the columns of
+// each table; they are stable. Output is written under a temporary name and
+// renamed, so a failure leaves nothing behind.
+//
+// # compare
+//
+//	tbgo compare [-tag P]... [-run P]... [-stats last,min,max] [-sort [-]COL]...
+//	             [-where EXPR]... [-format markdown|csv|json] SOURCE
+//
+// Compare prints one row per run: status, start time, duration,
+// hyper-parameters and run metadata, then the last, minimum and maximum of
+// each chosen tag with the steps of the minimum and maximum.
+//
+// # plot
+//
+//	tbgo plot -o FILE.png|FILE.svg [-tag P]... [-run P]... [-smooth 0.6]
+//	          [-x step|relative|wall] [-logy] [-size WxH] [-cols N] SOURCE
+//
+// Plot draws scalars as TensorBoard does, a debiased exponential moving
+// average over the faint raw curve, several runs overlaid, and histograms
+// as the percentile bands of the Distributions dashboard.
+//
+// # tail
+//
+//	tbgo tail [-run P]... [-tag P]... [-poll 1s] [-all] [-format text|csv|jsonl] LOGDIR|RUN|FILE
+//
+// Tail follows a live logdir, picking up new runs and files, and prints new
+// scalars as they are written until interrupted.
+//
+// # verify
+//
+//	tbgo verify [-strict] [-json] [-q] SOURCE...
+//
+// Verify checks every record's checksums and that it decodes as an Event
+// with decodable summary values, and reports damage with file, offset and
+// kind, reading on past it. It exits 0 when everything is intact; a torn
+// last record (what a live writer leaves) passes unless -strict.
+//
+// # repair
+//
+//	tbgo repair [-json] SOURCE DEST
+//
+// Repair writes a repaired copy: valid records byte for byte, torn tails
+// and corrupt records dropped and counted, reading resynchronised after a
+// damaged length. The source is never modified.
+//
+// # archive and restore
+//
+//	tbgo archive [-f] [-keep-images N] [-keep-audio N] [-thin-scalars K] [-json] LOGDIR OUT.tbar
+//	tbgo restore [-overwrite] ARCHIVE DIR
+//
+// Archive packs a logdir into one Snappy-compressed file with a manifest and
+// a SHA-256 per file; the optional compaction (keep the last N images or
+// audio clips per tag, keep every K-th scalar) is lossy and reported.
+// Restore reproduces the logdir byte for byte and refuses paths that would
+// escape DIR.
 //
 // Exit status is 2 for a usage error and 1 for any other failure; messages
 // go to standard error prefixed with "tbgo:".
