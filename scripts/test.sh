@@ -27,6 +27,14 @@ go vet -tags compat ./compat/...
 echo "test: go test -race ./..."
 go test -race -count=1 ./...
 
+# The race detector slows the heaviest tests tenfold, so they run smaller
+# under it; run them once more at full size without it.
+echo "test: full-size hostile-input tests"
+go test -count=1 -run 'TestHostile' ./cmd/tbgo
+
+echo "test: a short run of every fuzz target (scripts/fuzz.sh 10m is the long one)"
+scripts/fuzz.sh 10s
+
 echo "test: compatibility suite against TensorBoard"
 go test -tags compat -count=1 -timeout 20m ./compat/...
 

@@ -27,6 +27,11 @@ const maxCounter = 999
 // DefaultWriterName is the source_metadata.writer that Create records.
 const DefaultWriterName = "tbgo"
 
+// ErrRemoved is returned by Flush (and, being sticky, by every later call)
+// when the event file, or the directory holding it, has been deleted while
+// the Writer was writing to it: what it wrote can no longer be read.
+var ErrRemoved = errors.New("event file was deleted while being written")
+
 // ErrClosed is returned by writes, Flush and Sync after Close.
 var ErrClosed = errors.New("tfevents: writer closed")
 
@@ -299,10 +304,18 @@ func (w *Writer) flushLocked() error {
 	if err := w.bw.Flush(); err != nil {
 		return w.noteWrite(err)
 	}
-	if w.fsync && w.file != nil {
+	if w.file == nil {
+		return nil
+	}
+	if w.fsync {
 		if err := w.file.Sync(); err != nil {
 			return w.noteWrite(err)
 		}
+	}
+	// Writes to a file whose last name is gone succeed and are lost; say
+	// so instead of losing data silently.
+	if removed(w.file) {
+		return w.noteWrite(ErrRemoved)
 	}
 	return nil
 }

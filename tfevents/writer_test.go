@@ -712,3 +712,34 @@ func TestWriterDiskFull(t *testing.T) {
 		t.Errorf("Close after the failure: %v, want the sticky ENOSPC", err2)
 	}
 }
+
+// TestWriterLogdirRemoved deletes the run directory under a live Writer:
+// the next Flush must say so, every later call must fail, nothing panics.
+func TestWriterLogdirRemoved(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	w, err := tfevents.Create(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteRecord([]byte("before")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteRecord([]byte("after")); err != nil {
+		t.Fatalf("buffered write failed early: %v", err)
+	}
+	if err := w.Flush(); !errors.Is(err, tfevents.ErrRemoved) {
+		t.Fatalf("Flush after the logdir was removed: %v, want ErrRemoved", err)
+	}
+	if err := w.WriteRecord([]byte("more")); !errors.Is(err, tfevents.ErrRemoved) {
+		t.Errorf("write after: %v, want the sticky ErrRemoved", err)
+	}
+	if err := w.Close(); !errors.Is(err, tfevents.ErrRemoved) {
+		t.Errorf("Close after: %v, want the sticky ErrRemoved", err)
+	}
+}
