@@ -23,6 +23,7 @@ targets=(
   "./trainer/data FuzzReadCSV"
   "./trainer FuzzParseSpec"
   "./trainer FuzzLoad"
+  "./trainer/run FuzzParse"
 )
 if [ -d trainer/sweep ]; then
   targets+=("./trainer/sweep FuzzParseConfig")

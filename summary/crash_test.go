@@ -217,4 +217,3 @@ func TestSignalsClose(t *testing.T) {
 		})
 	}
 }
-

@@ -185,4 +185,3 @@ func TestBackPressure(t *testing.T) {
 	info, _ := f.Stat()
 	t.Logf("wrote %d bytes to a 1 ms-per-write disk; heap peak %d bytes above the start", info.Size(), int64(peak)-int64(before.HeapAlloc))
 }
-

@@ -50,7 +50,9 @@ var presets = []Preset{
 			{Type: TypeDropout, Rate: 0.3},
 			{Type: TypeDense, Units: 64, Init: he},
 			{Type: TypeReLU},
-			{Type: TypeDense, Units: k},
+			// A small last layer starts the loss near ln K (rule 1 of
+			// DIAGNOSTICS.md); He here starts it above 2 ln K.
+			{Type: TypeDense, Units: k, Init: Init{Kind: InitGlorotUniform, Scale: 0.3}},
 		}}
 	}}, 40),
 	{Name: "resnet", Description: "a residual CNN with batch normalisation: conv 16, BN, ReLU, two residual blocks (conv, BN, ReLU, conv, BN), max-pool, dense", spec: func(k int) Spec {

@@ -1,0 +1,276 @@
+package diag
+
+import (
+	"fmt"
+	"strings"
+)
+
+// A Checker says who checks a rule.
+type Checker string
+
+// The checkers of the rules.
+const (
+	// ByMonitor rules are checked by the Monitor during training.
+	ByMonitor Checker = "monitor"
+	// ByDoctor rules need runs of their own (overfitting a tiny subset,
+	// zeroed inputs, finite differences): tbgo doctor checks them before
+	// a long run.
+	ByDoctor Checker = "doctor"
+	// BySweep rules are about a hyper-parameter search: tbgo sweep checks
+	// them.
+	BySweep Checker = "sweep"
+)
+
+// A Cadence says when the Monitor checks a rule.
+type Cadence string
+
+// The cadences of the Monitor's checks.
+const (
+	// Once: at the start of training, on the training data, the
+	// initial parameters or the first batch. These are deterministic, so
+	// a rule of this cadence fires at its first check.
+	Once Cadence = "once"
+	// EveryStep: after each step's backward pass (non-finite values and
+	// divergence).
+	EveryStep Cadence = "every step"
+	// DiagStep: every Options.DiagEvery steps, on the current batch.
+	DiagStep Cadence = "every diag_every steps"
+	// Evaluation: after each evaluation of the validation set.
+	Evaluation Cadence = "every evaluation"
+	// Elsewhere: not checked by the Monitor (see Checker).
+	Elsewhere Cadence = "-"
+)
+
+// A Severity grades an alert.
+type Severity string
+
+// The severities of alerts.
+const (
+	// Warning: training goes on, probably worse than it could.
+	Warning Severity = "warning"
+	// Critical: training is broken or about to be.
+	Critical Severity = "alert"
+)
+
+// A Threshold is one named limit of a rule.
+type Threshold struct {
+	Name  string
+	Value float64
+}
+
+// A Rule is one row of DIAGNOSTICS.md: a symptom, what is measured, when
+// it counts as a problem, where the rule comes from and what to do about
+// it.
+type Rule struct {
+	// ID is the rule's number in DIAGNOSTICS.md, 1 to 20.
+	ID int
+	// Name is a short snake_case name; the rule's flag is the scalar
+	// "diag/flag/" + Tag().
+	Name string
+	// Symptom, Measurement and Condition describe the rule in words; the
+	// Condition names the Thresholds.
+	Symptom, Measurement, Condition string
+	// Thresholds are the rule's limits, by name. The Monitor reads them
+	// from the table it is given (Options.Rules), so a copy of the table
+	// with other values tunes it.
+	Thresholds []Threshold
+	// Severity grades the rule's alerts.
+	Severity Severity
+	// By says who checks the rule; Cadence when the Monitor does.
+	By      Checker
+	Cadence Cadence
+	// Source names the papers and notes the rule comes from.
+	Source string
+	// Fix is the suggested fix printed with every alert.
+	Fix string
+}
+
+// Tag returns the rule's number and name as a tag suffix, such as
+// "08_vanishing_gradients": the flag is "diag/flag/" + Tag().
+func (r Rule) Tag() string { return fmt.Sprintf("%02d_%s", r.ID, r.Name) }
+
+// T returns the threshold called name. It panics if the rule has none of
+// that name: the Monitor's code and the table disagree, a programmer
+// error.
+func (r Rule) T(name string) float64 {
+	for _, t := range r.Thresholds {
+		if t.Name == name {
+			return t.Value
+		}
+	}
+	panic(fmt.Sprintf("diag: rule %d (%s) has no threshold %q", r.ID, r.Name, name))
+}
+
+// ThresholdText returns the thresholds as "name=value, ...".
+func (r Rule) ThresholdText() string {
+	parts := make([]string, len(r.Thresholds))
+	for i, t := range r.Thresholds {
+		parts[i] = fmt.Sprintf("%s=%g", t.Name, t.Value)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// rules is the table of DIAGNOSTICS.md, with every threshold the
+// detectors use. Each threshold is justified by a scenario of package
+// trainer/run that trips it and by healthy runs that do not (see
+// run.Scenarios and its tests).
+var rules = []Rule{
+	{ID: 1, Name: "loss_at_init", Symptom: "wrong loss at initialisation",
+		Measurement: "loss of the initial model, before any update, on the first 512 training samples (a batch alone is too noisy)",
+		Condition:   "cross-entropy over K classes (binary: K = 2) above max_ratio × ln K; the usual He/Glorot initialisations start near 1.4 × ln K",
+		Thresholds:  []Threshold{{"max_ratio", 2}},
+		Severity:    Warning, By: ByMonitor, Cadence: Once,
+		Source: "Karpathy 2019; CS231n",
+		Fix:    "shrink the last layer's initialisation; set the output bias to the log class prior"},
+	{ID: 2, Name: "cannot_overfit", Symptom: "the pipeline cannot learn",
+		Measurement: "train on 2-20 examples, no regularisation or augmentation",
+		Condition:   "must reach ~zero loss / 100% accuracy within a few hundred steps",
+		Severity:    Critical, By: ByDoctor, Cadence: Elsewhere,
+		Source: "Karpathy 2019; CS231n; the seed article",
+		Fix:    "gradient check, label alignment, more capacity, higher learning rate"},
+	{ID: 3, Name: "ignores_input", Symptom: "the model ignores its input",
+		Measurement: "the same run with zeroed inputs",
+		Condition:   "real inputs must beat zeroed inputs",
+		Severity:    Critical, By: ByDoctor, Cadence: Elsewhere,
+		Source: "Karpathy 2019",
+		Fix:    "look for a data/label mismatch or a preprocessing bug"},
+	{ID: 4, Name: "gradient_check", Symptom: "backprop bug",
+		Measurement: "centred finite differences in float64",
+		Condition:   "relative error above wrong: a wrong gradient; between suspicious and wrong: suspicious; below good: good",
+		Thresholds:  []Threshold{{"wrong", 1e-2}, {"suspicious", 1e-4}, {"good", 1e-7}},
+		Severity:    Critical, By: ByDoctor, Cadence: Elsewhere,
+		Source: "CS231n",
+		Fix:    "fix that layer's backward pass"},
+	{ID: 5, Name: "nan_inf", Symptom: "NaN / Inf, divergence",
+		Measurement: "non-finite loss, gradients, weights and activations; the loss",
+		Condition:   "any non-finite value (at once, naming the first tensor), or loss ≥ divergence for k steps in a row",
+		Thresholds:  []Threshold{{"divergence", 1e3}},
+		Severity:    Critical, By: ByMonitor, Cadence: EveryStep,
+		Source: "TensorBoard Debugger V2; AUTOTRAINER",
+		Fix:    "lower the learning rate, clip gradients, use a stable softmax/log, normalise inputs"},
+	{ID: 6, Name: "learning_rate", Symptom: "learning rate too high / too low",
+		Measurement: "per weight tensor, log10(‖update‖ / ‖weights‖); the median over the weight tensors",
+		Condition:   "median above high, or below low while the learning rate is at least lr_fraction of its peak and the training loss above converged times its first value (annealing on purpose and convergence make updates tiny); healthy near -3",
+		Thresholds:  []Threshold{{"high", -2}, {"low", -4}, {"lr_fraction", 0.1}, {"converged", 0.1}},
+		Severity:    Warning, By: ByMonitor, Cadence: DiagStep,
+		Source: "CS231n",
+		Fix:    "scale the learning rate by 10^(-3 - median)"},
+	{ID: 7, Name: "exploding_gradients", Symptom: "exploding gradients",
+		Measurement: "gradient norm per tensor and in total; first/last layer weight-gradient norm ratio",
+		Condition:   "first/last ratio above ratio, or total norm above spike × its running median (of the last steps), or non-finite",
+		Thresholds:  []Threshold{{"ratio", 70}, {"spike", 10}},
+		Severity:    Critical, By: ByMonitor, Cadence: DiagStep,
+		Source: "AUTOTRAINER",
+		Fix:    "clip by global norm, lower the learning rate, better initialisation, batch-norm"},
+	{ID: 8, Name: "vanishing_gradients", Symptom: "vanishing gradients",
+		Measurement: "first/last layer weight-gradient norm ratio, first-layer gradient norm, mean |gradient| of the first layer",
+		Condition:   "ratio below ratio and first-layer norm below first_norm, or mean |gradient| below mean_abs",
+		Thresholds:  []Threshold{{"ratio", 1e-3}, {"first_norm", 1e-4}, {"mean_abs", 1e-7}},
+		Severity:    Critical, By: ByMonitor, Cadence: DiagStep,
+		Source: "AUTOTRAINER; DeepDiagnosis",
+		Fix:    "ReLU instead of sigmoid/tanh, He initialisation, batch-norm, residual connections"},
+	{ID: 9, Name: "dead_relus", Symptom: "dead ReLUs",
+		Measurement: "per ReLU unit (or conv channel), whether any sample of the batch activates it; a unit inactive at k checks in a row is dead",
+		Condition:   "dead units at least fraction of a layer",
+		Thresholds:  []Threshold{{"fraction", 0.4}},
+		Severity:    Critical, By: ByMonitor, Cadence: DiagStep,
+		Source: "CS231n (\"as much as 40%\")",
+		Fix:    "lower the learning rate, He initialisation, Leaky ReLU / PReLU / ELU, a small positive bias"},
+	{ID: 10, Name: "saturation", Symptom: "saturated sigmoid / tanh",
+		Measurement: "fraction of activations with |a| > tanh_bound (tanh) or outside [sigmoid_low, sigmoid_high] (sigmoid); fraction of pre-activations with |x| ≥ preact_abs",
+		Condition:   "saturated fraction above warn (warning), or pre-activation fraction above alert",
+		Thresholds: []Threshold{{"warn", 0.05}, {"alert", 0.5}, {"preact_abs", 5},
+			{"tanh_bound", 0.97}, {"sigmoid_low", 0.03}, {"sigmoid_high", 0.97}},
+		Severity: Warning, By: ByMonitor, Cadence: DiagStep,
+		Source: "DeepDiagnosis",
+		Fix:    "Xavier initialisation, normalise inputs, batch-norm, ReLU"},
+	{ID: 11, Name: "input_scale", Symptom: "inputs not centred / scaled",
+		Measurement: "per-feature mean and std of the training inputs, as the model sees them (constant features left out of the std)",
+		Condition:   "|mean| above max_abs_mean, or a std outside [min_std, max_std]; the raw range is reported",
+		Thresholds:  []Threshold{{"max_abs_mean", 0.1}, {"min_std", 0.5}, {"max_std", 2}},
+		Severity:    Warning, By: ByMonitor, Cadence: Once,
+		Source: "DeepDiagnosis; the seed article",
+		Fix:    "mean-centre (per batch for time series) and standardise on the training statistics"},
+	{ID: 12, Name: "poor_init", Symptom: "poor or symmetric initialisation",
+		Measurement: "variance of each weight tensor (against He 2/fan_in and Glorot 2/(fan_in+fan_out)); whether all units' weights are equal",
+		Condition:   "variance below min_var or above max_var, or every unit of a layer identical (symmetric)",
+		Thresholds:  []Threshold{{"min_var", 1e-5}, {"max_var", 10}},
+		Severity:    Critical, By: ByMonitor, Cadence: Once,
+		Source: "DeepDiagnosis",
+		Fix:    "re-initialise with He (ReLU) or Glorot (tanh/sigmoid)"},
+	{ID: 13, Name: "never_trains", Symptom: "a parameter never trains",
+		Measurement: "distance of each parameter tensor from its initial value",
+		Condition:   "distance at most distance after k checks",
+		Thresholds:  []Threshold{{"distance", 0}},
+		Severity:    Critical, By: ByMonitor, Cadence: DiagStep,
+		Source: "TFCheck; Cockpit (\"distance\")",
+		Fix:    "check gradient flow to it and the optimiser's parameter list"},
+	{ID: 14, Name: "plateau", Symptom: "loss plateau",
+		Measurement: "best validation loss and best EMA of the training loss",
+		Condition:   "neither improves by more than min_delta for patience evaluations, while the learning rate is at least lr_fraction of its peak and the training loss above converged times its first value (a decayed schedule or a loss near its floor is convergence, not a stall)",
+		Thresholds:  []Threshold{{"min_delta", 1e-4}, {"patience", 10}, {"lr_fraction", 0.1}, {"converged", 0.1}},
+		Severity:    Warning, By: ByMonitor, Cadence: Evaluation,
+		Source: "Keras ReduceLROnPlateau",
+		Fix:    "decay the learning rate, try Adam at 3e-4, more capacity"},
+	{ID: 15, Name: "oscillation", Symptom: "oscillating loss (\"jumping\": capacity too small or learning rate too high)",
+		Measurement: "swings of the validation accuracy (the loss for a regression) over the last window evaluations: local maxima paired in order with local minima, a swing when they differ by at least swing",
+		Condition:   "swings in at least fraction of the window's evaluations, for k evaluations in a row, checked from start_fraction of the planned evaluations on",
+		Thresholds:  []Threshold{{"swing", 0.03}, {"fraction", 0.2}, {"window", 10}, {"start_fraction", 0.3}},
+		Severity:    Warning, By: ByMonitor, Cadence: Evaluation,
+		Source: "AUTOTRAINER (its unstable-training check: zeta 0.03, eta 0.2, from 30% of the epochs); the seed article",
+		Fix:    "lower the learning rate, decay it, larger batches, more capacity"},
+	{ID: 16, Name: "overfitting", Symptom: "overfitting",
+		Measurement: "validation loss against its best, training loss against its value at the best validation loss",
+		Condition:   "validation loss above (1 + rise) × its best and above it by min_gap, while the training loss is below its value at the best, for k evaluations in a row",
+		Thresholds:  []Threshold{{"rise", 0.2}, {"min_gap", 0.1}},
+		Severity:    Warning, By: ByMonitor, Cadence: Evaluation,
+		Source: "Karpathy 2019; the seed article",
+		Fix:    "more data, distortions, dropout, weight decay, early stopping"},
+	{ID: 17, Name: "class_imbalance", Symptom: "class imbalance",
+		Measurement: "training label counts",
+		Condition:   "largest/smallest class count above ratio, unless balanced sampling or class weights are on",
+		Thresholds:  []Threshold{{"ratio", 3}},
+		Severity:    Warning, By: ByMonitor, Cadence: Once,
+		Source: "the seed article",
+		Fix:    "balanced sampling or class weights, augment the minority classes, output bias = log prior"},
+	{ID: 18, Name: "output_loss_mismatch", Symptom: "output layer / loss mismatch",
+		Measurement: "the output layer against the loss; sums of the outputs read as probabilities; targets against the output's range",
+		Condition:   "a squashing output before a loss that takes logits; class labels with MSE (outputs summing off 1 by more than sum_tolerance); targets outside the output activation's range",
+		Thresholds:  []Threshold{{"sum_tolerance", 0.01}},
+		Severity:    Critical, By: ByMonitor, Cadence: Once,
+		Source: "Karpathy 2019; CS231n",
+		Fix:    "softmax + cross-entropy on logits for classes, linear output + MSE for regression"},
+	{ID: 19, Name: "noisy_filters", Symptom: "noisy first-layer filters",
+		Measurement: "the filters image; their noisiness: mean total variation between neighbouring weights over mean |w|, scaled so that white noise is 1 (input pixels that never vary left out), for filters of at least min_side × min_side pixels (a 3×3 kernel has too few neighbours to tell)",
+		Condition:   "noisiness above noise × its value at initialisation (the filters are still their random start), checked from start_fraction of the planned steps on",
+		Thresholds:  []Threshold{{"noise", 0.99}, {"start_fraction", 0.25}, {"min_side", 5}},
+		Severity:    Warning, By: ByMonitor, Cadence: Evaluation,
+		Source: "the seed article; CS231n (visualising first-layer weights)",
+		Fix:    "train longer, tune the learning rate, more weight decay"},
+	{ID: 20, Name: "hyper_parameters", Symptom: "bad hyper-parameters",
+		Measurement: "a search from a config file, the learning rate sampled log-uniformly",
+		Condition:   "prefer random to grid search; warn when the best value sits on its range's border",
+		Severity:    Warning, By: BySweep, Cadence: Elsewhere,
+		Source: "the seed article; CS231n",
+		Fix:    "widen the range; search coarse to fine"},
+}
+
+// Rules returns a copy of the rule table, rules 1 to 20 in order.
+func Rules() []Rule {
+	out := make([]Rule, len(rules))
+	for i, r := range rules {
+		r.Thresholds = append([]Threshold(nil), r.Thresholds...)
+		out[i] = r
+	}
+	return out
+}
+
+// RuleByID returns rule id of the table, and false if there is none.
+func RuleByID(id int) (Rule, bool) {
+	for _, r := range rules {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}

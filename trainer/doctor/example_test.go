@@ -1,0 +1,76 @@
+package doctor_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/tbgo/tbgo/trainer"
+	"github.com/tbgo/tbgo/trainer/data"
+	"github.com/tbgo/tbgo/trainer/doctor"
+)
+
+// digitsSetup is the default run of tbgo train: the "mlp" preset on the
+// standardised digits, Adam from 3e-3 in batches of 32.
+func digitsSetup() doctor.Setup {
+	ds, err := data.Digits()
+	if err != nil {
+		log.Fatal(err)
+	}
+	train, val, _, err := ds.Split(data.SplitOptions{Val: 0.2, Seed: 1})
+	if err != nil {
+		log.Fatal(err)
+	}
+	data.Standardize(train, val) // fitted on train only
+	spec, err := trainer.PresetSpec("mlp", ds.Classes)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return doctor.Setup{
+		Name: "mlp on digits", Spec: spec, Input: trainer.Vector(ds.Dim()), Seed: 1,
+		Train: train, Val: val,
+		Optimizer: trainer.OptimizerSpec{Name: "adam"}, LR: 3e-3, BatchSize: 32,
+	}
+}
+
+// Run the whole checklist on a healthy setup before a long run.
+func ExampleRun() {
+	rep, err := doctor.Run(context.Background(), digitsSetup(), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range rep.Checks {
+		fmt.Printf("%-4s  rule %2d  %s\n", c.Verdict, c.Rule, c.Title)
+	}
+	fmt.Println("failed:", rep.Failed())
+	// Output:
+	// pass  rule 11  input statistics
+	// pass  rule 17  class balance
+	// pass  rule 12  initialisation
+	// pass  rule  1  loss at initialisation
+	// pass  rule  4  gradient check
+	// pass  rule  2  overfit 20 samples
+	// pass  rule  3  real vs zeroed inputs
+	// pass  rule  0  learning-rate range
+	// failed: false
+}
+
+// A last layer initialised far too large makes the first predictions
+// confident and wrong: the loss at initialisation is far above ln 10.
+func ExampleRun_confidentInit() {
+	s := digitsSetup()
+	last := len(s.Spec.Layers) - 1
+	s.Spec.Layers[last].Init = trainer.Init{Kind: trainer.InitNormal, Scale: 10}
+	rep, err := doctor.Run(context.Background(), s, &doctor.Options{Checks: []string{doctor.CheckInitLoss}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	c := rep.Check(doctor.CheckInitLoss)
+	fmt.Println(c.Verdict, c.Title)
+	fmt.Println("want:", c.Expected)
+	fmt.Println("more than 10 times ln 10:", c.Value > 23)
+	// Output:
+	// FAIL loss at initialisation
+	// want: ln 10 = 2.3, within 50%
+	// more than 10 times ln 10: true
+}
