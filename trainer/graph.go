@@ -21,7 +21,7 @@ var graphOps = map[LayerType]string{
 // GraphBuilder's, for completeness.
 func (m *Model) Graph() (summary.Graph, error) {
 	var b summary.GraphBuilder
-	in := b.Input("input", m.in.dims()...)
+	in := b.Input("input", dims(m.in)...)
 	m.graphLayers(&b, m.top, in)
 	return b.Graph()
 }
@@ -37,10 +37,10 @@ func (m *Model) graphLayers(b *summary.GraphBuilder, ims []impl, in string) stri
 			if r.proj != nil {
 				skip = m.graphLayers(b, []impl{r.proj}, in)
 			}
-			in = b.Layer(summary.Layer{Name: l.Name, Op: "AddV2", In: []string{body, skip}, Out: l.Out.dims()})
+			in = b.Layer(summary.Layer{Name: l.Name, Op: "AddV2", In: []string{body, skip}, Out: dims(l.Out)})
 			continue
 		}
-		gl := summary.Layer{Name: l.Name, Op: graphOps[l.Type], In: []string{in}, Out: l.Out.dims(), Attrs: map[string]any{}}
+		gl := summary.Layer{Name: l.Name, Op: graphOps[l.Type], In: []string{in}, Out: dims(l.Out), Attrs: map[string]any{}}
 		for _, p := range append(append([]*Param(nil), l.Params...), l.Buffers...) {
 			// The builder sizes a bias by the output's last dimension,
 			// which for an image is its width: only a dense layer's fits.

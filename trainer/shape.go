@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/tbgo/tbgo/trainer/data"
 )
 
 // A Shape is the shape of one sample: C channels of H×W values, stored
@@ -13,33 +15,16 @@ import (
 // A vector of n features is the Shape {n, 1, 1}: every feature is a
 // channel of one pixel, so the per-channel layers (batch normalisation,
 // PReLU, maxout) work per feature on vectors and per channel on images.
-type Shape struct {
-	C, H, W int
-}
+// It is the Shape of package trainer/data, so a dataset's shape is a
+// model's input shape.
+type Shape = data.Shape
 
 // Vector returns the Shape of a vector of n features, {n, 1, 1}.
-func Vector(n int) Shape { return Shape{C: n, H: 1, W: 1} }
-
-// Size returns the number of values of one sample, C·H·W.
-func (s Shape) Size() int { return s.C * s.H * s.W }
-
-// IsVector reports whether s is a vector, H = W = 1.
-func (s Shape) IsVector() bool { return s.H == 1 && s.W == 1 }
-
-// Valid reports whether every dimension is at least 1.
-func (s Shape) Valid() bool { return s.C >= 1 && s.H >= 1 && s.W >= 1 }
-
-// String returns "C×H×W", or "n" for a vector.
-func (s Shape) String() string {
-	if s.IsVector() {
-		return strconv.Itoa(s.C)
-	}
-	return fmt.Sprintf("%d×%d×%d", s.C, s.H, s.W)
-}
+func Vector(n int) Shape { return data.Vector(n) }
 
 // dims returns the TensorFlow-style output shape of a batch of s, with -1
 // for the batch.
-func (s Shape) dims() []int64 {
+func dims(s Shape) []int64 {
 	if s.IsVector() {
 		return []int64{-1, int64(s.C)}
 	}

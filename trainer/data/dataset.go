@@ -46,9 +46,8 @@ func shapePanic(op, format string, args ...any) {
 // Shape is the shape of one sample: C channels of H×W values, stored in
 // a Dataset row in CHW order, so the value of channel c at row i, column j
 // is at index (c*H+i)*W+j. A vector of D features is the Shape {D, 1, 1}
-// (Vector): every feature is a channel of one pixel. This is package
-// trainer's convention too, and the two Shape types have the same fields,
-// so one converts to the other with trainer.Shape(s).
+// (Vector): every feature is a channel of one pixel. Package trainer's
+// Shape is this type.
 type Shape struct{ C, H, W int }
 
 // Vector returns the Shape of a vector of d features, {d, 1, 1}.

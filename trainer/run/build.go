@@ -295,7 +295,7 @@ func Build(cfg Config) (*Job, error) {
 	if cfg.Name == "" {
 		j.Config.Name = cfg.Data.Name + "-" + modelName(cfg, spec)
 	}
-	j.Model, err = trainer.NewModel(trainer.Shape(j.Train.Shape), spec, cfg.Seed)
+	j.Model, err = trainer.NewModel(j.Train.Shape, spec, cfg.Seed)
 	if err != nil {
 		return nil, cfg.modelError(err)
 	}

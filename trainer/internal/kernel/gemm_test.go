@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/tbgo/tbgo/internal/cpufeat"
 )
 
 // naive is C = op(A)·op(B) (+ C), term by term.
@@ -113,7 +115,7 @@ func TestGemmAllocs(t *testing.T) {
 // MLP at batch 32 (forward, weight gradients, input gradients).
 func BenchmarkGemm(b *testing.B) {
 	for _, avx := range []bool{false, true} {
-		if avx && !hasAVX2FMA() {
+		if avx && !cpufeat.FMA() {
 			continue
 		}
 		b.Run(fmt.Sprintf("avx2=%v/mlp-step", avx), func(b *testing.B) {
@@ -150,7 +152,7 @@ func TestAdam(t *testing.T) {
 		}
 		var out [2][4][]float64
 		for k, avx := range []bool{false, true} {
-			useAVX2 = avx && hasAVX2FMA()
+			useAVX2 = avx && cpufeat.FMA()
 			tt, mm, vv, uu := append([]float64(nil), th...), append([]float64(nil), m...), append([]float64(nil), v...), make([]float64, n)
 			Adam(tt, g, mm, vv, uu, c)
 			out[k] = [4][]float64{tt, mm, vv, uu}
@@ -182,7 +184,7 @@ func TestReLU(t *testing.T) {
 	wantY := []float64{0, 2, 0, math.NaN(), 0, 3, 0, math.Inf(1), 0, 0.25, 1e-300, 0, 7}
 	wantDx := []float64{0, 2, 0, 0, 0, 6, 0, 8, 0, 10, 11, 0, 13}
 	for _, avx := range []bool{false, true} {
-		useAVX2 = avx && hasAVX2FMA()
+		useAVX2 = avx && cpufeat.FMA()
 		y, dx := make([]float64, len(x)), make([]float64, len(x))
 		ReLU(y, x)
 		ReLUGrad(dx, dy, x)

@@ -1,26 +1,10 @@
 package kernel
 
+import "github.com/tbgo/tbgo/internal/cpufeat"
+
 // useAVX2 reports whether the CPU and the operating system support AVX2
 // and FMA.
-var useAVX2 = hasAVX2FMA()
-
-func hasAVX2FMA() bool {
-	_, _, ecx1, _ := cpuid(1, 0)
-	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
-	if ecx1&osxsave == 0 || ecx1&avx == 0 || ecx1&fma == 0 {
-		return false
-	}
-	// The OS must save the YMM registers: XCR0 bits 1 (SSE) and 2 (AVX).
-	if eax, _ := xgetbv(); eax&6 != 6 {
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	return ebx7&(1<<5) != 0
-}
-
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-func xgetbv() (eax, edx uint32)
+var useAVX2 = cpufeat.FMA()
 
 // micro4x8AVX2 is microGo in AVX2 with FMA; strides are in values.
 //

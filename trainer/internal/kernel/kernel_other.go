@@ -12,5 +12,3 @@ func adamAVX2(theta, grad, m, v, u []float64, c *AdamConsts) { panic("unreachabl
 
 func reluAVX2(y, x []float64)          { panic("unreachable") }
 func reluGradAVX2(dx, dy, x []float64) { panic("unreachable") }
-
-func hasAVX2FMA() bool { return false }

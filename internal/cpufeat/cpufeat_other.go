@@ -1,0 +1,5 @@
+//go:build !amd64
+
+package cpufeat
+
+func detect() set { return set{} }
