@@ -5,11 +5,17 @@
 # report; the failing input is left in the package's testdata/fuzz for the
 # regression corpus.
 #
-#   scripts/fuzz.sh [DURATION]
+#   scripts/fuzz.sh [DURATION [TARGET...]]
+#
+# TARGETs (e.g. FuzzReader or ./archive:FuzzReader) pick a subset, so two
+# shells can share the long run on two cores. FUZZ_WORKERS sets the fuzzer's
+# -parallel (default: one per CPU).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 duration=${1:-10m}
+shift || true
+workers=${FUZZ_WORKERS:-$(nproc 2>/dev/null || echo 1)}
 
 targets=(
   "./tfevents FuzzReader"
@@ -29,12 +35,25 @@ if [ -d trainer/sweep ]; then
   targets+=("./trainer/sweep FuzzParseConfig")
 fi
 
+if [ $# -gt 0 ]; then
+  picked=()
+  for t in "${targets[@]}"; do
+    read -r pkg name <<<"$t"
+    for want in "$@"; do
+      if [ "$want" = "$name" ] || [ "$want" = "$pkg:$name" ]; then
+        picked+=("$t")
+      fi
+    done
+  done
+  targets=("${picked[@]}")
+fi
+
 total=0
 printf '%-16s %-16s %12s\n' package target executions
 for t in "${targets[@]}"; do
   read -r pkg name <<<"$t"
   log=$(mktemp)
-  if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$duration" -fuzzminimizetime 5s "$pkg" >"$log" 2>&1; then
+  if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$duration" -fuzzminimizetime 5s -parallel "$workers" "$pkg" >"$log" 2>&1; then
     cat "$log" >&2
     echo "fuzz: $pkg $name FAILED" >&2
     rm -f "$log"
