@@ -31,7 +31,7 @@ func TestPresetRecipes(t *testing.T) {
 		run    bool
 	}{
 		{"mlp", trainer.Vector(64), 0.97, true},
-		{"cnn", trainer.Shape(train.Shape), 0.98, *cnnFlag},
+		{"cnn", train.Shape, 0.98, *cnnFlag},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if !tt.run {
