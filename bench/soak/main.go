@@ -8,7 +8,7 @@
 // The writer rotates to a new event file every -rotate bytes, so the disk
 // holds at most two files; the follower reads each file to its end with
 // tfevents.Reader.Follow, checks every scalar (tag "s<k>", steps 0, 1, 2,
-// ... per tag, value = step), then deletes it. Every -every it prints one
+// ... per tag, value = step as float32), then deletes it. Every -every it prints one
 // JSON line: elapsed time, scalars written and read, resident and heap
 // memory. The last line is the total; "lost" must be 0.
 package main
@@ -94,20 +94,27 @@ func run(duration time.Duration, dir string, rotate int64, every time.Duration) 
 		maxRSS = max(maxRSS, rss)
 		return sample{Elapsed: time.Since(start).Seconds(), Written: written.Load(), Read: read.Load(), RSS: rss, Heap: m.HeapInuse, Files: files.Load()}
 	}
-	for {
+	// Wait for the writer to finish; a follower that fails first ends the
+	// soak at once.
+	for wait := true; wait; {
 		select {
 		case <-tick.C:
 			enc.Encode(snap())
-			continue
 		case err := <-writeErr:
 			if err != nil {
 				return err
 			}
+			wait = false
+		case err := <-readErr:
+			cancel()
+			if err != nil {
+				return fmt.Errorf("follower: %w", err)
+			}
+			return errors.New("follower stopped before the writer")
 		}
-		break
 	}
 	if err := <-readErr; err != nil {
-		return err
+		return fmt.Errorf("follower: %w", err)
 	}
 	last := snap()
 	lost := last.Written - last.Read
@@ -196,7 +203,7 @@ func follow(opened, done <-chan string, read *atomic.Int64) error {
 				return err
 			}
 			for _, p := range points {
-				if !strings.HasPrefix(p.Tag, "s") || p.Step != next[p.Tag] || p.Value != float64(p.Step) {
+				if !strings.HasPrefix(p.Tag, "s") || p.Step != next[p.Tag] || p.Value != float64(float32(p.Step)) {
 					return fmt.Errorf("%s: tag %s step %d value %v, want step %d", filepath.Base(name), p.Tag, p.Step, p.Value, next[p.Tag])
 				}
 				next[p.Tag]++
