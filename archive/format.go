@@ -345,7 +345,7 @@ func checkPath(p string) error {
 	}
 	for _, elem := range strings.Split(p, "/") {
 		if elem == ".." {
-			return fmt.Errorf("%w: path escapes with ..", ErrUnsafePath)
+			return fmt.Errorf("%w: path escapes the archive through a .. element", ErrUnsafePath)
 		}
 	}
 	if !fs.ValidPath(p) {

@@ -61,7 +61,7 @@ func writeProjectorLogdir(t *testing.T, logdir string) []*projEmbedding {
 		run: "alpha", tag: "words", step: 0, name: "words:00000",
 		vectors: [][]float64{
 			{0.1, 1.0 / 3, -2.5e-8},
-			{1e30, -0.0, 7},
+			{1e30, math.Copysign(0, -1), 7},
 			{math.MaxFloat32, math.SmallestNonzeroFloat32, -1},
 			{123456.789, 0.5, 0.25},
 		},

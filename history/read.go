@@ -145,12 +145,16 @@ type scalarItem struct {
 func (s *Source) parallelScalars(ctx context.Context, o *Options, runs []tfevents.Run, workers int, fn func(*Scalar) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chans := make([]chan []scalarItem, len(runs))
+	chans := make([]chan *[]scalarItem, len(runs))
 	errs := make([]error, len(runs))
 	for i := range chans {
-		chans[i] = make(chan []scalarItem, chunksAhead)
+		chans[i] = make(chan *[]scalarItem, chunksAhead)
 	}
-	pool := sync.Pool{New: func() any { return make([]scalarItem, 0, scalarChunk) }}
+	// The pool holds pointers so that putting a chunk back allocates nothing.
+	pool := sync.Pool{New: func() any {
+		chunk := make([]scalarItem, 0, scalarChunk)
+		return &chunk
+	}}
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, workers)
 	wg.Go(func() {
@@ -168,11 +172,14 @@ func (s *Source) parallelScalars(ctx context.Context, o *Options, runs []tfevent
 			wg.Go(func() {
 				defer func() { <-slots }()
 				defer close(chans[i])
-				buf := pool.Get().([]scalarItem)[:0]
+				bufp := pool.Get().(*[]scalarItem)
+				buf := (*bufp)[:0]
 				send := func() error {
+					*bufp = buf
 					select {
-					case chans[i] <- buf:
-						buf = pool.Get().([]scalarItem)[:0]
+					case chans[i] <- bufp:
+						bufp = pool.Get().(*[]scalarItem)
+						buf = (*bufp)[:0]
 						return nil
 					case <-ctx.Done():
 						return ctx.Err()
@@ -202,7 +209,8 @@ func (s *Source) parallelScalars(ctx context.Context, o *Options, runs []tfevent
 	})
 	defer wg.Wait()
 	for i := range runs {
-		for chunk := range chans[i] {
+		for chunkp := range chans[i] {
+			chunk := *chunkp
 			for j := range chunk {
 				it := &chunk[j]
 				var err error
@@ -218,7 +226,8 @@ func (s *Source) parallelScalars(ctx context.Context, o *Options, runs []tfevent
 				}
 			}
 			clear(chunk)
-			pool.Put(chunk[:0])
+			*chunkp = chunk[:0]
+			pool.Put(chunkp)
 		}
 		if errs[i] != nil {
 			cancel()
@@ -231,7 +240,7 @@ func (s *Source) parallelScalars(ctx context.Context, o *Options, runs []tfevent
 
 // drain empties the channels of runs still being read, so that their
 // goroutines, cancelled, can end.
-func drain(chans []chan []scalarItem) {
+func drain(chans []chan *[]scalarItem) {
 	for _, ch := range chans {
 		for range ch {
 		}

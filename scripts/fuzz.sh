@@ -9,8 +9,15 @@
 #
 # TARGETs (e.g. FuzzReader or ./archive:FuzzReader) pick a subset, so two
 # shells can share the long run on two cores. FUZZ_WORKERS sets the fuzzer's
-# -parallel (default: one per CPU).
+# -parallel (default: one per CPU). go test's own -timeout (default 10m)
+# would cut a 10-minute run short, so it is raised to FUZZ_TIMEOUT (3h).
 set -euo pipefail
+# Go 1.26's fuzz coordinator can end a duration-limited run with a spurious
+# "context deadline exceeded" and no failing input (go.dev/issue/75804,
+# fixed in Go 1.27). The fuzzer therefore runs on the approved Go 1.27
+# toolchain, which the go command fetches from the module proxy on first use;
+# the rest of the build stays on the machine's Go.
+export GOTOOLCHAIN=${FUZZ_GOTOOLCHAIN:-go1.27.3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 duration=${1:-10m}
@@ -53,7 +60,7 @@ printf '%-16s %-16s %12s\n' package target executions
 for t in "${targets[@]}"; do
   read -r pkg name <<<"$t"
   log=$(mktemp)
-  if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$duration" -fuzzminimizetime 5s -parallel "$workers" "$pkg" >"$log" 2>&1; then
+  if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$duration" -fuzzminimizetime 5s -timeout "${FUZZ_TIMEOUT:-3h}" -parallel "$workers" "$pkg" >"$log" 2>&1; then
     cat "$log" >&2
     echo "fuzz: $pkg $name FAILED" >&2
     rm -f "$log"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of tbgo: formatting, vet, the race-enabled unit tests
+# Runs every test of tbgo: formatting, vet, staticcheck, the race-enabled unit tests
 # (which include the generated-code freshness check), and the compatibility
 # suite against real TensorBoard (both loaders) in the project's .venv.
 # scripts/setup.sh is run first, so this works on a fresh machine with Go and
@@ -23,6 +23,11 @@ fi
 echo "test: go vet"
 go vet ./...
 go vet -tags compat ./compat/...
+
+echo "test: staticcheck"
+staticcheck=(go run honnef.co/go/tools/cmd/staticcheck@v0.8.2)
+"${staticcheck[@]}" ./...
+"${staticcheck[@]}" -tags compat ./compat/...
 
 echo "test: go test -race ./..."
 go test -race -count=1 ./...

@@ -346,7 +346,7 @@ func TestSpriteSheet(t *testing.T) {
 func TestEmbeddingFloatsRoundTrip(t *testing.T) {
 	t.Parallel()
 	values := []float64{
-		0.1, 1.0 / 3, -0.0, 5e-324, math.SmallestNonzeroFloat32, math.MaxFloat32, -math.MaxFloat32,
+		0.1, 1.0 / 3, math.Copysign(0, -1), 5e-324, math.SmallestNonzeroFloat32, math.MaxFloat32, -math.MaxFloat32,
 		float64(float32(0.1)), 123456789.123456789, 1e-300, 2, -1e20,
 	}
 	vectors := make([][]float64, len(values))

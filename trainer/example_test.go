@@ -205,3 +205,27 @@ func ExampleModel_Graph() {
 	// dense2/MatMul [res1/AddV2 dense2/weights] [[-1 2]]
 	// dense2/BiasAdd [dense2/MatMul dense2/bias] [[-1 2]]
 }
+
+// LayerTypes lists every layer a model description may name, and
+// IsActivation says which of them are activation functions.
+func ExampleLayerTypes() {
+	for _, t := range trainer.LayerTypes() {
+		fmt.Printf("%s activation=%t\n", t, t.IsActivation())
+	}
+	// Output:
+	// dense activation=false
+	// conv activation=false
+	// maxpool activation=false
+	// flatten activation=false
+	// batchnorm activation=false
+	// residual activation=false
+	// dropout activation=false
+	// sigmoid activation=true
+	// tanh activation=true
+	// relu activation=true
+	// leaky_relu activation=true
+	// prelu activation=true
+	// elu activation=true
+	// maxout activation=true
+	// softmax activation=true
+}

@@ -308,7 +308,7 @@ const parquetRowGroup = 1 << 18
 // byte arrays, dictionary-encoded where values repeat), one row group per
 // parquetRowGroup rows.
 type parquetTable struct {
-	w     *parquet.Writer
+	w     *parquet.GenericWriter[any]
 	cols  []column
 	rows  []parquet.Row
 	n     int // rows in the current row group
@@ -346,7 +346,7 @@ func newParquetTable(w io.Writer, cols []column) (*parquetTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parquet: %w", err)
 	}
-	return &parquetTable{w: parquet.NewWriter(w, cfg), cols: cols, bytes: map[string][]byte{}}, nil
+	return &parquetTable{w: parquet.NewGenericWriter[any](w, cfg), cols: cols, bytes: map[string][]byte{}}, nil
 }
 
 func (t *parquetTable) Row(cells []cell) error {
