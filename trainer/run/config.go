@@ -320,12 +320,20 @@ func (c *Config) Parse(b []byte, name string) error {
 
 // child returns the value of key in the mapping n, or nil.
 func child(n *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
+	if i := keyIndex(n, key); i >= 0 {
+		return n.Content[i+1]
 	}
 	return nil
+}
+
+// keyIndex returns the index in n.Content of the mapping n's key, or -1.
+func keyIndex(n *yaml.Node, key string) int {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return i
+		}
+	}
+	return -1
 }
 
 // keyError is an unknown key or a value of the wrong type found by
@@ -639,7 +647,68 @@ func (c *Config) Values() map[string]any {
 	return out
 }
 
-// YAML returns c as a YAML document that Parse reads back to c.
+// YAML returns c as a YAML document that Parse reads back to c. Every
+// knob is written, also those whose YAML tag says omitempty: a zero left
+// out would come back as its default, and a default need not be zero
+// ("schedule.lr: 0" must not return as 3e-3).
 func (c *Config) YAML() ([]byte, error) {
-	return yaml.Marshal(c)
+	var doc yaml.Node
+	if err := doc.Encode(c); err != nil {
+		return nil, fmt.Errorf("run: encoding the configuration: %w", err)
+	}
+	if err := addOmitted(&doc, reflect.ValueOf(c).Elem()); err != nil {
+		return nil, fmt.Errorf("run: encoding the configuration: %w", err)
+	}
+	return yaml.Marshal(&doc)
+}
+
+// addOmitted adds to the mapping n, in field order, each knob of the
+// struct v that the encoder left out: boolean, string and numeric fields
+// as their zero, nested structs key by key. Pointers, slices and values
+// with a text form of their own stay out when empty: their zero is their
+// default.
+func addOmitted(n *yaml.Node, v reflect.Value) error {
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	t := v.Type()
+	pos := 0 // where the next field's key belongs in n.Content
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		fv := v.Field(i)
+		if at := keyIndex(n, name); at >= 0 {
+			pos = at + 2
+			if !leaf(f.Type) {
+				if err := addOmitted(n.Content[at+1], fv); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		var val yaml.Node
+		switch {
+		case !leaf(f.Type):
+			val = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			if err := addOmitted(&val, fv); err != nil {
+				return err
+			}
+		case fv.Kind() == reflect.Bool, fv.Kind() == reflect.String, fv.CanInt(), fv.CanUint(), fv.CanFloat():
+			if err := val.Encode(fv.Interface()); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		default:
+			continue
+		}
+		key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name}
+		n.Content = slices.Insert(n.Content, pos, key, &val)
+		pos += 2
+	}
+	return nil
 }

@@ -130,6 +130,41 @@ func TestSetAndYAMLRoundTrip(t *testing.T) {
 	}
 }
 
+// YAML writes a knob set to zero even where the default is not zero and
+// the field's tag says omitempty, so that the zero survives a round trip.
+func TestYAMLKeepsZeros(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"schedule: {lr: 0}",
+		"schedule: {name: \"\"}",
+		"optimizer: {name: \"\"}",
+		"optimizer: {name: sgd, nesterov: false, momentum: 0}",
+		"data: {val: 0, header: \"\"}",
+		"diagnostics: {enabled: false, k: 0}",
+		"epochs: 0\nbatch_size: 0\nloss: \"\"",
+	} {
+		c := Default()
+		if err := c.Parse([]byte(text), ""); err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		b, err := c.YAML()
+		if err != nil {
+			t.Fatalf("%q: YAML: %v", text, err)
+		}
+		back := Default()
+		if err := back.Parse(b, ""); err != nil {
+			t.Fatalf("%q: parsing its YAML: %v\n%s", text, err, b)
+		}
+		if got, want := back.Values(), c.Values(); !reflect.DeepEqual(got, want) {
+			for k := range want {
+				if got[k] != want[k] {
+					t.Errorf("%q: %s came back as %v, want %v", text, k, got[k], want[k])
+				}
+			}
+		}
+	}
+}
+
 func TestSet(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
