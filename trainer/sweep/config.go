@@ -498,9 +498,7 @@ func (c *Config) param(k, v *yaml.Node, field string) (Param, error) {
 // YAML returns c as a YAML document that Parse reads back to c (with its
 // defaults filled in).
 func (c *Config) YAML() ([]byte, error) {
-	str := func(s string) *yaml.Node {
-		return &yaml.Node{Kind: yaml.ScalarNode, Value: s, Style: yaml.DoubleQuotedStyle}
-	}
+	str := quoted
 	num := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s} }
 	f := func(v float64) *yaml.Node { return num(strconv.FormatFloat(v, 'g', -1, 64)) }
 	i := func(v int) *yaml.Node { return num(strconv.Itoa(v)) }
@@ -516,12 +514,7 @@ func (c *Config) YAML() ([]byte, error) {
 	if len(c.Set) > 0 {
 		set := &yaml.Node{Kind: yaml.MappingNode}
 		for _, s := range c.Set {
-			var v yaml.Node
-			if err := yaml.Unmarshal([]byte(s.Value), &v); err != nil || len(v.Content) == 0 {
-				add(set, s.Key, str(s.Value))
-			} else {
-				add(set, s.Key, v.Content[0])
-			}
+			add(set, s.Key, valueNode(s.Value))
 		}
 		add(root, "set", set)
 	}
@@ -548,12 +541,7 @@ func (c *Config) YAML() ([]byte, error) {
 		} else {
 			vals := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
 			for _, s := range p.Values {
-				var v yaml.Node
-				if err := yaml.Unmarshal([]byte(s), &v); err != nil || len(v.Content) == 0 {
-					vals.Content = append(vals.Content, str(s))
-				} else {
-					vals.Content = append(vals.Content, v.Content[0])
-				}
+				vals.Content = append(vals.Content, valueNode(s))
 			}
 			add(m, "values", vals)
 		}
@@ -561,6 +549,26 @@ func (c *Config) YAML() ([]byte, error) {
 	}
 	add(root, "params", params)
 	return yaml.Marshal(root)
+}
+
+// valueNode returns the node that writes a knob's value s (a choice's
+// value, a fixed setting) so that Parse reads back the same text: the YAML
+// s holds ("[64, 64]" as a list) when that gives s again, else s as a
+// string. Some texts read as something else: "0000:", a string in a flow
+// list, is a mapping on a line of its own.
+func valueNode(s string) *yaml.Node {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(s), &doc); err == nil && len(doc.Content) > 0 {
+		if t, err := text(doc.Content[0]); err == nil && t == s {
+			return doc.Content[0]
+		}
+	}
+	return quoted(s)
+}
+
+// quoted returns s as a double-quoted YAML string.
+func quoted(s string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Value: s, Style: yaml.DoubleQuotedStyle}
 }
 
 // Load reads the sweep configuration file path (Parse) and resolves it

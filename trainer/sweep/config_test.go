@@ -210,6 +210,33 @@ func TestYAMLRoundTrip(t *testing.T) {
 	}
 }
 
+// Values whose text reads as other YAML on a line of its own ("0000:" is
+// a string in a flow list but a mapping alone) come back as the same text.
+func TestYAMLValueTexts(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{
+		`0000:`, `'a: b'`, `[64, 64]`, `{a: 1, b: [x, ~]}`, `"yes"`, `0.5`, `'#x'`, `"- x"`, `{a: }`, `'[1'`,
+	} {
+		src := "set: {data.path: " + v + "}\nparams:\n  model.activation: {type: choice, values: [" + v + ", relu]}\n"
+		c, err := Parse([]byte(src), "")
+		if err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+		b, err := c.YAML()
+		if err != nil {
+			t.Fatalf("%s: YAML: %v", v, err)
+		}
+		d, err := Parse(b, "")
+		if err != nil {
+			t.Fatalf("%s: Parse(YAML()): %v\n%s", v, err, b)
+		}
+		if !sameConfig(c, d) {
+			t.Errorf("%s: round trip: set %q values %q, then set %q values %q\n%s",
+				v, c.Set[0].Value, c.Params[0].Values, d.Set[0].Value, d.Params[0].Values, b)
+		}
+	}
+}
+
 // sameConfig compares two configurations, ignoring lines and file names.
 func sameConfig(a, b *Config) bool {
 	strip := func(c *Config) Config {
