@@ -427,20 +427,24 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix string, lines map[string]int
 func yamlFields(t reflect.Type) map[string]reflect.StructField {
 	fields := map[string]reflect.StructField{}
 	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
+		if name, ok := yamlName(t.Field(i)); ok {
+			fields[name] = t.Field(i)
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
-		fields[name] = f
 	}
 	return fields
+}
+
+// yamlName returns the YAML key of the struct field f as yaml.v3 names
+// it, and false for a field the YAML leaves out (unexported, or "-").
+func yamlName(f reflect.StructField) (string, bool) {
+	name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	if !f.IsExported() || name == "-" {
+		return "", false
+	}
+	if name == "" {
+		name = strings.ToLower(f.Name)
+	}
+	return name, true
 }
 
 // A Knob is one setting of a Config: its dotted key, its help text and
@@ -485,10 +489,10 @@ func Knobs() []Knob {
 		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
-			if !f.IsExported() {
+			name, ok := yamlName(f)
+			if !ok {
 				continue
 			}
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 			key := prefix + name
 			if !leaf(f.Type) {
 				walk(v.Field(i), key+".")
@@ -621,10 +625,10 @@ func (c *Config) Values() map[string]any {
 		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
-			if !f.IsExported() {
+			name, ok := yamlName(f)
+			if !ok {
 				continue
 			}
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 			key := prefix + name
 			fv := v.Field(i)
 			switch {
@@ -675,12 +679,9 @@ func addOmitted(n *yaml.Node, v reflect.Value) error {
 	pos := 0 // where the next field's key belongs in n.Content
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if !f.IsExported() || name == "-" {
+		name, ok := yamlName(f)
+		if !ok {
 			continue
-		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
 		}
 		fv := v.Field(i)
 		if at := keyIndex(n, name); at >= 0 {
