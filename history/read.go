@@ -299,59 +299,36 @@ func preemptionOf(m map[string]*preemption, tag string) *preemption {
 }
 
 func (s *Source) runValues(ctx context.Context, o *Options, run tfevents.Run, fn func(*Value) error) error {
-	tags := tagFilter{m: o.Tags}
-	var vals []summary.Value
-	var ends []fileEnd
-	var series map[string]*preemption
-	if o.View == TensorBoard {
-		series = map[string]*preemption{}
-		dec := summary.NewDecoder()
-		var err error
-		ends, err = s.pass(ctx, run, nil, ignoreProblem, func(rec []byte, _ string, _ int64) error {
-			vals, _ = dec.Record(vals[:0], rec) // the second pass reports errors
-			for i := range vals {
-				if v := &vals[i]; tags.match(v.Tag) {
-					preemptionOf(series, v.Tag).add(v.Step)
-				}
-			}
-			clear(vals)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	dec := summary.NewDecoder()
 	var v Value
-	_, err := s.pass(ctx, run, ends, o.report, func(rec []byte, file string, off int64) error {
-		var err error
-		vals, err = dec.Record(vals[:0], rec)
-		if err != nil {
-			p := &Problem{Run: run.Name, File: file, Offset: off,
-				Err: fmt.Errorf("history: %s: record at offset %d: %w", file, off, err)}
-			if err := o.report(p); err != nil {
-				return err
-			}
-		}
-		for i := range vals {
-			val := &vals[i]
-			if !tags.match(val.Tag) || series != nil && !series[val.Tag].keep(val.Step) {
-				continue
-			}
+	return readRun(ctx, s, o, run, (*summary.Decoder).Record,
+		func(val *summary.Value) (string, int64) { return val.Tag, val.Step },
+		func(file string, off int64, val *summary.Value) error {
 			v = Value{Run: run.Name, File: file, Offset: off, Value: *val}
-			if err := fn(&v); err != nil {
-				return err
-			}
-		}
-		clear(vals)
-		return nil
-	})
-	return err
+			return fn(&v)
+		})
 }
 
 func (s *Source) runScalars(ctx context.Context, o *Options, run tfevents.Run, fn func(*Scalar) error) error {
+	sc := Scalar{Run: run.Name}
+	return readRun(ctx, s, o, run, (*summary.Decoder).AppendScalars,
+		func(p *summary.ScalarPoint) (string, int64) { return p.Tag, p.Step },
+		func(_ string, _ int64, p *summary.ScalarPoint) error {
+			sc.ScalarPoint = *p
+			return fn(&sc)
+		})
+}
+
+// readRun reads one run for the points decode appends from each record
+// (values, scalars) and hands fn those whose tag o selects. In the
+// TensorBoard view a first pass finds each tag's steps, so that the
+// second drops the points a restarted run overwrote, as TensorBoard does.
+// A record that does not decode is reported to o as a Problem.
+func readRun[P any](ctx context.Context, s *Source, o *Options, run tfevents.Run,
+	decode func(*summary.Decoder, []P, []byte) ([]P, error),
+	tagStep func(*P) (string, int64),
+	fn func(file string, off int64, p *P) error) error {
 	tags := tagFilter{m: o.Tags}
-	var pts []summary.ScalarPoint
+	var pts []P
 	var ends []fileEnd
 	var series map[string]*preemption
 	if o.View == TensorBoard {
@@ -359,12 +336,13 @@ func (s *Source) runScalars(ctx context.Context, o *Options, run tfevents.Run, f
 		dec := summary.NewDecoder()
 		var err error
 		ends, err = s.pass(ctx, run, nil, ignoreProblem, func(rec []byte, _ string, _ int64) error {
-			pts, _ = dec.AppendScalars(pts[:0], rec)
+			pts, _ = decode(dec, pts[:0], rec) // the second pass reports errors
 			for i := range pts {
-				if p := &pts[i]; tags.match(p.Tag) {
-					preemptionOf(series, p.Tag).add(p.Step)
+				if tag, step := tagStep(&pts[i]); tags.match(tag) {
+					preemptionOf(series, tag).add(step)
 				}
 			}
+			clear(pts)
 			return nil
 		})
 		if err != nil {
@@ -372,10 +350,9 @@ func (s *Source) runScalars(ctx context.Context, o *Options, run tfevents.Run, f
 		}
 	}
 	dec := summary.NewDecoder()
-	sc := Scalar{Run: run.Name}
 	_, err := s.pass(ctx, run, ends, o.report, func(rec []byte, file string, off int64) error {
 		var err error
-		pts, err = dec.AppendScalars(pts[:0], rec)
+		pts, err = decode(dec, pts[:0], rec)
 		if err != nil {
 			p := &Problem{Run: run.Name, File: file, Offset: off,
 				Err: fmt.Errorf("history: %s: record at offset %d: %w", file, off, err)}
@@ -385,14 +362,14 @@ func (s *Source) runScalars(ctx context.Context, o *Options, run tfevents.Run, f
 		}
 		for i := range pts {
 			p := &pts[i]
-			if !tags.match(p.Tag) || series != nil && !series[p.Tag].keep(p.Step) {
+			if tag, step := tagStep(p); !tags.match(tag) || series != nil && !series[tag].keep(step) {
 				continue
 			}
-			sc.ScalarPoint = *p
-			if err := fn(&sc); err != nil {
+			if err := fn(file, off, p); err != nil {
 				return err
 			}
 		}
+		clear(pts)
 		return nil
 	})
 	return err
