@@ -81,7 +81,7 @@ type tableWriter interface {
 func newTableWriter(w io.Writer, format string, cols []column) (tableWriter, error) {
 	switch format {
 	case formatCSV:
-		t := &csvTable{w: bufio.NewWriterSize(w, 64<<10), cols: cols}
+		t := &csvTable{rowChunks: rowChunks{w: bufio.NewWriterSize(w, 64<<10)}, cols: cols}
 		for i, c := range cols {
 			if i > 0 {
 				t.buf = append(t.buf, ',')
@@ -91,7 +91,7 @@ func newTableWriter(w io.Writer, format string, cols []column) (tableWriter, err
 		t.buf = append(t.buf, '\n')
 		return t, nil
 	case formatJSONL:
-		t := &jsonlTable{w: bufio.NewWriterSize(w, 64<<10), cols: cols}
+		t := &jsonlTable{rowChunks: rowChunks{w: bufio.NewWriterSize(w, 64<<10)}, cols: cols}
 		for _, c := range cols {
 			t.keys = append(t.keys, appendJSONString(nil, c.name))
 		}
@@ -106,10 +106,43 @@ func newTableWriter(w io.Writer, format string, cols []column) (tableWriter, err
 // the shortest form that reads back to the same float64; NaN and
 // infinities as NaN, Inf and -Inf; nulls as empty fields.
 type csvTable struct {
-	w    *bufio.Writer
+	rowChunks
 	cols []column
-	buf  []byte
 	last []lastField // per column, for columns whose values repeat
+}
+
+// rowChunks gathers the rows of a text table and hands them to a
+// bufio.Writer in chunks of at least rowChunkSize bytes, so that a row
+// costs no call of its own. Its Close writes and flushes the rest.
+// (Writing the chunks straight to the file, without the bufio.Writer,
+// measured 10-25% slower in BenchmarkExportScalars.)
+type rowChunks struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+const rowChunkSize = 32 << 10
+
+// endRow keeps b, the buffer with a row appended, writing it out once it
+// holds a chunk.
+func (r *rowChunks) endRow(b []byte) error {
+	if len(b) >= rowChunkSize {
+		if _, err := r.w.Write(b); err != nil {
+			return err
+		}
+		b = b[:0]
+	}
+	r.buf = b
+	return nil
+}
+
+// Close writes the rows still buffered.
+func (r *rowChunks) Close() error {
+	if _, err := r.w.Write(r.buf); err != nil {
+		return err
+	}
+	r.buf = r.buf[:0]
+	return r.w.Flush()
 }
 
 // lastField is a column's last string and its CSV form.
@@ -149,23 +182,7 @@ func (t *csvTable) Row(cells []cell) error {
 			b = strconv.AppendBool(b, c.b)
 		}
 	}
-	b = append(b, '\n')
-	if len(b) >= 32<<10 {
-		if _, err := t.w.Write(b); err != nil {
-			return err
-		}
-		b = b[:0]
-	}
-	t.buf = b
-	return nil
-}
-
-func (t *csvTable) Close() error {
-	if _, err := t.w.Write(t.buf); err != nil {
-		return err
-	}
-	t.buf = t.buf[:0]
-	return t.w.Flush()
+	return t.endRow(append(b, '\n'))
 }
 
 // appendFloat appends f as CSV and JSON Lines write it: the shortest
@@ -201,10 +218,9 @@ func appendCSVField(b []byte, s string) []byte {
 // Non-finite numbers, which JSON lacks, are written as the strings "NaN",
 // "Infinity" and "-Infinity", as TensorBoard's JSON API writes them.
 type jsonlTable struct {
-	w    *bufio.Writer
+	rowChunks
 	cols []column
 	keys [][]byte // quoted column names
-	buf  []byte
 }
 
 func (t *jsonlTable) Row(cells []cell) error {
@@ -230,23 +246,7 @@ func (t *jsonlTable) Row(cells []cell) error {
 			b = strconv.AppendBool(b, c.b)
 		}
 	}
-	b = append(b, '}', '\n')
-	if len(b) >= 32<<10 {
-		if _, err := t.w.Write(b); err != nil {
-			return err
-		}
-		b = b[:0]
-	}
-	t.buf = b
-	return nil
-}
-
-func (t *jsonlTable) Close() error {
-	if _, err := t.w.Write(t.buf); err != nil {
-		return err
-	}
-	t.buf = t.buf[:0]
-	return t.w.Flush()
+	return t.endRow(append(b, '}', '\n'))
 }
 
 func appendJSONFloat(b []byte, f float64) []byte {
