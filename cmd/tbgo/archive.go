@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,9 +40,7 @@ func runArchive(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(archiveJSON(logdir, out, rep))
+		return writeJSON(stdout, archiveJSON(logdir, out, rep))
 	}
 	return writeArchiveReport(stdout, logdir, out, rep)
 }

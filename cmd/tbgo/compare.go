@@ -76,11 +76,8 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if cfg.read.View, err = history.ParseView(*view); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if cfg.read.Runs, err = history.Compile(runs...); err != nil {
-		return fmt.Errorf("%w: -run: %v", errUsage, err)
-	}
-	if cfg.tags, err = history.Compile(tags...); err != nil {
-		return fmt.Errorf("%w: -tag: %v", errUsage, err)
+	if cfg.read.Runs, cfg.tags, err = compileSelection(runs, tags); err != nil {
+		return err
 	}
 	for _, s := range strings.Split(*stats, ",") {
 		s = strings.TrimSpace(s)

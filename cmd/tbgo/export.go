@@ -124,15 +124,23 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if cfg.read.View, err = history.ParseView(*view); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if cfg.read.Runs, err = history.Compile(runs...); err != nil {
-		return fmt.Errorf("%w: -run: %v", errUsage, err)
-	}
-	if cfg.read.Tags, err = history.Compile(tags...); err != nil {
-		return fmt.Errorf("%w: -tag: %v", errUsage, err)
+	if cfg.read.Runs, cfg.read.Tags, err = compileSelection(runs, tags); err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	return export(ctx, &cfg, stdout, stderr)
+}
+
+// compileSelection compiles a command's -run and -tag patterns.
+func compileSelection(runs, tags patternList) (runM, tagM *history.Matcher, err error) {
+	if runM, err = history.Compile(runs...); err != nil {
+		return nil, nil, fmt.Errorf("%w: -run: %v", errUsage, err)
+	}
+	if tagM, err = history.Compile(tags...); err != nil {
+		return nil, nil, fmt.Errorf("%w: -tag: %v", errUsage, err)
+	}
+	return runM, tagM, nil
 }
 
 // patternList is a repeatable pattern flag.

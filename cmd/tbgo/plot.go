@@ -92,11 +92,8 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if cfg.read.View, err = history.ParseView(*view); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if cfg.read.Runs, err = history.Compile(runs...); err != nil {
-		return fmt.Errorf("%w: -run: %v", errUsage, err)
-	}
-	if cfg.read.Tags, err = history.Compile(tags...); err != nil {
-		return fmt.Errorf("%w: -tag: %v", errUsage, err)
+	if cfg.read.Runs, cfg.read.Tags, err = compileSelection(runs, tags); err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -54,11 +54,8 @@ func runTail(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: unknown format %q (want text, csv or jsonl)", errUsage, cfg.format)
 	}
 	var err error
-	if cfg.runs, err = history.Compile(runs...); err != nil {
-		return fmt.Errorf("%w: -run: %v", errUsage, err)
-	}
-	if cfg.tags, err = history.Compile(tags...); err != nil {
-		return fmt.Errorf("%w: -tag: %v", errUsage, err)
+	if cfg.runs, cfg.tags, err = compileSelection(runs, tags); err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
