@@ -3,10 +3,8 @@ package tfevents
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 )
 
@@ -53,64 +51,5 @@ func DiscoverRuns(logdir string) ([]Run, error) {
 		}
 		return []Run{{Name: ".", Dir: filepath.Dir(logdir), Files: []string{logdir}}}, nil
 	}
-	var runs []Run
-	seen := map[fileID]bool{}
-	if err := walkRuns(logdir, ".", seen, &runs); err != nil {
-		return nil, err
-	}
-	if len(runs) == 0 {
-		return nil, fmt.Errorf("tfevents: %s: %w", logdir, ErrNoEventFiles)
-	}
-	slices.SortFunc(runs, func(a, b Run) int { return strings.Compare(a.Name, b.Name) })
-	return runs, nil
-}
-
-func walkRuns(dir, name string, seen map[fileID]bool, runs *[]Run) error {
-	info, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("tfevents: %w", err)
-	}
-	if id, ok := idOf(info); ok {
-		if seen[id] {
-			return nil // a symlink cycle or a second link to a visited dir
-		}
-		seen[id] = true
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("tfevents: %w", err)
-	}
-	var files []string
-	var subdirs []string
-	for _, e := range entries {
-		full := filepath.Join(dir, e.Name())
-		typ := e.Type()
-		if typ&fs.ModeSymlink != 0 {
-			target, err := os.Stat(full)
-			if err != nil {
-				continue // dangling link: TensorBoard skips it too
-			}
-			typ = target.Mode().Type()
-		}
-		switch {
-		case typ.IsDir():
-			subdirs = append(subdirs, e.Name())
-		case typ.IsRegular() && IsEventFile(e.Name()) && !strings.HasSuffix(e.Name(), ".profile-empty"):
-			files = append(files, full)
-		}
-	}
-	if len(files) > 0 {
-		slices.Sort(files)
-		*runs = append(*runs, Run{Name: name, Dir: dir, Files: files})
-	}
-	for _, sub := range subdirs {
-		subName := sub
-		if name != "." {
-			subName = name + "/" + sub
-		}
-		if err := walkRuns(filepath.Join(dir, sub), subName, seen, runs); err != nil {
-			return err
-		}
-	}
-	return nil
+	return walkRuns(runWalker{stat: os.Stat, readDir: os.ReadDir, join: filepath.Join}, logdir)
 }

@@ -36,7 +36,16 @@ func DiscoverRunsFS(fsys fs.FS, root string) ([]Run, error) {
 		}
 		return []Run{{Name: ".", Dir: path.Dir(root), Files: []string{root}}}, nil
 	}
-	w := fsWalker{fsys: fsys, seen: map[fileID]bool{}}
+	return walkRuns(runWalker{
+		stat:    func(p string) (fs.FileInfo, error) { return fs.Stat(fsys, p) },
+		readDir: func(p string) ([]fs.DirEntry, error) { return fs.ReadDir(fsys, p) },
+		join:    path.Join,
+	}, root)
+}
+
+// walkRuns finds the runs at or below root with w, sorted by name.
+func walkRuns(w runWalker, root string) ([]Run, error) {
+	w.seen = map[fileID]bool{}
 	if err := w.walk(root, "."); err != nil {
 		return nil, err
 	}
@@ -53,15 +62,20 @@ func isRunFile(base string) bool {
 	return IsEventFile(base) && !strings.HasSuffix(base, ".profile-empty")
 }
 
-// fsWalker is the state of one DiscoverRunsFS walk.
-type fsWalker struct {
-	fsys fs.FS
-	seen map[fileID]bool // directories visited, when fsys tells identities
+// runWalker is one walk of DiscoverRuns (the operating system's paths)
+// or DiscoverRunsFS (an fs.FS's): the same rules over either's
+// operations.
+type runWalker struct {
+	stat    func(string) (fs.FileInfo, error) // follows symbolic links
+	readDir func(string) ([]fs.DirEntry, error)
+	join    func(elem ...string) string
+
+	seen map[fileID]bool // directories visited, when stat tells identities
 	runs []Run
 }
 
-func (w *fsWalker) walk(dir, name string) error {
-	info, err := fs.Stat(w.fsys, dir)
+func (w *runWalker) walk(dir, name string) error {
+	info, err := w.stat(dir)
 	if err != nil {
 		return fmt.Errorf("tfevents: %w", err)
 	}
@@ -71,16 +85,16 @@ func (w *fsWalker) walk(dir, name string) error {
 		}
 		w.seen[id] = true
 	}
-	entries, err := fs.ReadDir(w.fsys, dir)
+	entries, err := w.readDir(dir)
 	if err != nil {
 		return fmt.Errorf("tfevents: %w", err)
 	}
 	var files, subdirs []string
 	for _, e := range entries {
-		full := path.Join(dir, e.Name())
+		full := w.join(dir, e.Name())
 		typ := e.Type()
 		if typ&fs.ModeSymlink != 0 {
-			target, err := fs.Stat(w.fsys, full)
+			target, err := w.stat(full)
 			if err != nil {
 				continue // dangling link: TensorBoard skips it too
 			}
@@ -102,7 +116,7 @@ func (w *fsWalker) walk(dir, name string) error {
 		if name != "." {
 			subName = name + "/" + sub
 		}
-		if err := w.walk(path.Join(dir, sub), subName); err != nil {
+		if err := w.walk(w.join(dir, sub), subName); err != nil {
 			return err
 		}
 	}

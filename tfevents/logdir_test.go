@@ -91,6 +91,26 @@ func TestDiscoverRuns(t *testing.T) {
 	}
 }
 
+// Directory names that are not UTF-8 or hold a backslash are legal on
+// Unix, and TensorBoard finds runs in them; so must DiscoverRuns.
+func TestDiscoverRunsOddNames(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	makeTree(t, root, []string{
+		"bad\xffutf8/events.out.tfevents.1.host",
+		"back\\slash/events.out.tfevents.1.host",
+		"ok/events.out.tfevents.1.host",
+	}, nil)
+	runs, err := tfevents.DiscoverRuns(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := summarize(t, root, runs)
+	if want := []string{"back\\slash", "bad\xffutf8", "ok"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("runs = %q, want %q", names, want)
+	}
+}
+
 func TestDiscoverRunsSymlinks(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
