@@ -483,30 +483,33 @@ var foreignDocs = map[string]string{
 // fields, with the values of Default.
 func Knobs() []Knob {
 	var out []Knob
-	def := reflect.ValueOf(Default())
-	var walk func(v reflect.Value, prefix string)
-	walk = func(v reflect.Value, prefix string) {
-		t := v.Type()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, ok := yamlName(f)
-			if !ok {
-				continue
-			}
-			key := prefix + name
-			if !leaf(f.Type) {
-				walk(v.Field(i), key+".")
-				continue
-			}
-			doc := f.Tag.Get("doc")
-			if doc == "" {
-				doc = foreignDocs[key]
-			}
-			out = append(out, Knob{Key: key, Doc: doc, Default: valueText(v.Field(i)), Kind: kindName(f.Type)})
+	eachKnob(reflect.ValueOf(Default()), "", func(key string, f reflect.StructField, v reflect.Value) {
+		doc := f.Tag.Get("doc")
+		if doc == "" {
+			doc = foreignDocs[key]
 		}
-	}
-	walk(def, "")
+		out = append(out, Knob{Key: key, Doc: doc, Default: valueText(v), Kind: kindName(f.Type)})
+	})
 	return out
+}
+
+// eachKnob calls fn for each knob of the struct v (a Config or a part of
+// one), in field order, with its dotted key (prefix + the YAML keys), its
+// field and its value.
+func eachKnob(v reflect.Value, prefix string, fn func(key string, f reflect.StructField, v reflect.Value)) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, ok := yamlName(f)
+		if !ok {
+			continue
+		}
+		if !leaf(f.Type) {
+			eachKnob(v.Field(i), prefix+name+".", fn)
+			continue
+		}
+		fn(prefix+name, f, v.Field(i))
+	}
 }
 
 func kindName(t reflect.Type) string {
@@ -620,34 +623,20 @@ func (c *Config) Set(key string, value any) error {
 // keys Set takes.
 func (c *Config) Values() map[string]any {
 	out := map[string]any{}
-	var walk func(v reflect.Value, prefix string)
-	walk = func(v reflect.Value, prefix string) {
-		t := v.Type()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, ok := yamlName(f)
-			if !ok {
-				continue
-			}
-			key := prefix + name
-			fv := v.Field(i)
-			switch {
-			case !leaf(f.Type):
-				walk(fv, key+".")
-			case fv.Kind() == reflect.Bool, fv.Kind() == reflect.String:
-				out[key] = fv.Interface()
-			case fv.CanInt():
-				out[key] = fv.Int()
-			case fv.CanUint():
-				out[key] = fv.Uint()
-			case fv.CanFloat():
-				out[key] = fv.Float()
-			default:
-				out[key] = valueText(fv)
-			}
+	eachKnob(reflect.ValueOf(c).Elem(), "", func(key string, _ reflect.StructField, v reflect.Value) {
+		switch {
+		case v.Kind() == reflect.Bool, v.Kind() == reflect.String:
+			out[key] = v.Interface()
+		case v.CanInt():
+			out[key] = v.Int()
+		case v.CanUint():
+			out[key] = v.Uint()
+		case v.CanFloat():
+			out[key] = v.Float()
+		default:
+			out[key] = valueText(v)
 		}
-	}
-	walk(reflect.ValueOf(c).Elem(), "")
+	})
 	return out
 }
 
