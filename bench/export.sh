@@ -19,8 +19,9 @@
 #
 # tbgo and the Rust server, which take about a second, run $REPEAT times (default
 # 3) and the fastest run is shown, with the largest RSS of all runs; tbparse and
-# the EventAccumulator, which take minutes, run once. On a shared machine, read
-# the load average printed with the results.
+# the EventAccumulator, which take minutes, run once, or not at all with
+# ONLY_FAST=1 (for repeated comparisons of tbgo and the Rust server). On a shared
+# machine, read the load average printed with the results.
 #
 # Needs /usr/bin/time (GNU), scripts/setup.sh's .venv (TensorBoard and its data
 # server) and network access to PyPI on first use: tbparse and pandas are
@@ -84,6 +85,7 @@ measure tbgo-parquet "$out/tbgo" export -o "$out/scalars.parquet" "$logdir"
   "$out/scalars.parquet" > "$out/tbgo-parquet.count"
 report tbgo-parquet
 
+if [ "${ONLY_FAST:-0}" != 1 ]; then
 cat > "$out/read_tbparse.py" <<'PY'
 import sys
 from tbparse import SummaryReader
@@ -106,6 +108,7 @@ print(total)
 PY
 measure accumulator "$root/.venv/bin/python" "$out/read_accumulator.py" "$logdir"
 report accumulator
+fi
 
 # The Rust data server: started under GNU time with --die-after-stdin, so
 # closing its standard input stops it once it has loaded and been counted.

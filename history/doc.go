@@ -32,6 +32,13 @@
 // reads them), record by record, and hold one record at a time: memory
 // does not grow with the logdir.
 //
+// On a machine with several CPUs, Scalars decodes several runs at once,
+// each a few thousand values ahead, and still hands them over in order.
+// MapScalars goes further for work that is heavy per value, such as
+// formatting rows of text: a function of the caller's turns each batch of
+// a run's scalars into its own result (a chunk of text) in the goroutine
+// that decoded it, and the results come back in order.
+//
 // Damaged records are skipped and handed to Options.Problem, which may
 // stop the read: a record whose data checksum fails is skipped and the
 // file read on (tfevents.Reader), while a torn last record, a length

@@ -42,6 +42,19 @@ func exampleLogdir() string {
 	return logdir
 }
 
+// exampleSource opens exampleLogdir's logdir; done closes and removes it.
+func exampleSource() (src *history.Source, done func()) {
+	logdir := exampleLogdir()
+	src, err := history.Open(logdir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return src, func() {
+		src.Close()
+		os.RemoveAll(logdir)
+	}
+}
+
 // Read every scalar of the runs whose names match a glob, as TensorBoard
 // shows them: the restart hides the steps it logged again.
 func ExampleSource_Scalars() {
@@ -73,21 +86,47 @@ func ExampleSource_Scalars() {
 	// train loss step 4: 0.200
 }
 
-// List the runs of a logdir and the kinds of value each holds.
-func ExampleSource_Values() {
-	logdir := exampleLogdir()
-	defer os.RemoveAll(logdir)
-
-	src, err := history.Open(logdir)
+// Format every scalar as a CSV line. The lines of a batch are formatted in
+// the goroutine that decoded it, several runs at once on a multi-core
+// machine, and written in order; each batch's buffer is reused.
+func ExampleMapScalars() {
+	src, done := exampleSource()
+	defer done()
+	format := func(dst []byte, batch []history.Scalar) []byte {
+		dst = dst[:0]
+		for _, s := range batch {
+			dst = fmt.Appendf(dst, "%s,%s,%d,%.3f\n", s.Run, s.Tag, s.Step, s.Value)
+		}
+		return dst
+	}
+	err := history.MapScalars(context.Background(), src, nil, format, func(lines []byte) error {
+		_, err := os.Stdout.Write(lines)
+		return err
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer src.Close()
+	// Output:
+	// eval,accuracy,0,1.000
+	// eval,accuracy,4,0.200
+	// train,loss,0,1.000
+	// train,loss,1,0.500
+	// train,loss,2,0.333
+	// train,loss,3,0.250
+	// train,loss,2,0.333
+	// train,loss,3,0.250
+	// train,loss,4,0.200
+}
+
+// List the runs of a logdir and the kinds of value each holds.
+func ExampleSource_Values() {
+	src, done := exampleSource()
+	defer done()
 	for _, run := range src.Runs() {
 		fmt.Printf("run %q: %d file(s)\n", run.Name, len(run.Files))
 	}
 	n := map[string]int{}
-	err = src.Values(context.Background(), nil, func(v *history.Value) error {
+	err := src.Values(context.Background(), nil, func(v *history.Value) error {
 		n[v.Run+" "+v.Kind.String()]++
 		return nil
 	})

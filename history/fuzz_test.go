@@ -34,6 +34,13 @@ func FuzzRead(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		two, err := history.OpenFS(fstest.MapFS{
+			"a/events.out.tfevents.1.x": {Data: data},
+			"b/events.out.tfevents.1.x": {Data: data},
+		}, ".", "fuzz")
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, view := range []history.View{history.Raw, history.TensorBoard} {
 			var probsV, probsS []int64
 			o := &history.Options{View: view, Problem: func(p *history.Problem) error { probsV = append(probsV, p.Offset); return nil }}
@@ -50,12 +57,7 @@ func FuzzRead(f *testing.F) {
 				fromScalars = append(fromScalars, point{s.Run, s.Tag, s.Step, s.Value})
 				return nil
 			})
-			same := len(fromValues) == len(fromScalars)
-			for i := 0; same && i < len(fromValues); i++ {
-				a, b := fromValues[i], fromScalars[i]
-				same = a.Run == b.Run && a.Tag == b.Tag && a.Step == b.Step && (a.Value == b.Value || a.Value != a.Value && b.Value != b.Value)
-			}
-			if !same {
+			if !samePoints(fromValues, fromScalars) {
 				t.Errorf("view %v: Values gives scalars %v, Scalars %v", view, fromValues, fromScalars)
 			}
 			// Scalars sees only scalars' decoding problems; record problems
@@ -63,7 +65,49 @@ func FuzzRead(f *testing.F) {
 			if len(probsS) > len(probsV) {
 				t.Errorf("view %v: Scalars met problems %v, Values %v", view, probsS, probsV)
 			}
+			// MapScalars gives what Scalars gives, in one run and, read in
+			// parallel, in two.
+			fromMap, probsM := mapPoints(src, view)
+			if !samePoints(fromMap, fromScalars) || !slices.Equal(probsM, probsS) {
+				t.Errorf("view %v: MapScalars gives %v (problems %v), Scalars %v (problems %v)", view, fromMap, probsM, fromScalars, probsS)
+			}
+			fromTwo, probsTwo := mapPoints(two, view)
+			var want []point
+			for _, run := range []string{"a", "b"} {
+				for _, p := range fromScalars {
+					p.Run = run
+					want = append(want, p)
+				}
+			}
+			if !samePoints(fromTwo, want) || len(probsTwo) != 2*len(probsS) {
+				t.Errorf("view %v: MapScalars over two runs gives %v (problems %v), want %v (problems %v twice)", view, fromTwo, probsTwo, want, probsS)
+			}
 		}
+	})
+}
+
+// mapPoints reads src's scalars through MapScalars, with the offsets of
+// the problems met.
+func mapPoints(src *history.Source, view history.View) (pts []point, probs []int64) {
+	o := &history.Options{View: view, Problem: func(p *history.Problem) error { probs = append(probs, p.Offset); return nil }}
+	history.MapScalars(context.Background(), src, o, func(dst []point, batch []history.Scalar) []point {
+		dst = dst[:0]
+		for _, s := range batch {
+			dst = append(dst, point{s.Run, s.Tag, s.Step, s.Value})
+		}
+		return dst
+	}, func(batch []point) error {
+		pts = append(pts, batch...)
+		return nil
+	})
+	return pts, probs
+}
+
+// samePoints reports whether a and b hold the same points, NaN equal to
+// NaN.
+func samePoints(a, b []point) bool {
+	return slices.EqualFunc(a, b, func(p, q point) bool {
+		return p.Run == q.Run && p.Tag == q.Tag && p.Step == q.Step && (p.Value == q.Value || p.Value != p.Value && q.Value != q.Value)
 	})
 }
 

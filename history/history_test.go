@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -602,6 +603,26 @@ func recordOffsets(t *testing.T, b []byte) []int64 {
 	}
 }
 
+// damageRecord flips a data byte of the record before record rec (counting
+// the file_version record as 0, so of scalar rec-2) in the first event
+// file of dir.
+func damageRecord(t *testing.T, dir string, rec int) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, entries[0].Name())
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[recordOffsets(t, b)[rec]-5] ^= 1
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestStopEarly(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -657,12 +678,7 @@ func TestScalarsParallel(t *testing.T) {
 		}
 	}
 	// A damaged record in the third run: reported in its place.
-	dir := filepath.Join(logdir, "run2")
-	entries, _ := os.ReadDir(dir)
-	file := filepath.Join(dir, entries[0].Name())
-	b, _ := os.ReadFile(file)
-	b[recordOffsets(t, b)[100]-5] ^= 1
-	os.WriteFile(file, b, 0o644)
+	damageRecord(t, filepath.Join(logdir, "run2"), 100)
 	var seen int
 	var probAt int = -1
 	err := src.Scalars(context.Background(), &history.Options{Problem: func(p *history.Problem) error {
@@ -674,6 +690,99 @@ func TestScalarsParallel(t *testing.T) {
 	}
 	if err := src.Scalars(context.Background(), nil, func(*history.Scalar) error { return nil }); !errors.Is(err, tfevents.ErrCorrupt) {
 		t.Errorf("damaged record without a Problem function: %v", err)
+	}
+}
+
+// TestMapScalars: with one CPU and with several, MapScalars hands over
+// the values of Scalars in order, in batches of one run each, reusing the
+// Ts fn is done with, with a problem in its place between batches.
+func TestMapScalars(t *testing.T) {
+	logdir := t.TempDir()
+	for r := range 6 {
+		writeFile(t, filepath.Join(logdir, fmt.Sprintf("run%d", r)), 10*r, scalars("x", steps(0, int64(30000+1000*r))...))
+	}
+	src := open(t, logdir)
+	want := fastScalars(t, src, nil)
+	type batch struct {
+		pts []point
+		id  int // which T this is, counting from 1
+	}
+	for _, procs := range []int{1, 2} {
+		t.Run(fmt.Sprint("GOMAXPROCS=", procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			var mu sync.Mutex
+			ids := 0
+			encode := func(dst *batch, b []history.Scalar) *batch {
+				if dst == nil {
+					mu.Lock()
+					ids++
+					dst = &batch{id: ids}
+					mu.Unlock()
+				}
+				dst.pts = dst.pts[:0]
+				for _, s := range b {
+					dst.pts = append(dst.pts, point{s.Run, s.Tag, s.Step, s.Value})
+				}
+				return dst
+			}
+			var got []point
+			batches := 0
+			err := history.MapScalars(context.Background(), src, nil, encode, func(b *batch) error {
+				batches++
+				if len(b.pts) == 0 || len(b.pts) > 4096 || b.pts[0].Run != b.pts[len(b.pts)-1].Run {
+					t.Errorf("batch of %d values, from run %s to %s", len(b.pts), b.pts[0].Run, b.pts[len(b.pts)-1].Run)
+				}
+				got = append(got, b.pts...)
+				return nil
+			})
+			if err != nil || !slices.Equal(got, want) {
+				t.Fatalf("err %v; %d values, want the %d of Scalars", err, len(got), len(want))
+			}
+			// One T; or the batches that the runs after the one being
+			// read may hold (8 per CPU), those of the run being read (as
+			// many), one being encoded per CPU and fn's.
+			maxIDs := 1
+			if procs > 1 {
+				maxIDs = 2*8*procs + procs + 1
+			}
+			if batches <= maxIDs || ids > maxIDs {
+				t.Errorf("%d batches in %d Ts, want at most %d: storage not reused", batches, ids, maxIDs)
+			}
+
+			stop := errors.New("stop")
+			n := 0
+			err = history.MapScalars(context.Background(), src, nil, encode, func(*batch) error {
+				if n++; n == 3 {
+					return stop
+				}
+				return nil
+			})
+			if err != stop || n != 3 {
+				t.Errorf("stop at the third batch: %v after %d", err, n)
+			}
+		})
+	}
+
+	// A damaged record in run3: everything before it comes first.
+	damageRecord(t, filepath.Join(logdir, "run3"), 5000)
+	for _, procs := range []int{1, 2} {
+		prev := runtime.GOMAXPROCS(procs)
+		seen, probAt := 0, -1
+		o := &history.Options{Problem: func(*history.Problem) error { probAt = seen; return nil }}
+		err := history.MapScalars(context.Background(), src, o,
+			func(_ int, b []history.Scalar) int { return len(b) },
+			func(n int) error { seen += n; return nil })
+		wantAt := 30001 + 31001 + 32001 + 4998
+		if err != nil || probAt != wantAt || seen != len(want)-1 {
+			t.Errorf("GOMAXPROCS=%d: err %v, problem after %d values (want %d), %d values (want %d)",
+				procs, err, probAt, wantAt, seen, len(want)-1)
+		}
+		err = history.MapScalars(context.Background(), src, nil,
+			func(_ int, b []history.Scalar) int { return len(b) }, func(int) error { return nil })
+		if !errors.Is(err, tfevents.ErrCorrupt) {
+			t.Errorf("GOMAXPROCS=%d: damaged record without a Problem function: %v", procs, err)
+		}
+		runtime.GOMAXPROCS(prev)
 	}
 }
 

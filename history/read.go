@@ -106,18 +106,12 @@ func (s *Source) Values(ctx context.Context, o *Options, fn func(*Value) error) 
 // *Scalar is valid only during the call.
 //
 // With more than one run and more than one CPU, runs are decoded ahead in
-// parallel (up to GOMAXPROCS at once), each into a few buffered chunks of
-// scalarChunk values, while fn is still called from the calling goroutine,
-// one value at a time, in order; Problem is called there too.
+// parallel, as MapScalars describes, while fn is still called from the
+// calling goroutine, one value at a time, in order; Problem is called
+// there too.
 func (s *Source) Scalars(ctx context.Context, o *Options, fn func(*Scalar) error) error {
 	opts := options(o)
-	var runs []tfevents.Run
-	for _, run := range s.runs {
-		if opts.Runs.Match(run.Name) {
-			runs = append(runs, run)
-		}
-	}
-	workers := min(runtime.GOMAXPROCS(0), len(runs))
+	runs, workers := s.selectRuns(&opts)
 	if workers < 2 {
 		for _, run := range runs {
 			if err := s.runScalars(ctx, &opts, run, fn); err != nil {
@@ -126,125 +120,290 @@ func (s *Source) Scalars(ctx context.Context, o *Options, fn func(*Scalar) error
 		}
 		return nil
 	}
-	return s.parallelScalars(ctx, &opts, runs, workers, fn)
+	return mapParallel(ctx, s, &opts, runs, workers,
+		func(dst, batch []Scalar) []Scalar { return append(dst[:0], batch...) },
+		func(batch []Scalar) error {
+			for i := range batch {
+				if err := fn(&batch[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 }
 
-// scalarChunk is how many scalars a parallel read hands over at once, and
-// chunksAhead how many chunks of a run may wait for the caller.
+// selectRuns returns the runs o selects and how many of them to read at
+// once.
+func (s *Source) selectRuns(o *Options) (runs []tfevents.Run, workers int) {
+	for _, run := range s.runs {
+		if o.Runs.Match(run.Name) {
+			runs = append(runs, run)
+		}
+	}
+	return runs, min(runtime.GOMAXPROCS(0), len(runs))
+}
+
+// MapScalars reads the scalars Scalars reads, in the same order, a batch
+// at a time. Each batch holds up to a few thousand consecutive scalars of
+// one run. encode turns a batch into a T (a chunk of formatted text, say)
+// in the goroutine that decoded it; fn is then called with each T, in
+// order, from the calling goroutine, and so is Options.Problem, between
+// the batches before and after the problem. An error from fn ends the read
+// and is returned; so is ctx's error.
+//
+// With more than one run and more than one CPU, runs are decoded and
+// encoded ahead in parallel, up to GOMAXPROCS at once, each keeping a few
+// batches waiting for fn, so memory stays bounded; encode must then be
+// safe to call from several goroutines at once. Otherwise everything
+// happens in the calling goroutine.
+//
+// batch is valid only during encode. A T that fn has returned from is
+// handed to a later encode as dst, so that its storage can be reused; the
+// first dst are T's zero value. fn must not keep a T after it returns.
+func MapScalars[T any](ctx context.Context, s *Source, o *Options,
+	encode func(dst T, batch []Scalar) T, fn func(T) error) error {
+	opts := options(o)
+	runs, workers := s.selectRuns(&opts)
+	if workers >= 2 {
+		return mapParallel(ctx, s, &opts, runs, workers, encode, fn)
+	}
+	var spare T
+	b := batcher[T]{encode: encode, dst: func() T { return spare }, emit: func(it batchItem[T]) error {
+		if it.prob != nil {
+			return opts.report(it.prob)
+		}
+		spare = it.val
+		return fn(it.val)
+	}}
+	for _, run := range runs {
+		if err := b.run(ctx, s, &opts, run); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scalarBatch is how many scalars a batch of MapScalars holds at most, and
+// batchesAhead how many batches, per run read at once, the runs after the
+// one the caller reads may hold for it.
 const (
-	scalarChunk = 4096
-	chunksAhead = 4
+	scalarBatch  = 4096
+	batchesAhead = 8
 )
 
-// scalarItem is a scalar, or a problem met where it would be.
-type scalarItem struct {
-	sc   Scalar
-	prob *Problem
+// A batchItem is an encoded batch of scalars, or a problem met after it.
+type batchItem[T any] struct {
+	val   T
+	prob  *Problem
+	token bool // val holds a batch of the budget
 }
 
-func (s *Source) parallelScalars(ctx context.Context, o *Options, runs []tfevents.Run, workers int, fn func(*Scalar) error) error {
+// A batcher gathers the scalars of a run into batches, encodes them and
+// hands them to emit, with the problems met in between.
+type batcher[T any] struct {
+	encode func(T, []Scalar) T
+	dst    func() T // storage for the next encode
+	emit   func(batchItem[T]) error
+	batch  []Scalar
+}
+
+// run reads one run's scalars through b.
+func (b *batcher[T]) run(ctx context.Context, s *Source, o *Options, run tfevents.Run) error {
+	if b.batch == nil {
+		b.batch = make([]Scalar, 0, scalarBatch)
+	}
+	wo := *o
+	wo.Problem = func(p *Problem) error {
+		if err := b.flush(); err != nil {
+			return err
+		}
+		return b.emit(batchItem[T]{prob: p})
+	}
+	err := s.runScalars(ctx, &wo, run, func(sc *Scalar) error {
+		if b.batch = append(b.batch, *sc); len(b.batch) == scalarBatch {
+			return b.flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return b.flush()
+}
+
+// flush encodes and emits the scalars gathered.
+func (b *batcher[T]) flush() error {
+	if len(b.batch) == 0 {
+		return nil
+	}
+	v := b.encode(b.dst(), b.batch)
+	clear(b.batch)
+	b.batch = b.batch[:0]
+	return b.emit(batchItem[T]{val: v})
+}
+
+// mapParallel is MapScalars with up to workers runs read at once, each by
+// its own goroutine into its own channel, which the caller empties in
+// order. The runs after the one the caller is emptying may hold up to
+// workers*batchesAhead batches between them; the caller's run needs none
+// of that budget, so it can always go on.
+func mapParallel[T any](ctx context.Context, s *Source, o *Options, runs []tfevents.Run, workers int,
+	encode func(T, []Scalar) T, fn func(T) error) error {
+	// Deferred calls run last first: cancel, then wait for the goroutines.
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chans := make([]chan *[]scalarItem, len(runs))
-	errs := make([]error, len(runs))
-	for i := range chans {
-		chans[i] = make(chan *[]scalarItem, chunksAhead)
-	}
-	// The pool holds pointers so that putting a chunk back allocates nothing.
-	pool := sync.Pool{New: func() any {
-		chunk := make([]scalarItem, 0, scalarChunk)
-		return &chunk
-	}}
-	var wg sync.WaitGroup
+	ahead := newBudget(workers * batchesAhead)
+	defer context.AfterFunc(ctx, ahead.stop)()
+	// Ts that fn is done with, for encode to reuse.
+	spare := make(chan T, 2*workers*batchesAhead+workers)
+	outs := make(chan *runOutput[T], workers)
 	slots := make(chan struct{}, workers)
 	wg.Go(func() {
+		defer close(outs)
 		// Runs start in order, so the run the caller waits for always
 		// has a slot.
 		for i, run := range runs {
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
-				for _, ch := range chans[i:] {
-					close(ch)
-				}
 				return
 			}
+			out := &runOutput[T]{items: make(chan batchItem[T], workers*batchesAhead)}
 			wg.Go(func() {
 				defer func() { <-slots }()
-				defer close(chans[i])
-				bufp := pool.Get().(*[]scalarItem)
-				buf := (*bufp)[:0]
-				send := func() error {
-					*bufp = buf
-					select {
-					case chans[i] <- bufp:
-						bufp = pool.Get().(*[]scalarItem)
-						buf = (*bufp)[:0]
-						return nil
-					case <-ctx.Done():
-						return ctx.Err()
-					}
-				}
-				wo := *o
-				wo.Problem = func(p *Problem) error {
-					buf = append(buf, scalarItem{prob: p})
-					if len(buf) == scalarChunk {
-						return send()
-					}
-					return nil
-				}
-				err := s.runScalars(ctx, &wo, run, func(sc *Scalar) error {
-					buf = append(buf, scalarItem{sc: *sc})
-					if len(buf) == scalarChunk {
-						return send()
-					}
-					return nil
-				})
-				if err == nil && len(buf) > 0 {
-					err = send()
-				}
-				errs[i] = err
+				b := batcher[T]{encode: encode,
+					dst: func() (t T) {
+						select {
+						case t = <-spare:
+						default:
+						}
+						return t
+					},
+					emit: func(it batchItem[T]) (err error) {
+						if it.prob == nil {
+							if it.token, err = ahead.take(i); err != nil {
+								return ctx.Err()
+							}
+						}
+						select {
+						case out.items <- it:
+							return nil
+						case <-ctx.Done():
+							return ctx.Err()
+						}
+					}}
+				out.err = b.run(ctx, s, o, run)
+				close(out.items)
 			})
+			select {
+			case outs <- out:
+			case <-ctx.Done():
+				return
+			}
 		}
 	})
-	defer wg.Wait()
-	for i := range runs {
-		for chunkp := range chans[i] {
-			chunk := *chunkp
-			for j := range chunk {
-				it := &chunk[j]
-				var err error
-				if it.prob != nil {
-					err = o.report(it.prob)
-				} else {
-					err = fn(&it.sc)
-				}
-				if err != nil {
-					cancel()
-					drain(chans[i:])
+	read := 0
+	for out := range outs {
+		ahead.setHead(read)
+		for it := range out.items {
+			if it.prob != nil {
+				if err := o.report(it.prob); err != nil {
 					return err
 				}
+				continue
 			}
-			clear(chunk)
-			*chunkp = chunk[:0]
-			pool.Put(chunkp)
+			err := fn(it.val)
+			if it.token {
+				ahead.put()
+			}
+			select {
+			case spare <- it.val:
+			default:
+			}
+			if err != nil {
+				return err
+			}
 		}
-		if errs[i] != nil {
-			cancel()
-			drain(chans[i+1:])
-			return errs[i]
+		if out.err != nil {
+			return out.err
 		}
+		read++
+	}
+	if read < len(runs) {
+		return ctx.Err()
 	}
 	return nil
 }
 
-// drain empties the channels of runs still being read, so that their
-// goroutines, cancelled, can end.
-func drain(chans []chan *[]scalarItem) {
-	for _, ch := range chans {
-		for range ch {
-		}
+// runOutput is what a run's goroutine hands the caller: its batches, and
+// once they are closed, the error that ended the run.
+type runOutput[T any] struct {
+	items chan batchItem[T]
+	err   error
+}
+
+// A budget bounds the batches decoded ahead by the runs after the head,
+// the run the caller is reading.
+type budget struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	free    int
+	head    int
+	stopped bool
+}
+
+// errStopped is take's error once the read has been stopped.
+var errStopped = errors.New("history: read stopped")
+
+func newBudget(n int) *budget {
+	b := &budget{free: n}
+	b.cond.L = &b.mu
+	return b
+}
+
+// take waits until run may hold one more batch: it is the head, which
+// takes nothing from the budget, or a batch of the budget is free, which
+// it takes and reports.
+func (b *budget) take(run int) (took bool, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for !b.stopped && run != b.head && b.free == 0 {
+		b.cond.Wait()
 	}
+	switch {
+	case b.stopped:
+		return false, errStopped
+	case run == b.head:
+		return false, nil
+	}
+	b.free--
+	return true, nil
+}
+
+// put gives back a batch taken.
+func (b *budget) put() {
+	b.mu.Lock()
+	b.free++
+	b.mu.Unlock()
+	b.cond.Signal()
+}
+
+// setHead says which run the caller now reads.
+func (b *budget) setHead(run int) {
+	b.mu.Lock()
+	b.head = run
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// stop wakes and fails every take, now and later.
+func (b *budget) stop() {
+	b.mu.Lock()
+	b.stopped = true
+	b.mu.Unlock()
+	b.cond.Broadcast()
 }
 
 func options(o *Options) Options {

@@ -333,12 +333,12 @@ func writeKinds(ctx context.Context, cfg *exportConfig, src *history.Source,
 			if cfg.wide {
 				s, err = newWideSink(ctx, cfg, src, w)
 			} else {
-				s, err = newTableSink(w, cfg.format, scalarColumns, scalarRow)
+				s, err = newTableSink(w, cfg.format, scalarColumns)
 			}
 		case kindHistograms:
-			s, err = newTableSink(w, cfg.format, histogramColumns, nil)
+			s, err = newTableSink(w, cfg.format, histogramColumns)
 		case kindText:
-			s, err = newTableSink(w, cfg.format, textColumns, nil)
+			s, err = newTableSink(w, cfg.format, textColumns)
 		case kindHParams:
 			s = &hparamsSink{w: w, format: cfg.format, sessions: map[string]*history.Session{}}
 		case kindImages, kindAudio:
@@ -351,9 +351,8 @@ func writeKinds(ctx context.Context, cfg *exportConfig, src *history.Source,
 	}
 
 	var err error
-	if len(sinks) == 1 && sinks[kindScalars] != nil {
-		s := sinks[kindScalars]
-		err = src.Scalars(ctx, &cfg.read, s.scalar)
+	if ss, ok := sinks[kindScalars].(scalarSink); ok && len(sinks) == 1 {
+		err = ss.scalars(ctx, src, &cfg.read)
 	} else {
 		read := cfg.read
 		hp := sinks[kindHParams]
@@ -407,8 +406,14 @@ func writeKinds(ctx context.Context, cfg *exportConfig, src *history.Source,
 // A sink writes one kind of data.
 type sink interface {
 	value(v *history.Value) error
-	scalar(s *history.Scalar) error // scalars only
 	close() error
+}
+
+// A scalarSink writes scalars, and can read them from a source itself,
+// faster than value by value.
+type scalarSink interface {
+	sink
+	scalars(ctx context.Context, src *history.Source, o *history.Options) error
 }
 
 var (
@@ -445,26 +450,37 @@ var (
 
 // tableSink writes scalars, histograms or text in the long layout.
 type tableSink struct {
-	t     tableWriter
+	t     *table
 	cells []cell
-	fast  func(cells []cell, s *history.Scalar) []cell
 }
 
-func newTableSink(w io.Writer, format string, cols []column, fast func([]cell, *history.Scalar) []cell) (*tableSink, error) {
+func newTableSink(w io.Writer, format string, cols []column) (*tableSink, error) {
 	t, err := newTableWriter(w, format, cols)
 	if err != nil {
 		return nil, err
 	}
-	return &tableSink{t: t, fast: fast}, nil
+	return &tableSink{t: t}, nil
 }
 
-func scalarRow(cells []cell, s *history.Scalar) []cell {
-	return append(cells[:0], str(s.Run), str(s.Tag), integer(s.Step), num(s.WallTime), num(s.Value))
-}
-
-func (s *tableSink) scalar(sc *history.Scalar) error {
-	s.cells = s.fast(s.cells, sc)
-	return s.t.Row(s.cells)
+// scalars writes every scalar o selects to a table of scalarColumns. The
+// rows of each batch are encoded in the goroutine that decoded it, so
+// with several runs and CPUs both happen in parallel (history.MapScalars).
+func (s *tableSink) scalars(ctx context.Context, src *history.Source, o *history.Options) error {
+	f := s.t.format
+	if err := f.Write(&s.t.batch); err != nil {
+		return err
+	}
+	return history.MapScalars(ctx, src, o, func(b *rowBatch, batch []history.Scalar) *rowBatch {
+		if b == nil {
+			b = &rowBatch{}
+		}
+		for i := range batch {
+			sc := &batch[i]
+			b.cells = append(b.cells[:0], str(sc.Run), str(sc.Tag), integer(sc.Step), num(sc.WallTime), num(sc.Value))
+			f.Encode(b, b.cells)
+		}
+		return b
+	}, f.Write)
 }
 
 func (s *tableSink) value(v *history.Value) error {
@@ -510,8 +526,6 @@ type hparamsSink struct {
 	sessions map[string]*history.Session
 	order    []string
 }
-
-func (h *hparamsSink) scalar(*history.Scalar) error { return nil }
 
 func (h *hparamsSink) value(v *history.Value) error {
 	s := h.sessions[v.Run]
@@ -645,8 +659,6 @@ func newMediaSink(w io.Writer, format, kind, dir string) (*mediaSink, error) {
 	return &mediaSink{kind: kind, dir: dir, t: t, made: map[string]bool{}}, nil
 }
 
-func (m *mediaSink) scalar(*history.Scalar) error { return nil }
-
 func (m *mediaSink) value(v *history.Value) error {
 	dir := filepath.Join(sanitize(v.Run), sanitize(v.Tag))
 	if err := os.MkdirAll(filepath.Join(m.dir, dir), 0o755); err != nil {
@@ -777,6 +789,10 @@ func newWideSink(ctx context.Context, cfg *exportConfig, src *history.Source, w 
 	}
 	s.t = t
 	return s, nil
+}
+
+func (s *wideSink) scalars(ctx context.Context, src *history.Source, o *history.Options) error {
+	return src.Scalars(ctx, o, s.scalar)
 }
 
 func (s *wideSink) value(v *history.Value) error {

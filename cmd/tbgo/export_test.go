@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -269,6 +270,54 @@ func TestExportScalars(t *testing.T) {
 			}
 			sameExports(t, format+" through Values", readExported(t, format, b), want)
 		})
+	}
+}
+
+// TestExportParallel: runs long enough for several batches, exported with
+// one CPU and with several (runs formatted in parallel), give the same
+// files: byte for byte in CSV and JSON Lines, row for row in Parquet.
+func TestExportParallel(t *testing.T) {
+	logdir := t.TempDir()
+	now := unix(1700000000)
+	for r := range 4 {
+		w := clockWriter(t, filepath.Join(logdir, fmt.Sprintf("run%d", r)), &now)
+		for i := range 3000 + 2000*r {
+			now = unix(1700000000 + float64(i)/7)
+			tag := []string{"loss", "acc", "a,b"}[i%3]
+			if err := w.Scalar(tag, int64(i/3), math.Sin(float64(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, format := range []string{formatCSV, formatJSONL, formatParquet} {
+		var outs [][]byte
+		for _, procs := range []int{1, 2, 4} {
+			prev := runtime.GOMAXPROCS(procs)
+			out := filepath.Join(t.TempDir(), "s."+format)
+			_, _, err := runTool(t, "export", "-o", out, logdir)
+			runtime.GOMAXPROCS(prev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs = append(outs, b)
+		}
+		want := readExported(t, format, outs[0])
+		if len(want) != 4*3000+2000*6 {
+			t.Fatalf("%s: %d rows", format, len(want))
+		}
+		for i, b := range outs[1:] {
+			if format != formatParquet && !bytes.Equal(b, outs[0]) {
+				t.Errorf("%s: the export with %d CPUs differs from the one with 1", format, []int{2, 4}[i])
+			}
+			sameExports(t, fmt.Sprintf("%s with %d CPUs", format, []int{2, 4}[i]), readExported(t, format, b), want)
+		}
 	}
 }
 
@@ -725,26 +774,33 @@ func FuzzCSVAndJSON(f *testing.F) {
 const utf8RuneError = '\uFFFD'
 
 func BenchmarkExportScalars(b *testing.B) {
-	dir := b.TempDir()
 	const n = 100000
-	now := unix(1700000000)
-	w := clockWriter(b, dir, &now)
-	for i := range n {
-		w.Scalar("loss", int64(i), 1/float64(i+1))
-	}
-	w.Close()
-	info, _ := os.Stat(w.FileName())
-	for _, format := range []string{formatCSV, formatJSONL, formatParquet} {
-		b.Run("format="+format+"/size="+strconv.Itoa(n), func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(info.Size())
-			out := filepath.Join(b.TempDir(), "s."+format)
-			for b.Loop() {
-				if _, _, err := runCmd(b, "export", "-o", out, dir); err != nil {
-					b.Fatal(err)
-				}
+	for _, runs := range []int{1, 8} {
+		dir := b.TempDir()
+		now := unix(1700000000)
+		var size int64
+		for r := range runs {
+			w := clockWriter(b, filepath.Join(dir, fmt.Sprintf("run%d", r)), &now)
+			for i := range n / runs {
+				now = unix(1700000000 + float64(i)/3)
+				w.Scalar("loss", int64(i), 1/float64(i+1))
 			}
-		})
+			w.Close()
+			info, _ := os.Stat(w.FileName())
+			size += info.Size()
+		}
+		for _, format := range []string{formatCSV, formatJSONL, formatParquet} {
+			b.Run(fmt.Sprintf("format=%s/runs=%d/size=%d", format, runs, n), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(size)
+				out := filepath.Join(b.TempDir(), "s."+format)
+				for b.Loop() {
+					if _, _, err := runCmd(b, "export", "-o", out, dir); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 
