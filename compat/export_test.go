@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/color"
 	"image/png"
@@ -232,16 +233,44 @@ func TestExportTensorboardX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testWriterExport(t, venv, venv, "write_tensorboardx.py", "tensorboardx")
+}
+
+// TestExportPyTorch: the same for a logdir written by PyTorch's own writer,
+// torch.utils.tensorboard, from the pinned torch in .venv-torch: legacy
+// scalars as float32, and tensor scalars as float32 or, asked for double
+// precision, float64, exactly.
+func TestExportPyTorch(t *testing.T) {
+	venv, err := Venv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	torch, err := TorchVenv()
+	if errors.Is(err, ErrNoTorch) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	testWriterExport(t, torch, venv, "write_pytorch.py", "pytorch")
+}
+
+// testWriterExport has a writer's script (run in writerVenv) write a
+// logdir and print what it was given, exports the logdir with tbgo and
+// checks that export returns exactly those values, then that it agrees
+// with TensorBoard's Python loader (run in venv). writer names it for
+// export_hparams.py, which writes hparams sessions.
+func testWriterExport(t *testing.T, writerVenv, venv, writeScript, writer string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	logdir := filepath.Join(t.TempDir(), "tbx")
-	out, err := Python(ctx, venv, "write_tensorboardx.py", nil, logdir)
+	logdir := filepath.Join(t.TempDir(), "logdir")
+	out, err := Python(ctx, writerVenv, writeScript, nil, logdir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var in tbxInput
 	if err := json.Unmarshal(out, &in); err != nil {
-		t.Fatalf("bad JSON from write_tensorboardx.py: %v\n%s", err, out)
+		t.Fatalf("bad JSON from %s: %v\n%s", writeScript, err, out)
 	}
 	dir := exportAll(t, logdir)
 	v := exportView(t, dir)
@@ -267,14 +296,20 @@ func TestExportTensorboardX(t *testing.T) {
 		n := 0
 		for _, s := range in.Scalars {
 			p := point(s.Tag, s.Step)
-			if want := float64(float32(s.Value)); math.Float64bits(p.value) != math.Float64bits(want) || p.wall != s.WallTime {
-				t.Errorf("%q step %d: %v at %v, want float32(%v) = %v at %v", s.Tag, s.Step, p.value, p.wall, s.Value, want, s.WallTime)
+			want := float64(float32(s.Value))
+			if s.Double {
+				want = s.Value
+			}
+			if math.Float64bits(p.value) != math.Float64bits(want) || p.wall != s.WallTime {
+				t.Errorf("%q step %d: %v at %v, want %v (given %v, double %v) at %v", s.Tag, s.Step, p.value, p.wall, want, s.Value, s.Double, s.WallTime)
 			}
 			n++
 		}
-		d := in.Described
-		if p := point(d.Tag, d.Step); p.value != d.Value || p.wall != d.WallTime {
-			t.Errorf("%q: %v, want %v", d.Tag, p.value, d.Value)
+		if d := in.Described; d.Tag != "" {
+			if p := point(d.Tag, d.Step); p.value != d.Value || p.wall != d.WallTime {
+				t.Errorf("%q: %v, want %v", d.Tag, p.value, d.Value)
+			}
+			n++
 		}
 		total := 0
 		for _, s := range v.series {
@@ -282,8 +317,8 @@ func TestExportTensorboardX(t *testing.T) {
 				total += len(s.points)
 			}
 		}
-		if total != n+1 {
-			t.Errorf("%d scalars exported, tensorboardX wrote %d", total, n+1)
+		if total != n {
+			t.Errorf("%d scalars exported, %s wrote %d", total, writeScript, n)
 		}
 	})
 	t.Run("histograms", func(t *testing.T) {
@@ -348,7 +383,7 @@ func TestExportTensorboardX(t *testing.T) {
 	})
 	t.Run("hparams", func(t *testing.T) {
 		hpdir := filepath.Join(t.TempDir(), "hp")
-		out, err := Python(ctx, venv, "export_hparams_tbx.py", nil, hpdir)
+		out, err := Python(ctx, writerVenv, "export_hparams.py", nil, writer, hpdir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -371,7 +406,7 @@ func TestExportTensorboardX(t *testing.T) {
 			t.Fatalf("hparams header %q, want %q", header, want)
 		}
 		if len(rows) != 1+len(given.Sessions) {
-			t.Fatalf("%d sessions exported, tensorboardX wrote %d", len(rows)-1, len(given.Sessions))
+			t.Fatalf("%d sessions exported, %s wrote %d", len(rows)-1, writer, len(given.Sessions))
 		}
 		for i, s := range given.Sessions {
 			row := rows[1+i]

@@ -55,19 +55,50 @@ func Root() (string, error) {
 // $TBGO_VENV, or .venv at the repository root. It fails, saying how to
 // make one, when the environment lacks python or tensorboard.
 func Venv() (string, error) {
-	venv := os.Getenv("TBGO_VENV")
-	if venv == "" {
-		root, err := Root()
-		if err != nil {
-			return "", err
-		}
-		venv = filepath.Join(root, ".venv")
+	venv, err := venvDir("TBGO_VENV", ".venv")
+	if err != nil {
+		return "", err
 	}
 	for _, exe := range []string{"python", "tensorboard"} {
 		if _, err := os.Stat(filepath.Join(venv, "bin", exe)); err != nil {
 			return "", fmt.Errorf("compat: the compatibility suite needs a Python environment with TensorBoard, "+
 				"and %s has no bin/%s (run scripts/setup.sh, or set TBGO_VENV): %w", venv, exe, err)
 		}
+	}
+	return venv, nil
+}
+
+// venvDir returns $env, or dir at the repository root.
+func venvDir(env, dir string) (string, error) {
+	if venv := os.Getenv(env); venv != "" {
+		return venv, nil
+	}
+	root, err := Root()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, dir), nil
+}
+
+// ErrNoTorch is TorchVenv's error when PyTorch was left out on purpose
+// (TBGO_TORCH=0).
+var ErrNoTorch = errors.New("compat: PyTorch was not installed (TBGO_TORCH=0), so the PyTorch writer is not tested")
+
+// TorchVenv returns the Python virtual environment with PyTorch and
+// TensorBoard (scripts/requirements-torch.txt): $TBGO_VENV_TORCH, or
+// .venv-torch at the repository root. It fails, saying how to make one,
+// if there is none; with TBGO_TORCH=0 the error is ErrNoTorch.
+func TorchVenv() (string, error) {
+	if os.Getenv("TBGO_TORCH") == "0" {
+		return "", ErrNoTorch
+	}
+	venv, err := venvDir("TBGO_VENV_TORCH", ".venv-torch")
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(venv, "bin", "python")); err != nil {
+		return "", fmt.Errorf("compat: the PyTorch writer's test needs a Python environment with torch, "+
+			"and %s has no bin/python (run scripts/setup.sh, set TBGO_VENV_TORCH, or skip it with TBGO_TORCH=0): %w", venv, err)
 	}
 	return venv, nil
 }

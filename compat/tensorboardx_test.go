@@ -20,13 +20,15 @@ import (
 	"github.com/tbgo/tbgo/tfevents"
 )
 
-// tbxInput is what write_tensorboardx.py gave tensorboardX.
+// tbxInput is what write_tensorboardx.py gave tensorboardX, or
+// write_pytorch.py PyTorch's writer (which has no described scalar).
 type tbxInput struct {
 	Scalars []struct {
 		Tag      string  `json:"tag"`
 		Step     int64   `json:"step"`
 		WallTime float64 `json:"wall_time"`
 		Value    float64 `json:"value"`
+		Double   bool    `json:"double"` // stored as float64, not float32
 	} `json:"scalars"`
 	Described struct {
 		Tag         string  `json:"tag"`

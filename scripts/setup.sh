@@ -26,6 +26,23 @@ fi
 "$venv/bin/python" -c 'import tensorboard, tensorboardX, tensorboard_data_server; print("setup: tensorboard", tensorboard.__version__, "tensorboardX", tensorboardX.__version__)'
 "$venv/bin/protoc" --version | sed 's/^/setup: /'
 
+# PyTorch, in a venv of its own (scripts/requirements-torch.txt), for the
+# golden logdir written by torch.utils.tensorboard (the compatibility suite
+# finds it as $TBGO_VENV_TORCH, default .venv-torch). TBGO_TORCH=0 skips it,
+# and the compatibility suite then skips that test, saying so.
+if [ "${TBGO_TORCH:-1}" != 0 ]; then
+  tvenv=$root/.venv-torch
+  tstamp=$tvenv/.requirements
+  if [ ! -x "$tvenv/bin/python" ] || ! cmp -s scripts/requirements-torch.txt "$tstamp"; then
+    echo "setup: python virtual environment with PyTorch in .venv-torch (about 5.5 GB)"
+    rm -rf "$tvenv"
+    "$python" -m venv "$tvenv"
+    "$tvenv/bin/python" -m pip install --quiet --disable-pip-version-check --progress-bar off -r scripts/requirements-torch.txt
+    cp scripts/requirements-torch.txt "$tstamp"
+  fi
+  "$tvenv/bin/python" -c 'import torch; print("setup: torch", torch.__version__)'
+fi
+
 # Headless Chromium for the dashboard screenshot tests, from Debian's
 # packages (as root, or through sudo).
 chromium=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
