@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -496,6 +497,90 @@ func TestExportMatchesPythonLoader(t *testing.T) {
 		}
 		if float32(p.value) != want.Scalar || p.wall != want.Wall {
 			t.Errorf("damaged series step %d: %v at %v, want %v at %v", p.step, p.value, p.wall, want.Scalar, want.Wall)
+		}
+	}
+}
+
+// TestExportParquetReaders: every table export writes in Parquet (long and
+// wide scalars, histograms, text, the image and audio indexes, hparams
+// sessions) is read by pandas, polars and DuckDB (python/read_parquet.py)
+// as holding, cell for cell, what the CSV export of the same data holds.
+func TestExportParquetReaders(t *testing.T) {
+	venv, err := Venv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	l, err := WriteLogdir(filepath.Join(tmp, "logdir"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	hpdir := filepath.Join(tmp, "hparams")
+	if _, err := Python(ctx, venv, "export_hparams.py", nil, "tensorboardx", hpdir); err != nil {
+		t.Fatal(err)
+	}
+	// tensorboardX's logdir has the audio the main one lacks.
+	tbxdir := filepath.Join(tmp, "tbx")
+	if _, err := Python(ctx, venv, "write_tensorboardx.py", nil, tbxdir); err != nil {
+		t.Fatal(err)
+	}
+	tables := []string{"scalars", "histograms", "text", filepath.Join("images", "index"), filepath.Join("audio", "index"), "wide"}
+	for _, format := range []string{"parquet", "csv"} {
+		if err := os.Mkdir(filepath.Join(tmp, format), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pairs []string
+	for _, src := range []string{l.Dir, tbxdir} {
+		for _, format := range []string{"parquet", "csv"} {
+			dir := filepath.Join(tmp, format, filepath.Base(src))
+			tbgo(t, "export", "-what", "scalars,histograms,text,images,audio", "-format", format, "-o", dir, src)
+			tbgo(t, "export", "-layout", "wide", "-o", filepath.Join(dir, "wide."+format), src)
+		}
+		for _, name := range tables {
+			name = filepath.Join(filepath.Base(src), name)
+			pairs = append(pairs, filepath.Join(tmp, "parquet", name+".parquet"), filepath.Join(tmp, "csv", name+".csv"))
+		}
+	}
+	for _, format := range []string{"parquet", "csv"} {
+		tbgo(t, "export", "-what", "hparams", "-o", filepath.Join(tmp, format, "hparams."+format), hpdir)
+	}
+	pairs = append(pairs, filepath.Join(tmp, "parquet", "hparams.parquet"), filepath.Join(tmp, "csv", "hparams.csv"))
+	out, err := Python(ctx, venv, "read_parquet.py", nil, pairs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Checked []struct {
+			File    string   `json:"file"`
+			Rows    int      `json:"rows"`
+			Readers []string `json:"readers"`
+		} `json:"checked"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("bad JSON from read_parquet.py: %v\n%s", err, out)
+	}
+	if len(got.Checked) != len(pairs)/2 {
+		t.Fatalf("read_parquet.py checked %d files, want %d", len(got.Checked), len(pairs)/2)
+	}
+	rows := map[string]int{} // per table, in both logdirs
+	for _, c := range got.Checked {
+		rel, _ := filepath.Rel(filepath.Join(tmp, "parquet"), c.File)
+		table := strings.TrimSuffix(rel, ".parquet")
+		if _, inLogdir, ok := strings.Cut(table, string(filepath.Separator)); ok {
+			table = inLogdir // without the logdir's name
+		}
+		rows[table] += c.Rows
+		if len(c.Readers) != 3 {
+			t.Errorf("%s: checked by %q, want three readers", rel, c.Readers)
+		}
+		t.Logf("%s: %d rows, equal to the CSV in %s", rel, c.Rows, strings.Join(c.Readers, ", "))
+	}
+	for _, table := range append(tables, "hparams") {
+		if rows[table] == 0 {
+			t.Errorf("no rows of %s were checked", table)
 		}
 	}
 }
