@@ -281,9 +281,10 @@ func mapParallel[T any](ctx context.Context, s *Source, o *Options, runs []tfeve
 						}
 						return t
 					},
-					emit: func(it batchItem[T]) (err error) {
+					emit: func(it batchItem[T]) error {
 						if it.prob == nil {
-							if it.token, err = ahead.take(i); err != nil {
+							var ok bool
+							if it.token, ok = ahead.take(i); !ok {
 								return ctx.Err()
 							}
 						}
@@ -354,9 +355,6 @@ type budget struct {
 	stopped bool
 }
 
-// errStopped is take's error once the read has been stopped.
-var errStopped = errors.New("history: read stopped")
-
 func newBudget(n int) *budget {
 	b := &budget{free: n}
 	b.cond.L = &b.mu
@@ -365,8 +363,8 @@ func newBudget(n int) *budget {
 
 // take waits until run may hold one more batch: it is the head, which
 // takes nothing from the budget, or a batch of the budget is free, which
-// it takes and reports.
-func (b *budget) take(run int) (took bool, err error) {
+// it takes and reports. ok is false once the read has been stopped.
+func (b *budget) take(run int) (took, ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for !b.stopped && run != b.head && b.free == 0 {
@@ -374,12 +372,12 @@ func (b *budget) take(run int) (took bool, err error) {
 	}
 	switch {
 	case b.stopped:
-		return false, errStopped
+		return false, false
 	case run == b.head:
-		return false, nil
+		return false, true
 	}
 	b.free--
-	return true, nil
+	return true, true
 }
 
 // put gives back a batch taken.

@@ -60,7 +60,7 @@ def same(cell, v):
 
 def read_pandas(path):
     df = pd.read_parquet(path, engine="pyarrow", dtype_backend="pyarrow")
-    return list(df.columns), [list(r) for r in zip(*(df[c].tolist() for c in df.columns))] if len(df.columns) else []
+    return list(df.columns), [list(r) for r in zip(*(df[c].tolist() for c in df.columns))]
 
 
 def read_polars(path):
