@@ -146,7 +146,6 @@ func (r *Reader) ReadEvent(ev *tbpb.Event) error {
 	return nil
 }
 
-
 // Follow is Next for a file that another process is still appending to: at
 // the end of the data, or inside a torn record, it waits, looking again
 // every poll (DefaultPollInterval if zero), until a whole record arrives or
@@ -210,7 +209,6 @@ func (r *Reader) fill(n int) error {
 	}
 	return nil
 }
-
 
 // makeRoom frees space at the end of r.buf, moving unconsumed bytes to the
 // front or growing the buffer, without growing it past what n needs.
