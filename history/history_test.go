@@ -945,3 +945,38 @@ func BenchmarkScalars(b *testing.B) {
 		}
 	}
 }
+
+// TestSessionReusedRun: a run directory written twice holds two sessions;
+// TensorBoard shows the first start and the first end (both loaders read
+// them from the first value's metadata), and so does Session, in either
+// view. compat's TestReusedRunDir checks this against both loaders.
+func TestSessionReusedRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	session := func(lr float64, status summary.Status) func(w *summary.Writer) error {
+		return func(w *summary.Writer) error {
+			if err := w.StartSession(map[string]any{"lr": lr}, nil); err != nil {
+				return err
+			}
+			if err := w.Scalar("loss", 0, lr); err != nil {
+				return err
+			}
+			return w.EndSession(status)
+		}
+	}
+	writeFile(t, dir, 0, session(0.1, summary.StatusFailure))
+	writeFile(t, dir, 100, session(0.2, summary.StatusSuccess))
+	src := open(t, dir)
+	for _, view := range []history.View{history.Raw, history.TensorBoard} {
+		var s history.Session
+		if err := src.Values(context.Background(), &history.Options{View: view}, func(v *history.Value) error {
+			_, err := s.Add(&v.Value)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if s.HParams["lr"] != 0.1 || s.Status != summary.StatusFailure {
+			t.Errorf("view %v: lr %v, status %v; want the first session's 0.1, STATUS_FAILURE", view, s.HParams["lr"], s.Status)
+		}
+	}
+}

@@ -507,14 +507,16 @@ func readRun[P any](ctx context.Context, s *Source, o *Options, report func(*tfe
 	var pts []P
 	var ends []int64
 	var series map[string]*preemption
+	var once map[string]bool // metadata-only tags met, in the TensorBoard view
 	if o.View == TensorBoard {
 		series = map[string]*preemption{}
+		once = map[string]bool{}
 		dec := summary.NewDecoder()
 		var err error
 		ends, err = s.pass(ctx, run, nil, ignoreDamage, func(sc *tfevents.Scanner, _ string) error {
 			pts, _ = decode(dec, pts[:0], sc.Record()) // the second pass reports errors
 			for i := range pts {
-				if tag, step := tagStep(&pts[i]); tags.match(tag) {
+				if tag, step := tagStep(&pts[i]); tags.match(tag) && !metadataOnly(tag) {
 					preemptionOf(series, tag).add(step)
 				}
 			}
@@ -534,8 +536,19 @@ func readRun[P any](ctx context.Context, s *Source, o *Options, report func(*tfe
 		}
 		for i := range pts {
 			p := &pts[i]
-			if tag, step := tagStep(p); !tags.match(tag) || series != nil && !series[tag].keep(step) {
+			tag, step := tagStep(p)
+			if !tags.match(tag) {
 				continue
+			}
+			if series != nil {
+				if metadataOnly(tag) {
+					if once[tag] {
+						continue
+					}
+					once[tag] = true
+				} else if !series[tag].keep(step) {
+					continue
+				}
 			}
 			if err := fn(file, sc.Offset(), p); err != nil {
 				return err
@@ -545,6 +558,14 @@ func readRun[P any](ctx context.Context, s *Source, o *Options, report func(*tfe
 		return nil
 	})
 	return err
+}
+
+// metadataOnly reports whether TensorBoard reads tag's data from the
+// metadata of its first value, which both loaders keep whatever comes
+// after: the HParams plugin's experiment, session start and session end.
+// In the TensorBoard view such a tag has just its first value.
+func metadataOnly(tag string) bool {
+	return tag == summary.ExperimentTag || tag == summary.SessionStartTag || tag == summary.SessionEndTag
 }
 
 // damageOf classifies an error of summary.Decoder as damage to a record.
