@@ -33,6 +33,9 @@ staticcheck=(go run honnef.co/go/tools/cmd/staticcheck@v0.8.2)
 "${staticcheck[@]}" ./...
 "${staticcheck[@]}" -tags compat ./compat/...
 
+echo "test: dependencies (go mod tidy, govulncheck)"
+scripts/vulncheck.sh
+
 echo "test: go test -race ./..."
 go test -race -count=1 ./...
 
