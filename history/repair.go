@@ -1,0 +1,263 @@
+package history
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tbgo/tbgo/archive"
+	"github.com/tbgo/tbgo/internal/atomicfile"
+	"github.com/tbgo/tbgo/tfevents"
+)
+
+// RepairReport is what Repair did. Its JSON form is tbgo repair -json's.
+type RepairReport struct {
+	Source      string         `json:"source"`
+	Destination string         `json:"destination"`
+	Files       []RepairedFile `json:"event_files"`
+	// Copied counts the other files, copied byte for byte.
+	Copied int `json:"files_copied"`
+	// Repaired counts the event files that had damage.
+	Repaired int `json:"files_repaired"`
+	// Dropped counts the damage left out: records, stretches and values.
+	Dropped int `json:"records_dropped"`
+}
+
+// A RepairedFile is one event file as Repair wrote it.
+type RepairedFile struct {
+	// Path is the file's path in the Source's FS, and in the destination.
+	Path       string `json:"path"`
+	SizeBefore int64  `json:"size_before"`
+	SizeAfter  int64  `json:"size_after"`
+	// Records counts the records written; Rewritten those written
+	// without their values that do not decode.
+	Records   int `json:"records"`
+	Rewritten int `json:"records_rewritten,omitempty"`
+	// Dropped lists the damage left out, up to tfevents.MaxLoggedDamage;
+	// DroppedOmitted counts the rest.
+	Dropped        []*tfevents.Damage `json:"dropped,omitempty"`
+	DroppedOmitted int                `json:"dropped_omitted,omitempty"`
+	// AddedFileVersion reports that the file's first record was lost and
+	// a file_version event was written in its place.
+	AddedFileVersion bool `json:"added_file_version,omitempty"`
+}
+
+// Repair writes a repaired copy of the Source to dst, leaving out exactly
+// what every reader skips and Verify reports: each event file is copied
+// by tfevents.Repair, its sound records byte for byte, its records that
+// do not decode or whose wall time is not finite dropped, and its records
+// holding values that do not decode rewritten without them. The copy
+// verifies, even strictly, and every reader reads the same values from it
+// as from the Source.
+//
+// For an event file, dst is the repaired file; for a logdir, a run
+// directory or an archive it is a directory holding every event file
+// repaired and every other file copied byte for byte, with its
+// permissions. dst must not exist (a directory may exist if empty) nor lie
+// inside the Source, where TensorBoard would read both; it appears only
+// once complete. The Source is never modified.
+func (s *Source) Repair(dst string) (*RepairReport, error) {
+	if err := s.checkDestination(dst); err != nil {
+		return nil, err
+	}
+	rep := &RepairReport{Source: s.Path(), Destination: dst}
+	var err error
+	if s.root != "." {
+		err = s.repairToFile(dst, rep)
+	} else {
+		err = s.repairToDir(dst, rep)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range rep.Files {
+		if len(f.Dropped) > 0 || f.AddedFileVersion {
+			rep.Repaired++
+		}
+		rep.Dropped += len(f.Dropped) + f.DroppedOmitted
+	}
+	return rep, nil
+}
+
+// checkDestination refuses a destination that exists (but for an empty
+// directory where a directory is written) or lies inside the Source.
+func (s *Source) checkDestination(dst string) error {
+	info, err := os.Stat(dst)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("history: %w", err)
+	case s.root != "." || !info.IsDir():
+		return fmt.Errorf("history: %s already exists; repair never overwrites", dst)
+	default:
+		entries, err := os.ReadDir(dst)
+		if err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		if len(entries) > 0 {
+			return fmt.Errorf("history: %s already exists and is not empty; repair never overwrites", dst)
+		}
+	}
+	if s.archive {
+		return nil
+	}
+	from, err := filepath.Abs(s.Path())
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	to, err := filepath.Abs(dst)
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	if to == from || strings.HasPrefix(to, from+string(filepath.Separator)) {
+		return fmt.Errorf("history: the destination %s lies inside the source %s; TensorBoard would read both", dst, s.Path())
+	}
+	return nil
+}
+
+// repairToFile repairs the Source's one event file into the file dst.
+func (s *Source) repairToFile(dst string, rep *RepairReport) error {
+	f, err := atomicfile.Create(dst, s.perm(s.root))
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	defer f.Abort()
+	rf, err := s.repairFile(newChecker(), s.root, f)
+	if err != nil {
+		return err
+	}
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	rep.Files = append(rep.Files, rf)
+	return nil
+}
+
+// repairToDir writes the repaired logdir into a staging directory beside
+// dst and renames it to dst once complete.
+func (s *Source) repairToDir(dst string, rep *RepairReport) (err error) {
+	stage, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dst)), "."+filepath.Base(dst)+".repair-*")
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(stage)
+		}
+	}()
+	if err := os.Chmod(stage, 0o755); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	done := map[string]bool{}
+	for _, run := range s.runs {
+		c := newChecker()
+		for _, name := range run.Files {
+			var rf RepairedFile
+			err := s.writeStaged(stage, name, func(w io.Writer) (err error) {
+				rf, err = s.repairFile(c, name, w)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			rep.Files = append(rep.Files, rf)
+			done[name] = true
+		}
+	}
+	// Everything else is copied byte for byte: projector configs and
+	// assets, and event files TensorBoard does not read (profiler markers).
+	err = fs.WalkDir(s.fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || done[p] {
+			return err
+		}
+		info, err := fs.Stat(s.fsys, p) // follows a link to a file
+		if err != nil || !info.Mode().IsRegular() {
+			return nil // dangling links, pipes, devices, linked directories
+		}
+		rep.Copied++
+		return s.writeStaged(stage, p, func(w io.Writer) error {
+			f, err := s.fsys.Open(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = io.Copy(w, f)
+			return err
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	if info, err := os.Stat(dst); err == nil && info.IsDir() {
+		if err := os.Remove(dst); err != nil { // empty, as checked
+			return fmt.Errorf("history: %w", err)
+		}
+	}
+	return atomicfile.Rename(stage, dst)
+}
+
+// perm returns the permissions of a file of FS, or the usual ones.
+func (s *Source) perm(name string) fs.FileMode {
+	if info, err := fs.Stat(s.fsys, name); err == nil {
+		return info.Mode().Perm()
+	}
+	return atomicfile.DefaultPerm
+}
+
+// writeStaged creates the file name under stage, with the permissions of
+// name in FS, and fills it with write.
+func (s *Source) writeStaged(stage, name string, write func(io.Writer) error) error {
+	out := filepath.Join(stage, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, s.perm(name))
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	err = write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("history: repair %s: %w", s.FileName(name), err)
+	}
+	return nil
+}
+
+// repairFile writes the repaired event file name to w, through c, its
+// run's checker.
+func (s *Source) repairFile(c *checker, name string, w io.Writer) (RepairedFile, error) {
+	rf := RepairedFile{Path: name}
+	f, err := s.fsys.Open(name)
+	if err != nil {
+		return rf, fmt.Errorf("history: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return rf, fmt.Errorf("history: %w", err)
+	}
+	r := io.Reader(f)
+	if !s.archive { // a file still growing is repaired as it was
+		r = io.LimitReader(f, info.Size())
+	}
+	fr, err := tfevents.Repair(w, r, &tfevents.RepairOptions{Name: s.FileName(name), Check: c.repair})
+	if err != nil {
+		if !errors.Is(err, archive.ErrCorrupt) {
+			return rf, err
+		}
+		fr.Damage.Add(&tfevents.Damage{File: s.FileName(name), Offset: fr.BytesIn, Kind: tfevents.BadFileChecksum, Err: err})
+	}
+	rf.SizeBefore, rf.SizeAfter = info.Size(), fr.BytesOut
+	rf.Records, rf.Rewritten, rf.AddedFileVersion = fr.Records, fr.Rewritten, fr.AddedFileVersion
+	rf.Dropped, rf.DroppedOmitted = fr.Damage.Listed, fr.Damage.Omitted
+	return rf, nil
+}
