@@ -40,6 +40,10 @@ type FollowOptions struct {
 	// Following, if not nil, is called with each event file's name when
 	// Follow starts following it (past what it held, if that is skipped).
 	Following func(run, file string)
+	// CaughtUp, if not nil, is called each time Follow has read all that
+	// was written, before it waits Poll: the time to flush output. An
+	// error it returns ends Follow.
+	CaughtUp func() error
 }
 
 // Follow calls fn with each new scalar of the logdir, run directory or
@@ -75,7 +79,11 @@ func Follow(ctx context.Context, path string, o *FollowOptions, fn func(*Scalar)
 		if err := f.discover(first); err != nil {
 			return err
 		}
-		if err := f.read(ctx); err != nil {
+		err := f.read(ctx)
+		if err == nil && f.CaughtUp != nil {
+			err = f.CaughtUp()
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}

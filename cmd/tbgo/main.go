@@ -186,8 +186,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/tfevents"
 )
 
 // errUsage marks errors caused by how tbgo was invoked.
@@ -303,4 +313,127 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "tbgo %s\n", version)
 	return nil
+}
+
+// Widths of what a text report prints: a name (a run, a tag) and a line
+// describing damage, in runes. Longer ones are shortened with "…"; the
+// -json forms have them whole.
+const (
+	maxNameWidth   = 80
+	maxDamageWidth = 400
+)
+
+// shorten returns s cut to at most n runes, the last of them "…" if s was
+// cut.
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i, k := 0, 0
+	for i = range s {
+		if k++; k == n {
+			break
+		}
+	}
+	return s[:i] + "…"
+}
+
+// display returns a name as a text report prints it: quoted if it holds
+// characters that would break a line or a column, or is not UTF-8, and
+// shortened to n runes.
+func display(s string, n int) string {
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		s = strconv.Quote(s)
+	}
+	return shorten(s, n)
+}
+
+// formatWallTime formats a wall time in seconds since the Unix epoch as
+// RFC 3339 in UTC, to the millisecond, or, outside the years 1970 to 9999,
+// as seconds.
+func formatWallTime(secs float64) string {
+	if !(secs >= 0 && secs < 253402300800) { // NaN too
+		return strconv.FormatFloat(secs, 'g', -1, 64) + " s"
+	}
+	return wallTime(secs).Format("2006-01-02T15:04:05.000Z07:00")
+}
+
+// wallTime returns the time secs seconds after the Unix epoch, in UTC.
+func wallTime(secs float64) time.Time {
+	whole, frac := math.Modf(secs)
+	return time.Unix(int64(whole), int64(frac*1e9)).UTC()
+}
+
+// writeDamage prints each damage on a line of its own, indented, as
+// DAMAGED or TORN (a torn tail, which a writer still appending leaves)
+// then the words of tfevents.Damage's Error; then a line counting those
+// omitted.
+func writeDamage(w io.Writer, indent string, ds []*tfevents.Damage, omitted int) {
+	for _, d := range ds {
+		label := "DAMAGED"
+		if d.Torn() {
+			label = "TORN"
+		}
+		fmt.Fprintf(w, "%s%s %s\n", indent, label, display(d.Error(), maxDamageWidth))
+	}
+	if omitted > 0 {
+		fmt.Fprintf(w, "%s... and %d more (the first %d are listed)\n", indent, omitted, tfevents.MaxLoggedDamage)
+	}
+}
+
+// progressInterval is how often a progress line is redrawn.
+const progressInterval = 250 * time.Millisecond
+
+// newProgress returns a function that shows the progress of what on w,
+// redrawn in place at most every progressInterval, and one that clears
+// it; both are nil unless w is a terminal, where a progress line would
+// only clutter a log.
+func newProgress(w io.Writer, what string) (update func(done, total int64), clear func()) {
+	if !isTerminal(w) {
+		return nil, nil
+	}
+	var last time.Time
+	update = func(done, total int64) {
+		if now := time.Now(); now.Sub(last) >= progressInterval {
+			last = now
+			pct := 100.0
+			if total > 0 {
+				pct = 100 * float64(done) / float64(total)
+			}
+			fmt.Fprintf(w, "\r\033[K%s: %3.0f%% (%s of %s)", what, pct, byteSize(done), byteSize(total))
+		}
+	}
+	clear = func() {
+		if !last.IsZero() {
+			fmt.Fprint(w, "\r\033[K")
+		}
+	}
+	return update, clear
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// warnUnmatched warns on stderr about each pattern of a -run or -tag flag
+// that matches none of names, the runs or tags there are: a pattern that
+// selects nothing is most often a typo or a misunderstood glob.
+func warnUnmatched(stderr io.Writer, flag string, patterns, names []string) {
+	what := "run"
+	if flag == "-tag" {
+		what = "tag"
+	}
+	for _, p := range patterns {
+		m, err := history.Compile(p)
+		if err != nil || slices.ContainsFunc(names, m.Match) {
+			continue
+		}
+		fmt.Fprintf(stderr, "tbgo: warning: %s %s matches none of the %d %s(s)\n", flag, strconv.Quote(p), len(names), what)
+	}
 }

@@ -9,9 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
+
+// inspectReport is inspect -json's document, as the tests decode it.
+type inspectReport = history.InspectReport
 
 func runTool(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
@@ -129,8 +133,8 @@ func TestInspectDamage(t *testing.T) {
 	}
 	rep = inspectReport{}
 	json.Unmarshal([]byte(out), &rep)
-	probs := rep.Runs[0].Files[0].Problems
-	if rep.Torn != 1 || len(probs) != 1 || probs[0].Kind != "torn tail" {
+	probs := rep.Runs[0].Files[0].Damage
+	if rep.Torn != 1 || len(probs) != 1 || probs[0].Kind != tfevents.TornTail {
 		t.Errorf("torn file: %+v", rep)
 	}
 
@@ -148,21 +152,13 @@ func TestInspectDamage(t *testing.T) {
 	}
 	rep = inspectReport{}
 	json.Unmarshal([]byte(out), &rep)
-	probs = rep.Runs[0].Files[0].Problems
-	if rep.Corrupt != 1 || len(probs) != 1 || probs[0].Kind != tfevents.DataChecksum.String() {
+	probs = rep.Runs[0].Files[0].Damage
+	if rep.Corrupt != 1 || len(probs) != 1 || probs[0].Kind != tfevents.BadDataChecksum {
 		t.Fatalf("corrupt file report: %+v", rep)
 	}
-	// The damaged record is the last one; find where it starts.
-	r := tfevents.NewReader(bytes.NewReader(data))
-	var lastOff int64
-	for {
-		off := r.Offset()
-		if _, err := r.Next(); err != nil {
-			break
-		}
-		lastOff = off
-	}
-	if probs[0].Offset != lastOff {
+	// The damaged record is the last one.
+	offs, _ := recordOffsets(t, file)
+	if lastOff := offs[len(offs)-1]; probs[0].Offset != lastOff {
 		t.Errorf("problem at offset %d, want %d (the last record)", probs[0].Offset, lastOff)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tbgo/tbgo/history/chart"
 )
 
 // plotLogdir writes two runs of a scalar (with NaN and a non-positive
@@ -94,7 +96,7 @@ func TestPlotPNG(t *testing.T) {
 			if len(colours) < 8 {
 				t.Errorf("only %d colours", len(colours))
 			}
-			for _, run := range runColors[:2] {
+			for _, run := range chart.RunColors[:2] {
 				if colours[run] == 0 {
 					t.Errorf("run colour %v not drawn", run)
 				}

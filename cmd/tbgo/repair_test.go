@@ -3,14 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/tbgo/tbgo/archive"
+	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
@@ -20,19 +22,16 @@ import (
 // of its scalars and whether its first event is a file_version.
 func fileSteps(t *testing.T, file string) (steps []int64, versionFirst bool) {
 	t.Helper()
-	r, err := tfevents.Open(file, 0)
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	sc := tfevents.NewScanner(bytes.NewReader(data))
+	sc.Strict, sc.Name = true, file
 	dec := summary.NewDecoder()
 	var ev tbpb.Event
-	for i := 0; ; i++ {
-		err := r.ReadEvent(&ev)
-		if err == io.EOF {
-			return steps, versionFirst
-		}
-		if err != nil {
+	for i := 0; sc.Scan(); i++ {
+		if err := proto.Unmarshal(sc.Record(), &ev); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
 		if i == 0 {
@@ -46,6 +45,10 @@ func fileSteps(t *testing.T, file string) (steps []int64, versionFirst bool) {
 			steps = append(steps, v.Step)
 		}
 	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return steps, versionFirst
 }
 
 func TestRepairFile(t *testing.T) {
@@ -64,7 +67,7 @@ func TestRepairFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var rep repairReport
+			var rep history.RepairReport
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatal(err)
 			}
@@ -121,7 +124,7 @@ func TestRepairLogdir(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(out, "2 event file(s), 1 repaired, 2 record(s) or region(s) dropped, 1 other file(s) copied") {
+		if !strings.Contains(out, "2 event file(s), 1 repaired, 2 damaged record(s), value(s) or region(s) dropped, 1 other file(s) copied") {
 			t.Errorf("%s: report:\n%s", src, out)
 		}
 		rel := func(p string) string { r, _ := filepath.Rel(logdir, p); return filepath.Join(dst, r) }

@@ -5,31 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
 
-	"github.com/tbgo/tbgo/archive"
 	"github.com/tbgo/tbgo/history"
-	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
-
-// tailConfig is what tail follows and prints.
-type tailConfig struct {
-	path      string
-	runs      *history.Matcher
-	tags      *history.Matcher
-	poll      time.Duration
-	fromStart bool
-	format    string // "text", "csv" or "jsonl"
-	// following, if set, is called once a file is being followed, past
-	// what it held if that is skipped.
-	following func(file string)
-}
 
 func runTail(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("tail", "[flags] LOGDIR|RUN|FILE", stderr)
@@ -46,220 +31,74 @@ func runTail(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("%w: tail takes one LOGDIR, RUN or FILE", errUsage)
 	}
-	cfg := tailConfig{path: fs.Arg(0), poll: *poll, fromStart: *all, format: *format}
-	if cfg.poll <= 0 {
+	if *poll <= 0 {
 		return fmt.Errorf("%w: -poll must be positive", errUsage)
 	}
-	if cfg.format != "text" && cfg.format != formatCSV && cfg.format != formatJSONL {
-		return fmt.Errorf("%w: unknown format %q (want text, csv or jsonl)", errUsage, cfg.format)
+	if *format != "text" && *format != formatCSV && *format != formatJSONL {
+		return fmt.Errorf("%w: unknown format %q (want text, csv or jsonl)", errUsage, *format)
 	}
+	opts := &history.FollowOptions{Poll: *poll, FromStart: *all}
 	var err error
-	if cfg.runs, cfg.tags, err = compileSelection(runs, tags); err != nil {
+	if opts.Runs, opts.Tags, err = compileSelection(runs, tags); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return tail(ctx, &cfg, stdout, stderr)
+	return tail(ctx, fs.Arg(0), opts, runs, *format, stdout, stderr)
 }
 
-// tail prints the new scalars of cfg.path until ctx is done: every poll it
-// looks for runs and event files, and it follows each file with
-// tfevents.Reader.Follow in a goroutine of its own. A logdir that holds no
-// event file yet is waited for. It returns nil when ctx ends it.
-func tail(ctx context.Context, cfg *tailConfig, stdout, stderr io.Writer) error {
-	info, err := os.Stat(cfg.path)
-	if err != nil {
-		return err
-	}
-	if !info.IsDir() {
-		if is, err := archive.IsArchive(cfg.path); err != nil {
-			return err
-		} else if is {
-			return fmt.Errorf("%s is an archive, which does not grow: use export or inspect", cfg.path)
-		}
-		if !tfevents.IsEventFile(filepath.Base(cfg.path)) {
-			return fmt.Errorf("%s: %w", cfg.path, history.ErrUnknownFormat)
-		}
-	}
-	t := &tailer{cfg: cfg, stderr: stderr, files: map[string]bool{}, runs: map[string]*tailRun{}}
-	cols := scalarColumns
-	if cfg.format != "text" {
-		tw, err := newTableWriter(stdout, cfg.format, cols)
+// tail prints the new scalars of path until ctx is done, when it returns
+// nil. Status messages and damage go to stderr.
+func tail(ctx context.Context, path string, opts *history.FollowOptions, runs []string, format string, stdout, stderr io.Writer) error {
+	var table tableWriter = &textTable{w: stdout}
+	if format != "text" {
+		tw, err := newTableWriter(stdout, format, scalarColumns)
 		if err != nil {
 			return err
 		}
-		t.table = tw
-	} else {
-		t.table = &textTable{w: stdout}
+		table = tw
 	}
-	first := true
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			t.wg.Wait()
-			return nil
-		case <-timer.C:
+	switch found, err := tfevents.DiscoverRuns(path); {
+	case errors.Is(err, fs.ErrNotExist):
+		fmt.Fprintf(stderr, "tbgo: waiting for %s to appear\n", path)
+	case err == nil:
+		names := make([]string, len(found))
+		for i, r := range found {
+			names[i] = r.Name
 		}
-		runs, err := tfevents.DiscoverRuns(cfg.path)
-		if err != nil && !errors.Is(err, tfevents.ErrNoEventFiles) {
-			t.wg.Wait()
-			return err
-		}
-		for _, run := range runs {
-			if !cfg.runs.Match(run.Name) {
-				continue
-			}
-			for _, file := range run.Files {
-				if t.files[file] {
-					continue
-				}
-				t.files[file] = true
-				// Files there at the start are followed from their end,
-				// files that appear later from their beginning.
-				fromStart := cfg.fromStart || !first
-				t.wg.Go(func() { t.follow(ctx, run.Name, file, fromStart) })
-			}
-		}
-		first = false
-		timer.Reset(cfg.poll)
+		warnUnmatched(stderr, "-run", runs, names)
 	}
+	o := *opts
+	warn := newDamageWarner(stderr)
+	defer warn.close()
+	o.Damaged = warn.add
+	// Rows are shown in batches, as soon as Follow has caught up.
+	o.CaughtUp = table.Close
+	var cells []cell
+	return history.Follow(ctx, path, &o, func(s *history.Scalar) error {
+		cells = append(cells[:0], str(s.Run), str(s.Tag), integer(s.Step), num(s.WallTime), num(s.Value))
+		return table.Row(cells)
+	})
 }
 
-// tailer is the state of one tail.
-type tailer struct {
-	cfg    *tailConfig
-	stderr io.Writer
-	wg     sync.WaitGroup
-	files  map[string]bool // followed; used by tail's loop only
-
-	mu    sync.Mutex // guards runs and the output
-	runs  map[string]*tailRun
-	table tableWriter
-	cells []cell
-}
-
-// tailRun is a run's decoder, which learns each series' metadata from its
-// first value whatever file it is in, as TensorBoard does.
-type tailRun struct {
-	mu  sync.Mutex
-	dec summary.Decoder
-}
-
-func (t *tailer) run(name string) *tailRun {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	r := t.runs[name]
-	if r == nil {
-		r = &tailRun{}
-		t.runs[name] = r
-	}
-	return r
-}
-
-func (t *tailer) warn(format string, args ...any) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprintf(t.stderr, "tbgo: warning: "+format+"\n", args...)
-}
-
-// follow prints the scalars of one file until ctx is done or the file
-// cannot be read further.
-func (t *tailer) follow(ctx context.Context, run, file string, fromStart bool) {
-	r, err := tfevents.Open(file, 0)
-	if err != nil {
-		t.warn("%v", err)
-		return
-	}
-	defer r.Close()
-	tr := t.run(run)
-	var pts []summary.ScalarPoint
-	if !fromStart {
-		// Learn the metadata of what is there, print none of it.
-		for {
-			rec, err := r.Next()
-			var ce *tfevents.CorruptError
-			if errors.As(err, &ce) && ce.Checksum == tfevents.DataChecksum {
-				continue
-			}
-			if err != nil {
-				break // at the end, or at damage Follow reports
-			}
-			tr.mu.Lock()
-			pts, _ = tr.dec.AppendScalars(pts[:0], rec)
-			tr.mu.Unlock()
-		}
-	}
-	if t.cfg.following != nil {
-		t.cfg.following(file)
-	}
-	for {
-		off := r.Offset()
-		rec, err := r.Follow(ctx, t.cfg.poll)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			var ce *tfevents.CorruptError
-			if errors.As(err, &ce) && ce.Checksum == tfevents.DataChecksum {
-				t.warn("%v (skipped)", err)
-				continue
-			}
-			t.warn("%v; no longer following %s", err, file)
-			return
-		}
-		tr.mu.Lock()
-		pts, err = tr.dec.AppendScalars(pts[:0], rec)
-		tr.mu.Unlock()
-		if err != nil {
-			t.warn("%s: record at offset %d: %v (skipped)", file, off, err)
-		}
-		t.print(run, pts)
-	}
-}
-
-func (t *tailer) print(run string, pts []summary.ScalarPoint) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	wrote := false
-	for _, p := range pts {
-		if !t.cfg.tags.Match(p.Tag) {
-			continue
-		}
-		t.cells = append(t.cells[:0], str(run), str(p.Tag), integer(p.Step), num(p.WallTime), num(p.Value))
-		if err := t.table.Row(t.cells); err != nil {
-			fmt.Fprintf(t.stderr, "tbgo: %v\n", err)
-			return
-		}
-		wrote = true
-	}
-	if wrote {
-		// Each batch is shown as soon as it is read.
-		if err := t.table.Close(); err != nil {
-			fmt.Fprintf(t.stderr, "tbgo: %v\n", err)
-		}
-	}
-}
-
-// textTable prints scalars for people: wall time, run, tag, step and
-// value, tab-separated.
+// textTable prints scalars for people: wall time (RFC 3339, in UTC, to
+// the millisecond), run, tag, step and value (at the precision it was
+// stored with), tab-separated.
 type textTable struct {
 	w   io.Writer
 	buf []byte
 }
 
 func (t *textTable) Row(c []cell) error {
-	b := wallTime(c[3].f).Format("2006-01-02T15:04:05.000Z07:00")
-	t.buf = append(t.buf, b...)
+	t.buf = append(t.buf, formatWallTime(c[3].f)...)
 	t.buf = append(t.buf, '\t')
-	t.buf = append(t.buf, c[0].s...)
+	t.buf = append(t.buf, display(c[0].s, maxNameWidth)...)
 	t.buf = append(t.buf, '\t')
-	t.buf = append(t.buf, c[1].s...)
+	t.buf = append(t.buf, display(c[1].s, maxNameWidth)...)
 	t.buf = append(t.buf, '\t')
 	t.buf = strconv.AppendInt(t.buf, c[2].i, 10)
 	t.buf = append(t.buf, '\t')
-	t.buf = appendFloat(t.buf, c[4].f)
+	t.buf = appendStored(t.buf, c[4].f)
 	t.buf = append(t.buf, '\n')
 	return nil
 }
@@ -268,4 +107,22 @@ func (t *textTable) Close() error {
 	_, err := t.w.Write(t.buf)
 	t.buf = t.buf[:0]
 	return err
+}
+
+// appendStored appends v as the shortest decimal that reads back as the
+// value stored: most scalars are stored as float32 and widened, and
+// float32 0.1 is 0.1, not 0.10000000149011612. A value a float32 cannot
+// hold is printed at float64 precision.
+func appendStored(b []byte, v float64) []byte {
+	switch {
+	case math.IsNaN(v):
+		return append(b, "NaN"...)
+	case math.IsInf(v, 1):
+		return append(b, "Inf"...)
+	case math.IsInf(v, -1):
+		return append(b, "-Inf"...)
+	case float64(float32(v)) == v:
+		return strconv.AppendFloat(b, v, 'g', -1, 32)
+	}
+	return strconv.AppendFloat(b, v, 'g', -1, 64)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tbgo/tbgo/archive"
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
@@ -72,12 +73,12 @@ func TestTail(t *testing.T) {
 		old := writeScalars(t, filepath.Join(logdir, "train"), 0, "loss", 0, 1)
 		tags, _ := history.Compile("loss", "acc")
 		followed := make(chan string, 10)
-		cfg := &tailConfig{path: logdir, tags: tags, poll: 10 * time.Millisecond, fromStart: all, format: formatCSV,
-			following: func(file string) { followed <- file }}
+		opts := &history.FollowOptions{Tags: tags, Poll: 10 * time.Millisecond, FromStart: all,
+			Following: func(_, file string) { followed <- file }}
 		var out syncBuffer
 		ctx, cancel := context.WithCancel(context.Background())
 		errc := make(chan error, 1)
-		go func() { errc <- tail(ctx, cfg, &out, &syncBuffer{}) }()
+		go func() { errc <- tail(ctx, logdir, opts, nil, formatCSV, &out, &syncBuffer{}) }()
 
 		// The first file grows while tail follows it.
 		if f := <-followed; f != old {
@@ -120,11 +121,20 @@ func TestTail(t *testing.T) {
 
 func TestTailBadInput(t *testing.T) {
 	t.Parallel()
+	notes := filepath.Join(t.TempDir(), "notes.txt")
+	mustNil(t, os.WriteFile(notes, []byte("hello"), 0o644))
+	arc := filepath.Join(t.TempDir(), "a.tbar")
+	logdir := t.TempDir()
+	writeRun(t, logdir, 1)
+	if _, err := archive.CreateFile(arc, logdir, archive.Options{}); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{filepath.Join(t.TempDir(), "missing")}, "no such file"},
+		{[]string{notes}, "not a logdir"},
+		{[]string{arc}, "an archive, which does not grow"},
 		{[]string{"-poll", "0", t.TempDir()}, "-poll"},
 		{[]string{"-format", "parquet", t.TempDir()}, "parquet"},
 		{[]string{"-tag", "re:(", t.TempDir()}, "re:("},
@@ -133,6 +143,36 @@ func TestTailBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("tail %q: %v, want an error saying %s", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestTailWaitsForLogdir tails a logdir that does not exist yet: tail says
+// it waits, then prints the scalars of the run that appears.
+func TestTailWaitsForLogdir(t *testing.T) {
+	t.Parallel()
+	logdir := filepath.Join(t.TempDir(), "later")
+	var out, errOut syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- tail(ctx, logdir, &history.FollowOptions{Poll: 10 * time.Millisecond}, nil, formatCSV, &out, &errOut)
+	}()
+	deadline := time.After(30 * time.Second)
+	for !strings.Contains(errOut.String(), "waiting for "+logdir) {
+		select {
+		case err := <-errc:
+			t.Fatalf("tail returned %v; stderr:\n%s", err, errOut.String())
+		case <-deadline:
+			t.Fatalf("tail does not say it waits; stderr:\n%s", errOut.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	writeRun(t, filepath.Join(logdir, "train"), 0, 1)
+	waitFor(t, &out, errc, "train,x,0", "train,x,1")
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
 	}
 }
 
