@@ -121,7 +121,7 @@ func Draw(w io.Writer, charts []*Chart, o *Options) error {
 			}
 		}
 	}
-	lg.draw(draw.Crop(dc, 0, 0, 0, -(dc.Max.Y-dc.Min.Y-lg.height)))
+	lg.draw(draw.Crop(dc, 0, 0, 0, -(dc.Max.Y - dc.Min.Y - lg.height)))
 	_, err := canvas.WriteTo(w)
 	return err
 }
