@@ -231,11 +231,13 @@ func chartPlot(c *Chart, o *Options, styles map[string]runStyle) (*plot.Plot, er
 		p.X.Tick.Marker = stepTicks{}
 	case Relative:
 		unit, label = relativeUnit(c)
+		p.X.Tick.Marker = roundTicks{}
 	case Wall:
 		label = "wall time (UTC)"
 		p.X.Tick.Marker = timeTicks{}
 	}
 	p.X.Label.Text = label
+	p.Y.Tick.Marker = roundTicks{}
 	if o.LogY {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
