@@ -22,11 +22,29 @@
 //	restore  unpack an archive into a logdir
 //	version  print tbgo's version
 //
-// Run "tbgo <command> -h" for a command's flags. Commands that read run
-// histories take a logdir, a run directory, an event file or a .tbar
-// archive (SOURCE below); their -run and -tag patterns are globs matched
-// against the whole name, or RE2 regular expressions matched anywhere when
-// prefixed with "re:", and may be repeated.
+// Run "tbgo <command> -h" for a command's flags and "tbgo -version" (or
+// "tbgo version") for the version. Flags may come before or after the
+// arguments: "tbgo export runs/ -format parquet" is "tbgo export -format
+// parquet runs/"; after "--" everything is an argument.
+//
+// Commands that read run histories take a logdir, a run directory, an
+// event file or a .tbar archive (SOURCE below); their -run and -tag
+// patterns are globs matched against the whole name, or RE2 regular
+// expressions matched anywhere when prefixed with "re:", and may be
+// repeated. Plot and tail warn about a pattern that matches no run or tag.
+//
+// Every reading command reads event files the same way: a record whose
+// checksum fails is skipped, after a length whose checksum fails the read
+// resumes at the next valid record, a record over 256 MiB is skipped, an
+// event that does not decode or whose wall time is NaN or infinite is
+// skipped, and so is a summary value that does not decode; the read goes
+// on. So inspect, verify, export, compare, plot and tail see the same
+// records, and repair keeps exactly those. Damage is reported in the same
+// words by every command ("DAMAGED" or "TORN", then file, offset, kind:
+// torn tail, length crc, data crc, too large, invalid event, non-finite
+// wall time, invalid value, file checksum), and in JSON reports as
+// {"file", "offset", "kind", "bytes", "count", "detail"}. A torn last
+// record, which a writer still appending leaves, is not an error.
 //
 // # train
 //
@@ -95,9 +113,11 @@
 //
 //	tbgo demo [-logdir DIR] [-steps N]
 //
-// Demo writes two runs, DIR/train and DIR/eval (DIR defaults to
-// "runs/demo"), holding scalars, histograms, images and text, then prints
-// the command that opens them in TensorBoard.
+// Demo simulates a training run of N steps (200 by default) and writes it
+// as two runs, DIR/train and DIR/eval (DIR defaults to "runs/demo"):
+// scalars (loss, accuracy, learning rate), histograms of weights and
+// activations, images of filters, and text notes and a table. It then
+// prints the command that opens them in TensorBoard.
 //
 // # inspect
 //
@@ -105,65 +125,87 @@
 //
 // Inspect prints what "tensorboard --inspect" prints and more: every run,
 // its event files, the tags of each plugin with their step ranges and value
-// counts, steps that go backwards, the wall-time span, and every corrupt or
-// torn record with its file and offset. With -json it prints one JSON
-// document instead. The exit status is 1 when a file has a corrupt record
-// (a torn last record alone, which a running writer leaves, is not an
-// error).
+// counts, steps that go backwards, the wall-time span (RFC 3339, UTC), and
+// the damage read past, as verify reports it. Names longer than a column
+// are shortened, and names that would break a line quoted. With -json it
+// prints one JSON document instead, names whole. The exit status is 1 when
+// a file is damaged (a torn last record alone is not an error).
 //
 // # export
 //
 //	tbgo export [-what KINDS|all] [-format csv|jsonl|parquet] [-layout long|wide]
-//	            [-o PATH] [-run P]... [-tag P]... [-view raw|tensorboard] [-strict] SOURCE
+//	            [-o PATH] [-run P]... [-tag P]... [-view raw|tensorboard] [-strict]
+//	            [-spill-after N] SOURCE
 //
 // Export writes scalars, histograms, text and hparams as tables (CSV, JSON
 // Lines or Parquet; long: one row per value, wide: one row per run and step,
 // one column per tag) and extracts images and audio to files named by run,
 // tag and step with an index table. "tbgo export -h" lists the columns of
-// each table; they are stable. Output is written under a temporary name and
-// renamed, so a failure leaves nothing behind.
+// each table; they are stable. The wide layout holds -spill-after values of
+// a run in memory before it sorts them into a temporary file. Output is
+// written under a temporary name and renamed, so a failure leaves nothing
+// behind.
 //
 // # compare
 //
 //	tbgo compare [-tag P]... [-run P]... [-stats last,min,max] [-sort [-]COL]...
-//	             [-where EXPR]... [-format markdown|csv|json] SOURCE
+//	             [-where EXPR]... [-format markdown|csv|json] [-view tensorboard|raw] SOURCE
 //
 // Compare prints one row per run: status, start time, duration,
 // hyper-parameters and run metadata, then the last, minimum and maximum of
-// each chosen tag with the steps of the minimum and maximum.
+// each chosen tag with the steps of the minimum and maximum, as TensorBoard
+// shows the runs (-view raw: every value as written).
 //
 // # plot
 //
-//	tbgo plot -o FILE.png|FILE.svg [-tag P]... [-run P]... [-smooth 0.6]
-//	          [-x step|relative|wall] [-logy] [-size WxH] [-cols N] SOURCE
+//	tbgo plot -o FILE.png|FILE.svg|- [-format png|svg] [-tag P]... [-run P]...
+//	          [-smooth 0.6] [-x step|relative|wall] [-logy] [-size WxH] [-cols N]
+//	          [-dpi 96] [-view tensorboard|raw] [-max-charts 64] SOURCE
 //
-// Plot draws scalars as TensorBoard does, a debiased exponential moving
-// average over the faint raw curve, several runs overlaid, and histograms
-// as the percentile bands of the Distributions dashboard.
+// Plot draws one chart per tag as TensorBoard does: scalars as a debiased
+// exponential moving average over the faint raw curve, several runs
+// overlaid, and histograms as the percentile bands of the Distributions
+// dashboard (with several runs, each run's middle 68% and median). One
+// legend below the charts names the runs, each in its own colour (dashed
+// past the seventh); the axes are marked at round values and times. -o -
+// writes the image to standard output (PNG unless -format svg). -dpi scales
+// a PNG's text, -view raw plots every value as written. More tags than
+// -max-charts is an error that says how many there are: choose some with
+// -tag. A PNG may have at most 40 million pixels.
 //
 // # tail
 //
 //	tbgo tail [-run P]... [-tag P]... [-poll 1s] [-all] [-format text|csv|jsonl] LOGDIR|RUN|FILE
 //
 // Tail follows a live logdir, picking up new runs and files, and prints new
-// scalars as they are written until interrupted.
+// scalars as they are written until interrupted: wall time (RFC 3339),
+// run, tag, step and value, the value at the precision it was stored with
+// (a float32 0.1 prints as 0.1). -all prints what was written before too.
+// A logdir that does not exist yet is waited for.
 //
 // # verify
 //
 //	tbgo verify [-strict] [-json] [-q] SOURCE...
 //
 // Verify checks every record's checksums and that it decodes as an Event
-// with decodable summary values, and reports damage with file, offset and
-// kind, reading on past it. It exits 0 when everything is intact; a torn
-// last record (what a live writer leaves) passes unless -strict.
+// with a finite wall time and decodable summary values, and reports damage
+// with file, offset and kind, reading on past it; in an archive it checks
+// every file against its SHA-256 too. -q prints only the damage and the
+// verdict. It exits 0 when everything is intact; a torn last record (what a
+// live writer leaves) passes unless -strict. A file with a million damaged
+// records lists the first 100 and counts the rest. On a terminal it shows
+// its progress on standard error.
 //
 // # repair
 //
 //	tbgo repair [-json] SOURCE DEST
 //
-// Repair writes a repaired copy: valid records byte for byte, torn tails
-// and corrupt records dropped and counted, reading resynchronised after a
-// damaged length. The source is never modified.
+// Repair writes a repaired copy that leaves out exactly what verify
+// reports: sound records byte for byte; torn tails, corrupt records, events
+// that do not decode or whose wall time is not finite dropped and counted;
+// a record holding values that do not decode rewritten without them;
+// reading resynchronised after a damaged length. The copy verifies, even
+// with -strict. The source is never modified.
 //
 // # archive and restore
 //
@@ -176,8 +218,9 @@
 // Restore reproduces the logdir byte for byte and refuses paths that would
 // escape DIR.
 //
-// Exit status is 2 for a usage error and 1 for any other failure; messages
-// go to standard error prefixed with "tbgo:".
+// Exit status is 2 for a usage error and 1 for any other failure. Results
+// go to standard output; status messages, warnings and errors to standard
+// error, prefixed with "tbgo:".
 package main
 
 import (
@@ -249,9 +292,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: no command", errUsage)
 	}
 	name := args[0]
-	if name == "help" || name == "-h" || name == "-help" || name == "--help" {
+	switch name {
+	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return nil
+	case "-version", "--version":
+		return runVersion(args[1:], stdout, stderr)
 	}
 	for _, c := range commands() {
 		if c.name == name {
@@ -268,7 +314,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun \"tbgo <command> -h\" for a command's flags.")
+	fmt.Fprintln(w, "\nRun \"tbgo <command> -h\" for a command's flags, \"tbgo -version\" for the version.")
 }
 
 // newFlagSet returns a flag set for a subcommand that reports errors
@@ -283,15 +329,32 @@ func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, turning flag errors into usage errors.
+// parseFlags parses args, in which flags may come before, between and
+// after the arguments (tbgo export runs/ -format parquet), as the flag
+// package alone does not allow; after "--" everything is an argument.
+// fs.Args returns the arguments then. Flag errors become usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return fmt.Errorf("%w: %v", errUsage, err)
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		// Parse stops at the first argument, or just after "--".
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 // writeJSON writes v to w as indented JSON, the -json form of the
