@@ -144,7 +144,7 @@ func NewWriter(dir string, opts *Options) (*Writer, error) {
 	} else if interval < 0 {
 		interval = 0
 	}
-	f, err := tfevents.Create(dir, &tfevents.FileOptions{
+	f, err := tfevents.CreateFile(dir, &tfevents.FileOptions{
 		Suffix:        o.FilenameSuffix,
 		Fsync:         o.Fsync,
 		FlushInterval: interval,
@@ -187,7 +187,7 @@ func NewWriter(dir string, opts *Options) (*Writer, error) {
 func (w *Writer) Dir() string { return w.dir }
 
 // FileName returns the path of the event file.
-func (w *Writer) FileName() string { return w.file.Name() }
+func (w *Writer) FileName() string { return w.file.FileName() }
 
 // Describe sets the display name and Markdown description of tag. It must
 // come before the tag's first value, because TensorBoard reads a series'
