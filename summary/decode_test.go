@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/tfevents"
 )
@@ -756,7 +757,7 @@ func TestWriterRoundTripDecode(t *testing.T) {
 	}
 	gray := image.NewGray(image.Rect(0, 0, 3, 2))
 	gray.SetGray(1, 1, color.Gray{Y: 200})
-	var enc Encoder
+	var enc media.PNGEncoder
 	png, err := enc.AppendPNG(nil, gray)
 	if err != nil {
 		t.Fatal(err)

@@ -6,29 +6,31 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
 	"math"
 	"strconv"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/proto/tbpb"
 )
 
-// ErrImageSize is returned for an image with no pixels or a size that does
-// not match its data.
-var ErrImageSize = errors.New("summary: bad image size")
+// ErrImageSize is wrapped by errors about an image with no pixels, a size
+// that does not match its data, or images of one batch (a step of Images,
+// the frames of a Video) whose sizes differ.
+var ErrImageSize = media.ErrImageSize
 
 // ImageValue returns an image summary value from already encoded images
 // (PNG, JPEG, GIF or BMP, all width by height): a DT_STRING [2+n] tensor
 // ("width", "height", image...) with images metadata and data class
-// BLOB_SEQUENCE. Use an Encoder to encode image.Image values.
+// BLOB_SEQUENCE. Writer.Image and Writer.Images encode image.Image values
+// themselves; image/png encodes one for ImageValue.
 func ImageValue(tag string, width, height int, encoded [][]byte, m Meta) (*tbpb.Summary_Value, error) {
 	if err := checkTag(tag); err != nil {
 		return nil, err
 	}
 	if width <= 0 || height <= 0 {
-		return nil, fmt.Errorf("%w: image %q is %dx%d", ErrImageSize, tag, width, height)
+		return nil, fmt.Errorf("summary: %w: image %q is %dx%d", ErrImageSize, tag, width, height)
 	}
 	if len(encoded) == 0 {
 		return nil, fmt.Errorf("summary: image %q: no images", tag)
@@ -50,73 +52,6 @@ func ImageValue(tag string, width, height int, encoded [][]byte, m Meta) (*tbpb.
 			StringVal:   vals,
 		}},
 	}, nil
-}
-
-// An Encoder encodes images to PNG, reusing its compression state from one
-// call to the next. The zero Encoder is ready to use; it is not safe for
-// concurrent use.
-type Encoder struct {
-	// CompressionLevel is passed to image/png, except that the zero value
-	// (png.DefaultCompression) chooses by size: images of at most
-	// StoreLimit bytes of pixels are stored uncompressed, because building
-	// the compressor's Huffman tables costs far more than the few hundred
-	// bytes it would save, and larger ones use png.BestSpeed.
-	CompressionLevel png.CompressionLevel
-
-	enc  png.Encoder
-	pool pngPool
-}
-
-// StoreLimit is the largest pixel size (width x height x bytes per pixel)
-// that the zero Encoder stores uncompressed.
-const StoreLimit = 4 << 10
-
-type pngPool struct{ b *png.EncoderBuffer }
-
-func (p *pngPool) Get() *png.EncoderBuffer  { return p.b }
-func (p *pngPool) Put(b *png.EncoderBuffer) { p.b = b }
-
-// appender is an io.Writer that appends to a slice.
-type appender struct{ b []byte }
-
-func (a *appender) Write(p []byte) (int, error) {
-	a.b = append(a.b, p...)
-	return len(p), nil
-}
-
-// AppendPNG appends the PNG encoding of img to dst.
-func (e *Encoder) AppendPNG(dst []byte, img image.Image) ([]byte, error) {
-	b := img.Bounds()
-	if b.Dx() <= 0 || b.Dy() <= 0 {
-		return dst, fmt.Errorf("%w: image is %dx%d", ErrImageSize, b.Dx(), b.Dy())
-	}
-	level := e.CompressionLevel
-	if level == png.DefaultCompression {
-		level = png.BestSpeed
-		if b.Dx()*b.Dy()*bytesPerPixel(img) <= StoreLimit {
-			level = png.NoCompression
-		}
-	}
-	e.enc.CompressionLevel = level
-	e.enc.BufferPool = &e.pool
-	a := appender{dst}
-	if err := e.enc.Encode(&a, img); err != nil {
-		return dst, fmt.Errorf("summary: encode png: %w", err)
-	}
-	return a.b, nil
-}
-
-// bytesPerPixel estimates how many bytes image/png writes per pixel.
-func bytesPerPixel(img image.Image) int {
-	switch img.(type) {
-	case *image.Gray, *image.Paletted:
-		return 1
-	case *image.Gray16:
-		return 2
-	case *image.RGBA64, *image.NRGBA64:
-		return 8
-	}
-	return 4
 }
 
 // Pixel is the element type of raw image data: bytes in [0, 255] or floats
@@ -142,13 +77,13 @@ const (
 // NaN is an error.
 func FromRaw[T Pixel](data []T, layout Layout, height, width, channels int) (image.Image, error) {
 	if height <= 0 || width <= 0 {
-		return nil, fmt.Errorf("%w: %dx%d", ErrImageSize, width, height)
+		return nil, fmt.Errorf("summary: %w: %dx%d", ErrImageSize, width, height)
 	}
 	if channels != 1 && channels != 3 && channels != 4 {
 		return nil, fmt.Errorf("summary: %d channels, want 1, 3 or 4", channels)
 	}
 	if height > math.MaxInt32/width/channels || len(data) != height*width*channels {
-		return nil, fmt.Errorf("%w: %d values for %dx%dx%d", ErrImageSize, len(data), height, width, channels)
+		return nil, fmt.Errorf("summary: %w: %d values for %dx%dx%d", ErrImageSize, len(data), height, width, channels)
 	}
 	if layout != HWC && layout != CHW {
 		return nil, fmt.Errorf("summary: unknown layout %d", layout)
@@ -209,14 +144,14 @@ func FromRaw[T Pixel](data []T, layout Layout, height, width, channels int) (ima
 func FromMatrix(m mat.Matrix) (*image.Gray, error) {
 	r, c := m.Dims()
 	if r == 0 || c == 0 {
-		return nil, fmt.Errorf("%w: matrix is %dx%d", ErrImageSize, r, c)
+		return nil, fmt.Errorf("summary: %w: matrix is %dx%d", ErrImageSize, r, c)
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i := range r {
 		for j := range c {
 			v := m.At(i, j)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%w: matrix element (%d, %d) is %v", ErrNonFinite, i, j, v)
+				return nil, fmt.Errorf("summary: %w: matrix element (%d, %d) is %v", ErrNonFinite, i, j, v)
 			}
 			lo, hi = min(lo, v), max(hi, v)
 		}
@@ -254,7 +189,7 @@ func Grid(images []image.Image, cols, pad int, background color.Color) (*image.N
 	for i, img := range images {
 		b := img.Bounds()
 		if b.Dx() <= 0 || b.Dy() <= 0 {
-			return nil, fmt.Errorf("%w: grid image %d is %dx%d", ErrImageSize, i, b.Dx(), b.Dy())
+			return nil, fmt.Errorf("summary: %w: grid image %d is %dx%d", ErrImageSize, i, b.Dx(), b.Dy())
 		}
 		cw, ch = max(cw, b.Dx()), max(ch, b.Dy())
 	}

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/proto/tbpb"
 )
 
@@ -331,7 +332,7 @@ func encodeEmbedding(n, d int, at func(i, j int) float64, opts *EmbeddingOptions
 		if err != nil {
 			return nil, nil, err
 		}
-		var enc Encoder
+		var enc media.PNGEncoder
 		png, err := enc.AppendPNG(nil, sheet)
 		if err != nil {
 			return nil, nil, err
@@ -475,7 +476,7 @@ func spriteSheet(imgs []image.Image, n, size int) (*image.NRGBA, int, error) {
 		}
 		b := img.Bounds()
 		if b.Dx() <= 0 || b.Dy() <= 0 {
-			return nil, 0, fmt.Errorf("%w: sprite %d is %dx%d", ErrImageSize, i, b.Dx(), b.Dy())
+			return nil, 0, fmt.Errorf("summary: %w: sprite %d is %dx%d", ErrImageSize, i, b.Dx(), b.Dy())
 		}
 		largest = max(largest, b.Dx(), b.Dy())
 	}
@@ -487,7 +488,7 @@ func spriteSheet(imgs []image.Image, n, size int) (*image.NRGBA, int, error) {
 		cols++
 	}
 	if size > MaxSpriteSize || cols*size > MaxSpriteSize {
-		return nil, 0, fmt.Errorf("%w: %d sprites of %dx%d pixels take %d cells a side, %d pixels, more than %d (set SpriteSize to at most %d)",
+		return nil, 0, fmt.Errorf("summary: %w: %d sprites of %dx%d pixels take %d cells a side, %d pixels, more than %d (set SpriteSize to at most %d)",
 			ErrSpriteTooLarge, n, size, size, cols, cols*size, MaxSpriteSize, MaxSpriteSize/cols)
 	}
 	sheet := image.NewNRGBA(image.Rect(0, 0, cols*size, cols*size))

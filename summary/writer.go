@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/tfevents"
 )
@@ -92,7 +93,7 @@ type Writer struct {
 	buf     []byte        // serialized event scratch
 	hist    []Bucket      // bucket scratch
 	pngs    []byte        // encoded image scratch
-	enc     Encoder
+	enc     media.PNGEncoder
 	ev      tbpb.Event
 	sum     tbpb.Summary
 
@@ -231,7 +232,7 @@ func (w *Writer) lookup(tag, plugin string) (*series, error) {
 		slot.tag, slot.s = tag, s
 	}
 	if s.plugin != "" && s.plugin != plugin {
-		return nil, fmt.Errorf("%w: %q holds %s, not %s", ErrTagKind, tag, s.plugin, plugin)
+		return nil, fmt.Errorf("summary: %w: %q holds %s, not %s", ErrTagKind, tag, s.plugin, plugin)
 	}
 	return s, nil
 }
@@ -337,7 +338,7 @@ func (w *Writer) Images(tag string, step int64, imgs []image.Image) error {
 	w.pngs = w.pngs[:0]
 	for i, img := range imgs {
 		if sz := img.Bounds().Size(); sz != size {
-			return fmt.Errorf("%w: image %q: image %d is %dx%d, image 0 is %dx%d", ErrImageSize, tag, i, sz.X, sz.Y, size.X, size.Y)
+			return fmt.Errorf("summary: %w: image %q: image %d is %dx%d, image 0 is %dx%d", ErrImageSize, tag, i, sz.X, sz.Y, size.X, size.Y)
 		}
 		if w.pngs, err = w.enc.AppendPNG(w.pngs, img); err != nil {
 			return fmt.Errorf("summary: image %q: %w", tag, err)

@@ -1,4 +1,4 @@
-package summary
+package figure_test
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/tbgo/tbgo/proto/tbpb"
+	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/summary/figure"
 )
 
 // testPlot returns a plot of a parabola with a title and axis labels.
@@ -48,7 +50,7 @@ func plotColors(img image.Image) map[color.RGBA]int {
 	return seen
 }
 
-func TestRenderPlot(t *testing.T) {
+func TestRender(t *testing.T) {
 	for _, tt := range []struct {
 		desc          string
 		width, height vg.Length
@@ -61,7 +63,7 @@ func TestRenderPlot(t *testing.T) {
 		{"points round to the nearest pixel", 300.4, 200.6, 72, 300, 201},
 	} {
 		t.Run(tt.desc, func(t *testing.T) {
-			img, err := RenderPlot(testPlot(t), tt.width, tt.height, tt.dpi)
+			img, err := figure.Render(testPlot(t), tt.width, tt.height, tt.dpi)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +92,7 @@ func TestRenderPlot(t *testing.T) {
 	}
 }
 
-func TestRenderPlotErrors(t *testing.T) {
+func TestRenderErrors(t *testing.T) {
 	logOfNegative := plot.New()
 	logOfNegative.X.Scale = plot.LogScale{}
 	logOfNegative.X.Tick.Marker = plot.LogTicks{}
@@ -112,36 +114,44 @@ func TestRenderPlotErrors(t *testing.T) {
 		{"a panic while drawing", logOfNegative, vg.Inch, vg.Inch, 0, "drawing panicked"},
 	} {
 		t.Run(tt.desc, func(t *testing.T) {
-			img, err := RenderPlot(tt.p, tt.width, tt.height, tt.dpi)
-			if err == nil || img != nil || !strings.HasPrefix(err.Error(), "summary: ") || !strings.Contains(err.Error(), tt.msg) {
-				t.Errorf("RenderPlot = %v, %v; want an error saying %q", img, err, tt.msg)
+			img, err := figure.Render(tt.p, tt.width, tt.height, tt.dpi)
+			if err == nil || img != nil || !strings.HasPrefix(err.Error(), "figure: ") || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("Render = %v, %v; want an error saying %q", img, err, tt.msg)
 			}
 		})
 	}
 }
 
-// What Writer.Figure writes, the Decoder reads back as a PNG of what
-// RenderPlot draws.
-func TestWriterFigureDecode(t *testing.T) {
+// rgbaAt returns the colour of img at (x, y) relative to its bounds, as
+// 8-bit RGBA.
+func rgbaAt(img image.Image, x, y int) color.RGBA {
+	b := img.Bounds()
+	return color.RGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.RGBA)
+}
+
+// What Write writes, the Decoder reads back as a PNG of what Render draws.
+func TestWriteDecode(t *testing.T) {
 	p := testPlot(t)
-	want, err := RenderPlot(p, 3*vg.Inch, 2*vg.Inch, 0)
+	want, err := figure.Render(p, 3*vg.Inch, 2*vg.Inch, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals, err := writeAndDecode(t, func(w *Writer) error {
-		if err := w.Figure("fig", 2, nil, vg.Inch, vg.Inch); err == nil {
-			t.Error("a nil plot was accepted")
-		}
-		return w.Figure("fig", 3, p, 3*vg.Inch, 2*vg.Inch)
-	})
+	w, err := summary.NewWriter(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := figure.Write(w, "fig", 2, nil, vg.Inch, vg.Inch); err == nil || !strings.HasPrefix(err.Error(), `figure: "fig": `) {
+		t.Errorf("Write of a nil plot = %v, want an error naming the tag", err)
+	}
+	if err := figure.Write(w, "fig", 3, p, 3*vg.Inch, 2*vg.Inch); err != nil {
+		t.Fatal(err)
+	}
+	vals := readBack(w)
 	if len(vals) != 1 {
 		t.Fatalf("%d values, want 1", len(vals))
 	}
 	v := vals[0]
-	if v.Kind != KindImage || v.Tag != "fig" || v.Step != 3 || v.Width != 288 || v.Height != 192 ||
+	if v.Kind != summary.KindImage || v.Tag != "fig" || v.Step != 3 || v.Width != 288 || v.Height != 192 ||
 		v.DataClass != tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE || len(v.Blobs) != 1 {
 		t.Fatalf("value = %+v", v)
 	}
@@ -155,7 +165,7 @@ func TestWriterFigureDecode(t *testing.T) {
 	for y := range 192 {
 		for x := range 288 {
 			if g, w := rgbaAt(got, x, y), rgbaAt(want, x, y); g != w {
-				t.Fatalf("pixel (%d, %d) = %v, RenderPlot drew %v", x, y, g, w)
+				t.Fatalf("pixel (%d, %d) = %v, Render drew %v", x, y, g, w)
 			}
 		}
 	}
