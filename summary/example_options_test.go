@@ -5,7 +5,6 @@ import (
 	"io"
 	"log"
 	"os"
-	"time"
 
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
@@ -67,44 +66,4 @@ func ExampleOptions_purgeStep() {
 	// loss 10
 	// loss 11
 	// loss 12
-}
-
-// SystemMetrics logs the process's CPU, memory, goroutines and GC while the
-// Writer is open; Close stops the sampler.
-func ExampleOptions_systemMetrics() {
-	run, err := os.MkdirTemp("", "tbgo-sys")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(run)
-
-	w, err := summary.NewWriter(run, &summary.Options{SystemMetrics: 10 * time.Second})
-	if err != nil {
-		log.Fatal(err)
-	}
-	// ... train ...
-	if err := w.Close(); err != nil {
-		log.Fatal(err)
-	}
-
-	r, err := tfevents.Open(w.FileName(), 0)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer r.Close()
-	var dec summary.Decoder
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		vals, _ := dec.Record(nil, rec)
-		for _, v := range vals {
-			if v.Tag == summary.TagGoroutines {
-				fmt.Println(v.Tag, "logged at step", v.Step)
-			}
-		}
-	}
-	// Output:
-	// sys/goroutines logged at step 0
 }

@@ -276,9 +276,24 @@ type SessionOptions struct {
 	// table as text under RunInfoTag, and its HParams merged into the
 	// session's hyper-parameters (a key in both must have the same value
 	// in both). These extra keys are not checked against Experiment; the
-	// dashboard shows them when the experiment declares them (see
-	// RunInfoHParams) or when there is no experiment.
-	RunInfo *RunInfo
+	// dashboard shows them when the experiment declares them or when there
+	// is no experiment. Package summary/runinfo collects one
+	// (runinfo.Collect) and declares its keys (runinfo.ExperimentHParams).
+	RunInfo RunDescription
+}
+
+// RunInfoTag is the text tag under which StartSession writes the Markdown
+// of SessionOptions.RunInfo.
+const RunInfoTag = "run/info"
+
+// A RunDescription says how a run was made, for SessionOptions.RunInfo to
+// record with a session start; *runinfo.RunInfo, of package
+// summary/runinfo, is one.
+type RunDescription interface {
+	// Markdown returns the description as a Markdown document.
+	Markdown() string
+	// HParams returns the description as hyper-parameter values.
+	HParams() (map[string]any, error)
 }
 
 // StartSession makes the Writer's run a session of the HParams dashboard,
@@ -453,7 +468,7 @@ func sessionStart(hparams map[string]any, o *SessionOptions, start float64) (*hp
 	if o.RunInfo != nil {
 		extra, err := o.RunInfo.HParams()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("summary: run info: %w", err)
 		}
 		for _, k := range hparamKeys(extra) {
 			v, _, err := hparamValue(extra[k])
@@ -504,6 +519,15 @@ func checkHParamName(name string) error {
 		return fmt.Errorf("summary: hparam name %q is not valid UTF-8", name)
 	}
 	return nil
+}
+
+// HParamTypeOf returns the type TensorBoard stores x as, or an error naming
+// why x cannot be a hyper-parameter value: x must be a string (valid
+// UTF-8), a bool or a number of any Go integer or float kind, named types
+// included, finite and exactly representable as a float64.
+func HParamTypeOf(x any) (HParamType, error) {
+	_, t, err := hparamValue(x)
+	return t, err
 }
 
 // hparamValue converts a Go value to the protobuf Value TensorBoard stores

@@ -270,6 +270,46 @@ func TestStartSessionNowAndNoValues(t *testing.T) {
 		&hparamspb.SessionStartInfo{Hparams: map[string]*structpb.Value{}, StartTimeSecs: tfevents.WallTime(fixedTime)})
 }
 
+// fakeRun is a RunDescription of fixed parts.
+type fakeRun struct {
+	md      string
+	hparams map[string]any
+	err     error
+}
+
+func (f fakeRun) Markdown() string                 { return f.md }
+func (f fakeRun) HParams() (map[string]any, error) { return f.hparams, f.err }
+
+// TestStartSessionRunInfo writes a session start with a run description:
+// its hyper-parameters join the session's, unchecked by the experiment,
+// and its Markdown goes under RunInfoTag at step 0.
+func TestStartSessionRunInfo(t *testing.T) {
+	w, dir := newTestWriter(t)
+	info := fakeRun{md: "| run | |\n|:--|:--|\n| host | h |\n", hparams: map[string]any{"run/host": "h", "lr": 0.1}}
+	hparams := map[string]any{"lr": 0.1, "seed": 7}
+	exp := &Experiment{HParams: []HParam{{Name: "lr", Domain: Interval(0, 1)}, {Name: "seed", Domain: AnyOf(HParamFloat64)}}}
+	if err := w.StartSession(hparams, &SessionOptions{RunInfo: info, Experiment: exp}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	got := hparamsValues(t, readEvents(t, dir)[1:])
+	if len(got) != 2 || len(got[SessionStartTag]) != 1 || len(got[RunInfoTag]) != 1 {
+		t.Fatalf("tags written = %v, want one session start and one run info text", got)
+	}
+	start := hparamsPluginData(t, got[SessionStartTag][0]).GetSessionStartInfo()
+	protoDiff(t, "session start", start, &hparamspb.SessionStartInfo{
+		Hparams:       map[string]*structpb.Value{"lr": hpNum(0.1), "seed": hpNum(7), "run/host": hpStr("h")},
+		StartTimeSecs: start.StartTimeSecs,
+	})
+	text := got[RunInfoTag][0]
+	if md := text.GetMetadata().GetPluginData().GetPluginName(); md != PluginText {
+		t.Errorf("%s plugin = %q, want text", RunInfoTag, md)
+	}
+	if cells := text.GetTensor().GetStringVal(); len(cells) != 1 || string(cells[0]) != info.md {
+		t.Errorf("%s = %q, want the run info's Markdown", RunInfoTag, cells)
+	}
+}
+
 func TestStartSessionBadInput(t *testing.T) {
 	exp := &Experiment{HParams: []HParam{
 		{Name: "optimizer", Domain: Discrete("adam", "sgd")},
@@ -278,7 +318,7 @@ func TestStartSessionBadInput(t *testing.T) {
 		{Name: "bn", Domain: Discrete(true)},
 		{Name: "note", Domain: AnyOf(HParamString)},
 	}}
-	runInfo := &RunInfo{GoVersion: "go1.0", Config: map[string]any{"lr": 0.5}}
+	runInfo := fakeRun{hparams: map[string]any{"lr": 0.5}}
 	tests := []struct {
 		desc    string
 		hparams map[string]any
@@ -304,8 +344,8 @@ func TestStartSessionBadInput(t *testing.T) {
 		{"invalid experiment", map[string]any{"x": 1}, &SessionOptions{Experiment: &Experiment{}}, "declares no hparams"},
 		{"group not UTF-8", nil, &SessionOptions{Group: "\xff"}, "session group"},
 		{"run info disagrees", map[string]any{"lr": 0.25}, &SessionOptions{RunInfo: runInfo}, `hparam "lr" is 0.25, and 0.5 in the run info`},
-		{"run info reserved key", nil, &SessionOptions{RunInfo: &RunInfo{Host: "h", Config: map[string]any{RunHostKey: "x"}}}, "reserved"},
-		{"run info bad config", nil, &SessionOptions{RunInfo: &RunInfo{Config: map[string]any{"x": math.NaN()}}}, "not finite"},
+		{"run info fails", nil, &SessionOptions{RunInfo: fakeRun{err: errors.New("runinfo: key reserved")}}, "run info: runinfo: key reserved"},
+		{"run info bad value", nil, &SessionOptions{RunInfo: fakeRun{hparams: map[string]any{"x": math.NaN()}}}, `run info "x": value NaN is not finite`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {

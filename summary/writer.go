@@ -71,11 +71,6 @@ type Options struct {
 	//     logs that tag (at its next logging step after PurgeStep). A tag
 	//     the resumed run never logs again keeps its orphaned points there.
 	PurgeStep int64
-
-	// SystemMetrics, when positive, samples the process every
-	// SystemMetrics and logs "sys/..." scalars (see SystemMetricTags) until
-	// Close. Zero turns the sampler off.
-	SystemMetrics time.Duration
 }
 
 // A Writer writes summaries to a new event file in one run directory. It is
@@ -103,7 +98,9 @@ type Writer struct {
 	projector projectorState     // projector.go
 	graphs    int64              // graphs written: the step of the next (graph.go)
 
-	sampler *sampler // nil unless Options.SystemMetrics is set
+	closeMu     sync.Mutex
+	closing     bool     // Close has been called
+	beforeClose []func() // see BeforeClose
 }
 
 // recentTag is an entry of Writer.recent. A loop that logs a few tags
@@ -177,9 +174,6 @@ func NewWriter(dir string, opts *Options) (*Writer, error) {
 			f.Close()
 			return nil, fmt.Errorf("summary: %w", err)
 		}
-	}
-	if o.SystemMetrics > 0 {
-		w.sampler = startSampler(w, o.SystemMetrics)
 	}
 	return w, nil
 }
@@ -428,11 +422,33 @@ func (w *Writer) Flush() error {
 	return w.file.Flush()
 }
 
-// Close stops the system-metrics sampler, then flushes and closes the event
-// file. It is safe to call more than once.
+// BeforeClose arranges for f to be called by the first Close, before the
+// event file is flushed and closed, so that what writes through the Writer
+// in the background, such as the system-metrics sampler of package
+// summary/runinfo, stops first and its last values reach the file. The
+// functions run in the order they were registered; f is called at once
+// if Close has already been called.
+func (w *Writer) BeforeClose(f func()) {
+	w.closeMu.Lock()
+	if !w.closing {
+		w.beforeClose = append(w.beforeClose, f)
+		f = nil
+	}
+	w.closeMu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// Close calls the functions given to BeforeClose, then flushes and closes
+// the event file. It is safe to call more than once.
 func (w *Writer) Close() error {
-	if w.sampler != nil {
-		w.sampler.stop()
+	w.closeMu.Lock()
+	fs := w.beforeClose
+	w.closing, w.beforeClose = true, nil
+	w.closeMu.Unlock()
+	for _, f := range fs {
+		f()
 	}
 	return w.file.Close()
 }

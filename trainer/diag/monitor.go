@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/summary/runinfo"
 	"github.com/tbgo/tbgo/trainer"
 )
 
@@ -71,7 +72,7 @@ type Session struct {
 	// HParams are the run's hyper-parameters.
 	HParams map[string]any
 	// RunInfo, when not nil, is the configuration recorded with the run
-	// information (summary.CollectRunInfo): command line, versions, host,
+	// information (runinfo.Collect): command line, versions, host,
 	// and whatever it holds, such as the dataset's attribution.
 	RunInfo map[string]any
 	// Experiment and Group are passed to summary.SessionOptions.
@@ -447,7 +448,7 @@ func (m *Monitor) Start(s *trainer.State) error {
 	if m.w != nil && m.o.Session != nil {
 		so := &summary.SessionOptions{Experiment: m.o.Session.Experiment, Group: m.o.Session.Group}
 		if m.o.Session.RunInfo != nil {
-			ri, err := summary.CollectRunInfo(m.o.Session.RunInfo)
+			ri, err := runinfo.Collect(m.o.Session.RunInfo)
 			if err != nil {
 				return fmt.Errorf("diag: %w", err)
 			}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/summary/runinfo"
 	"github.com/tbgo/tbgo/trainer"
 	"github.com/tbgo/tbgo/trainer/data"
 	"github.com/tbgo/tbgo/trainer/diag"
@@ -126,13 +127,12 @@ func (r *Runner) RunJob(ctx context.Context, job *Job) (res *Result, err error) 
 	if err != nil {
 		return nil, err
 	}
-	opts := &summary.Options{}
-	if cfg.Diagnostics.SystemMetrics {
-		opts.SystemMetrics = 5 * time.Second
-	}
-	w, err := summary.NewWriter(dir, opts)
+	w, err := summary.NewWriter(dir, nil)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
+	}
+	if cfg.Diagnostics.SystemMetrics {
+		runinfo.StartSampler(w, 5*time.Second) // stopped by w.Close
 	}
 	defer func() {
 		if cerr := w.Close(); cerr != nil && err == nil {

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package summary
+package runinfo
 
 // processCPUSeconds is not available here; the sampler then leaves out the
 // CPU tags.

@@ -1,4 +1,4 @@
-package summary
+package runinfo
 
 import (
 	"runtime"
@@ -7,11 +7,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tbgo/tbgo/summary"
 )
 
-// The scalar tags of the system-metrics sampler (Options.SystemMetrics).
-// Each is logged once per sample; the step is the sample's number, counted
-// from 0 at NewWriter, so TensorBoard's "relative" x axis shows time.
+// DefaultSampleInterval is the interval of a Sampler started with none.
+const DefaultSampleInterval = 10 * time.Second
+
+// The scalar tags of a Sampler. Each is logged once per sample; the step
+// is the sample's number, counted from 0 at StartSampler, so TensorBoard's
+// "relative" x axis shows time.
 const (
 	// TagCPUPercent is the process's CPU time over the last interval as a
 	// percentage of wall time; above 100 when it used several cores.
@@ -32,10 +37,10 @@ const (
 	TagGCPauseSeconds = "sys/gc_pause_seconds"
 )
 
-// sampler logs system metrics through a Writer at a fixed interval, from
-// one goroutine that stop ends.
-type sampler struct {
-	w        *Writer
+// A Sampler logs the process's system metrics through a Writer at a fixed
+// interval, from one goroutine that its Close, or the Writer's, ends.
+type Sampler struct {
+	w        *summary.Writer
 	done     chan struct{}
 	finished chan struct{}
 	stopOnce sync.Once
@@ -48,8 +53,18 @@ type sampler struct {
 	heap      []metrics.Sample
 }
 
-func startSampler(w *Writer, interval time.Duration) *sampler {
-	s := &sampler{
+// StartSampler logs a first sample of the process's CPU, memory,
+// goroutines and GC to w now, and another every interval (zero or less
+// means DefaultSampleInterval) until the Sampler or w is closed, whichever
+// comes first: w's Close stops the Sampler before it flushes, so the last
+// sample is in the file. The tags are TagCPUPercent and the other Tag
+// constants. Errors of the writes are w's: its Err and Options.OnError
+// report them.
+func StartSampler(w *summary.Writer, interval time.Duration) *Sampler {
+	if interval <= 0 {
+		interval = DefaultSampleInterval
+	}
+	s := &Sampler{
 		w:        w,
 		done:     make(chan struct{}),
 		finished: make(chan struct{}),
@@ -64,10 +79,11 @@ func startSampler(w *Writer, interval time.Duration) *sampler {
 	s.lastPause = s.gc.PauseTotal
 	s.sample()
 	go s.run(interval)
+	w.BeforeClose(func() { s.Close() })
 	return s
 }
 
-func (s *sampler) run(interval time.Duration) {
+func (s *Sampler) run(interval time.Duration) {
 	defer close(s.finished)
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -81,15 +97,19 @@ func (s *sampler) run(interval time.Duration) {
 	}
 }
 
-// stop ends the sampler and waits for its goroutine; safe to call twice.
-func (s *sampler) stop() {
+// Close stops the Sampler and waits for its goroutine to end. It is safe
+// to call more than once, and always returns nil.
+func (s *Sampler) Close() error {
 	s.stopOnce.Do(func() { close(s.done) })
 	<-s.finished
+	return nil
 }
 
-// sample logs one sample. Write errors are the file's sticky error, which
-// the program sees on its own next write, Flush or Close.
-func (s *sampler) sample() {
+// Samples returns the number of samples logged so far.
+func (s *Sampler) Samples() int64 { return s.step.Load() }
+
+// sample logs one sample. Write errors are the Writer's to report.
+func (s *Sampler) sample() {
 	now := time.Now()
 	metrics.Read(s.heap)
 	debug.ReadGCStats(&s.gc)

@@ -1,7 +1,8 @@
-package summary
+package runinfo
 
 import (
 	"context"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -13,9 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tbgo/tbgo/proto/hparamspb"
+	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/tfevents"
 )
 
 func TestRunInfoFromBuild(t *testing.T) {
@@ -122,15 +125,17 @@ func TestGitFallback(t *testing.T) {
 	}
 }
 
-func TestCollectRunInfo(t *testing.T) {
+func TestCollect(t *testing.T) {
 	config := map[string]any{"lr": 0.01, "model": map[string]any{"layers": 3}}
 	before := time.Now()
-	info, err := CollectRunInfo(config)
+	info, err := Collect(config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(info.Command, os.Args) || info.GoVersion != runtime.Version() || info.Start.Before(before) || info.Start.After(time.Now()) {
-		t.Errorf("command %q, Go %q, start %v; want %q, %q, now", info.Command, info.GoVersion, info.Start, os.Args, runtime.Version())
+	bi, _ := debug.ReadBuildInfo()
+	wantCommand := append([]string{programName(os.Args[0], bi)}, os.Args[1:]...)
+	if !reflect.DeepEqual(info.Command, wantCommand) || info.GoVersion != runtime.Version() || info.Start.Before(before) || info.Start.After(time.Now()) {
+		t.Errorf("command %q, Go %q, start %v; want %q, %q, now", info.Command, info.GoVersion, info.Start, wantCommand, runtime.Version())
 	}
 	if host, _ := os.Hostname(); info.Host != host {
 		t.Errorf("host = %q, want %q", info.Host, host)
@@ -147,8 +152,39 @@ func TestCollectRunInfo(t *testing.T) {
 		t.Errorf("outside a checkout: revision %q from %q, want none", info.Revision, info.VCSSource)
 	}
 
-	if _, err := CollectRunInfo(map[string]any{"lr": math.NaN()}); err == nil || !strings.Contains(err.Error(), `config "lr"`) {
+	if _, err := Collect(map[string]any{"lr": math.NaN()}); err == nil || !strings.Contains(err.Error(), `config "lr"`) {
 		t.Errorf("NaN in the config: error %v", err)
+	}
+}
+
+// TestProgramName names temporary binaries of go run and go test by their
+// package path, and keeps every other program's path.
+func TestProgramName(t *testing.T) {
+	tmp := filepath.Join(os.TempDir(), "go-build1234", "b001")
+	tests := []struct {
+		desc string
+		arg0 string
+		path string // of the build information; empty for none
+		want string
+	}{
+		{"go run of a package", filepath.Join(tmp, "exe", "train"), "example.com/cmd/train", "example.com/cmd/train"},
+		{"go test", filepath.Join(tmp, "runinfo.test"), "example.com/runinfo.test", "example.com/runinfo.test"},
+		{"go run of files", filepath.Join(tmp, "exe", "main"), "command-line-arguments", filepath.Join(tmp, "exe", "main")},
+		{"an installed binary", "/usr/local/bin/train", "example.com/cmd/train", "/usr/local/bin/train"},
+		{"a relative path", "./train", "example.com/cmd/train", "./train"},
+		{"a directory that only looks like one", "/home/go-builder/train", "example.com/cmd/train", "/home/go-builder/train"},
+		{"no build information", filepath.Join(tmp, "exe", "train"), "", filepath.Join(tmp, "exe", "train")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			var bi *debug.BuildInfo
+			if tt.path != "" {
+				bi = &debug.BuildInfo{Path: tt.path}
+			}
+			if got := programName(tt.arg0, bi); got != tt.want {
+				t.Errorf("programName(%q, %q) = %q, want %q", tt.arg0, tt.path, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -173,12 +209,12 @@ func TestFlattenConfig(t *testing.T) {
 				"origin":    configPoint{1, 2},
 				"nothing":   nil,
 				"empty":     map[string]any(nil),
-				"layers":    layerCount(3),
+				"layers":    uint8(3),
 			},
 			want: map[string]any{
 				"lr": 0.1, "name": "resnet", "augment": true,
 				"optimizer.name": "adam", "optimizer.betas": "[0.9,0.999]", "optimizer.decay.every": 10,
-				"sizes": "[1,2]", "origin": `{"X":1,"Y":2}`, "layers": layerCount(3),
+				"sizes": "[1,2]", "origin": `{"X":1,"Y":2}`, "layers": uint8(3),
 			},
 		},
 		{"NaN", map[string]any{"a": map[string]any{"b": math.Inf(1)}}, nil, `config "a.b": value +Inf is not finite`},
@@ -248,10 +284,10 @@ func TestRunInfoHParams(t *testing.T) {
 	}{
 		{"everything", testRunInfo(), map[string]any{
 			"lr": 0.1, "optimizer.name": "adam*",
-			RunGoVersionKey: "go1.99.1", RunHostKey: "gpu|1", RunVersionKey: "v1.2.3", RunRevisionKey: "0123abcd", RunModifiedKey: true,
+			GoVersionKey: "go1.99.1", HostKey: "gpu|1", VersionKey: "v1.2.3", RevisionKey: "0123abcd", ModifiedKey: true,
 		}, ""},
-		{"no revision, no modified flag", &RunInfo{GoVersion: "go1", Modified: true}, map[string]any{RunGoVersionKey: "go1"}, ""},
-		{"reserved key", &RunInfo{Revision: "r", Config: map[string]any{RunModifiedKey: false}}, nil, `"run/modified" is reserved`},
+		{"no revision, no modified flag", &RunInfo{GoVersion: "go1", Modified: true}, map[string]any{GoVersionKey: "go1"}, ""},
+		{"reserved key", &RunInfo{Revision: "r", Config: map[string]any{ModifiedKey: false}}, nil, `"run/modified" is reserved`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
@@ -268,62 +304,71 @@ func TestRunInfoHParams(t *testing.T) {
 		})
 	}
 	// The declarations cover every run/ key, with valid domains.
-	exp := Experiment{HParams: RunInfoHParams()}
+	exp := summary.Experiment{HParams: ExperimentHParams()}
 	if err := exp.Check(map[string]any{
-		RunGoVersionKey: "go1", RunHostKey: "h", RunVersionKey: "v1", RunRevisionKey: "r", RunModifiedKey: false,
+		GoVersionKey: "go1", HostKey: "h", VersionKey: "v1", RevisionKey: "r", ModifiedKey: false,
 	}); err != nil {
-		t.Errorf("RunInfoHParams does not declare the run keys: %v", err)
+		t.Errorf("ExperimentHParams does not declare the run keys: %v", err)
 	}
 }
 
-func TestStartSessionRunInfo(t *testing.T) {
-	w, dir := newTestWriter(t)
-	info := testRunInfo()
-	hparams := map[string]any{"lr": 0.1, "seed": 7}
-	exp := &Experiment{HParams: []HParam{{Name: "lr", Domain: Interval(0, 1)}, {Name: "seed", Domain: AnyOf(HParamFloat64)}}}
-	if err := w.StartSession(hparams, &SessionOptions{RunInfo: info, Experiment: exp}); err != nil {
+// TestWrite starts a session with the run information alone: the session
+// start holds the config and the run/ keys, the text its table, and a
+// second Write is refused.
+func TestWrite(t *testing.T) {
+	w, err := summary.NewWriter(t.TempDir(), nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	w.Close()
-	got := hparamsValues(t, readEvents(t, dir)[1:])
-	if len(got) != 2 || len(got[SessionStartTag]) != 1 || len(got[RunInfoTag]) != 1 {
-		t.Fatalf("tags written = %v, want one session start and one run info text", got)
-	}
-	start := hparamsPluginData(t, got[SessionStartTag][0]).GetSessionStartInfo()
-	protoDiff(t, "session start", start, &hparamspb.SessionStartInfo{
-		Hparams: map[string]*structpb.Value{
-			"lr": hpNum(0.1), "seed": hpNum(7), "optimizer.name": hpStr("adam*"),
-			RunGoVersionKey: hpStr("go1.99.1"), RunHostKey: hpStr("gpu|1"), RunVersionKey: hpStr("v1.2.3"),
-			RunRevisionKey: hpStr("0123abcd"), RunModifiedKey: hpBool(true),
-		},
-		StartTimeSecs: start.StartTimeSecs,
-	})
-	text := got[RunInfoTag][0]
-	if md := text.GetMetadata().GetPluginData().GetPluginName(); md != PluginText {
-		t.Errorf("%s plugin = %q, want text", RunInfoTag, md)
-	}
-	if cells := text.GetTensor().GetStringVal(); len(cells) != 1 || string(cells[0]) != info.Markdown() {
-		t.Errorf("%s = %q, want the run info's Markdown", RunInfoTag, cells)
-	}
-}
-
-func TestWriteRunInfo(t *testing.T) {
-	w, dir := newTestWriter(t)
-	if err := w.WriteRunInfo(map[string]any{"batch": 32}); err != nil {
+	if err := Write(w, map[string]any{"batch": 32}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.WriteRunInfo(nil); err == nil || !strings.Contains(err.Error(), "already started") {
-		t.Errorf("a second WriteRunInfo: error %v, want the session to have started already", err)
+	if err := Write(w, nil); err == nil || !strings.Contains(err.Error(), "already started") {
+		t.Errorf("a second Write: error %v, want the session to have started already", err)
+	}
+	if _, err := Collect(map[string]any{"lr": math.NaN()}); err == nil {
+		t.Error("Collect took a NaN config")
 	}
 	w.Close()
-	got := hparamsValues(t, readEvents(t, dir)[1:])
-	start := hparamsPluginData(t, got[SessionStartTag][0]).GetSessionStartInfo()
+	r, err := tfevents.Open(w.FileName(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var dec summary.Decoder
+	var start *hparamspb.SessionStartInfo
+	texts := 0
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals, err := dec.Record(nil, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			switch v.Tag {
+			case summary.SessionStartTag:
+				var pd hparamspb.HParamsPluginData
+				if err := proto.Unmarshal(v.Content, &pd); err != nil {
+					t.Fatal(err)
+				}
+				start = pd.GetSessionStartInfo()
+			case summary.RunInfoTag:
+				texts++
+			}
+		}
+	}
 	host, _ := os.Hostname()
-	if start.Hparams["batch"].GetNumberValue() != 32 || start.Hparams[RunGoVersionKey].GetStringValue() != runtime.Version() ||
-		start.Hparams[RunHostKey].GetStringValue() != host {
-		t.Errorf("session start hparams = %v, want batch 32, Go %s, host %s", start.Hparams, runtime.Version(), host)
+	if start.GetHparams()["batch"].GetNumberValue() != 32 || start.GetHparams()[GoVersionKey].GetStringValue() != runtime.Version() ||
+		start.GetHparams()[HostKey].GetStringValue() != host {
+		t.Errorf("session start hparams = %v, want batch 32, Go %s, host %s", start.GetHparams(), runtime.Version(), host)
 	}
-	if len(got[RunInfoTag]) != 1 {
-		t.Errorf("%d run info texts, want 1", len(got[RunInfoTag]))
+	if texts != 1 {
+		t.Errorf("%d run info texts, want 1", texts)
 	}
 }

@@ -1,4 +1,25 @@
-package summary
+// Package runinfo records how a run was made and what the process did while
+// it ran, beside the summaries of package summary:
+//
+//   - RunInfo: the command line, Go and module versions, VCS revision (from
+//     the build information, or from git when go run or go test built the
+//     binary), host, start time and the user's configuration; written with
+//     a session start it shows as a table in TensorBoard's Text dashboard
+//     and as hyper-parameters in the HParams dashboard (Collect, Write).
+//   - StartSampler: CPU, memory, goroutines and GC as "sys/..." scalars
+//     every interval until the Writer (or the Sampler) is closed.
+//   - CloseOnSignal: SIGINT and SIGTERM close the Writers before the
+//     process ends, so their event files are complete.
+//
+// They live apart from package summary because they reach outside the
+// program: a git subprocess, signal handlers, a background goroutine.
+//
+//	w, err := summary.NewWriter("runs/exp1", nil)
+//	...
+//	defer runinfo.CloseOnSignal(w)()
+//	runinfo.StartSampler(w, 10*time.Second)
+//	err = runinfo.Write(w, map[string]any{"lr": lr})
+package runinfo
 
 import (
 	"bytes"
@@ -6,8 +27,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -15,19 +38,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// RunInfoTag is the text tag of a RunInfo's Markdown table.
-const RunInfoTag = "run/info"
+	"github.com/tbgo/tbgo/summary"
+)
 
 // The hyper-parameter names under which RunInfo.HParams records how a run
 // was made, besides the user's configuration.
 const (
-	RunGoVersionKey = "run/go_version"
-	RunHostKey      = "run/host"
-	RunVersionKey   = "run/version"
-	RunRevisionKey  = "run/revision"
-	RunModifiedKey  = "run/modified"
+	GoVersionKey = "run/go_version"
+	HostKey      = "run/host"
+	VersionKey   = "run/version"
+	RevisionKey  = "run/revision"
+	ModifiedKey  = "run/modified"
 )
 
 // gitTimeout bounds the git commands of the VCS fallback.
@@ -52,11 +74,15 @@ func (m Module) String() string {
 }
 
 // RunInfo records how a run was made, so that runs can be told apart and
-// compared: written with a session start (SessionOptions.RunInfo or
-// Writer.WriteRunInfo), it shows as a Markdown table under RunInfoTag in
-// the Text dashboard and as hyper-parameters in the HParams dashboard.
+// compared: written with a session start (summary.SessionOptions.RunInfo,
+// or Write), it shows as a Markdown table under summary.RunInfoTag in the
+// Text dashboard and as hyper-parameters in the HParams dashboard. It is a
+// summary.RunDescription.
 type RunInfo struct {
-	// Command is the command line, os.Args.
+	// Command is the command line, os.Args, except that a temporary
+	// binary of go run or go test is named by its package path (such as
+	// example.com/train) instead of its path in a build directory that
+	// no longer exists.
 	Command []string
 	// GoVersion is the Go version the program was built with.
 	GoVersion string
@@ -89,14 +115,14 @@ type RunInfo struct {
 	Config map[string]any
 }
 
-// CollectRunInfo collects the run information of this process: os.Args,
+// Collect collects the run information of this process: the command line,
 // the Go version and modules from debug.ReadBuildInfo, the VCS revision,
 // its time and whether the checkout was modified from the build
 // information's vcs settings or, when the binary lacks them, from git in
 // the working directory (no git, or no repository, leaves them empty), the
 // host name, the current time and config. It returns an error for a
 // config that cannot be recorded (see RunInfo.Config).
-func CollectRunInfo(config map[string]any) (*RunInfo, error) {
+func Collect(config map[string]any) (*RunInfo, error) {
 	if _, err := flattenConfig(config); err != nil {
 		return nil, err
 	}
@@ -111,6 +137,9 @@ func CollectRunInfo(config map[string]any) (*RunInfo, error) {
 		}
 	}
 	info.Command = slices.Clone(os.Args)
+	if len(info.Command) > 0 {
+		info.Command[0] = programName(info.Command[0], bi)
+	}
 	info.Host, _ = os.Hostname()
 	info.Start = time.Now()
 	info.Config = config
@@ -146,6 +175,25 @@ func runInfoFromBuild(bi *debug.BuildInfo) *RunInfo {
 		info.VCSSource = "build info"
 	}
 	return info
+}
+
+// programName returns how Command names a program started as arg0: arg0
+// itself, unless it is a temporary binary that go run or go test built
+// (somewhere below the go command's work directory, "go-build" and
+// digits), which is named by the package path of its main package instead.
+// A go run of files rather than a package has no such path; its binary's
+// name is kept.
+func programName(arg0 string, bi *debug.BuildInfo) string {
+	if bi == nil || bi.Path == "" || bi.Path == "command-line-arguments" {
+		return arg0
+	}
+	for dir := filepath.Dir(arg0); dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		digits, ok := strings.CutPrefix(filepath.Base(dir), "go-build")
+		if ok && digits != "" && strings.Trim(digits, "0123456789") == "" {
+			return bi.Path
+		}
+	}
+	return arg0
 }
 
 func moduleOf(m *debug.Module) Module {
@@ -189,9 +237,9 @@ func (r *RunInfo) gitFallback(ctx context.Context, dir string) error {
 }
 
 // HParams returns the run information as hyper-parameter values: the
-// flattened Config, RunGoVersionKey, RunHostKey and RunVersionKey (the
-// main module's version) when known, and RunRevisionKey and RunModifiedKey
-// when the revision is known. It returns an error for a Config that
+// flattened Config, GoVersionKey, HostKey and VersionKey (the main
+// module's version) when known, and RevisionKey and ModifiedKey when the
+// revision is known. It returns an error for a Config that
 // cannot be recorded or that uses one of the run/ keys.
 func (r *RunInfo) HParams() (map[string]any, error) {
 	m, err := flattenConfig(r.Config)
@@ -200,21 +248,21 @@ func (r *RunInfo) HParams() (map[string]any, error) {
 	}
 	add := func(k string, v any) error {
 		if _, ok := m[k]; ok {
-			return fmt.Errorf("summary: run info config key %q is reserved for the run information", k)
+			return fmt.Errorf("runinfo: config key %q is reserved for the run information", k)
 		}
 		m[k] = v
 		return nil
 	}
 	var errs []error
 	for _, kv := range []struct{ k, v string }{
-		{RunGoVersionKey, r.GoVersion}, {RunHostKey, r.Host}, {RunVersionKey, r.Main.Version}, {RunRevisionKey, r.Revision},
+		{GoVersionKey, r.GoVersion}, {HostKey, r.Host}, {VersionKey, r.Main.Version}, {RevisionKey, r.Revision},
 	} {
 		if kv.v != "" {
 			errs = append(errs, add(kv.k, kv.v))
 		}
 	}
 	if r.Revision != "" {
-		errs = append(errs, add(RunModifiedKey, r.Modified))
+		errs = append(errs, add(ModifiedKey, r.Modified))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -222,16 +270,16 @@ func (r *RunInfo) HParams() (map[string]any, error) {
 	return m, nil
 }
 
-// RunInfoHParams declares the run/ hyper-parameters of RunInfo.HParams, to
-// add to an Experiment's HParams so that the HParams dashboard shows them
-// (the configuration's keys are the user's to declare).
-func RunInfoHParams() []HParam {
-	return []HParam{
-		{Name: RunRevisionKey, DisplayName: "revision", Description: "VCS revision of the program.", Domain: AnyOf(HParamString)},
-		{Name: RunModifiedKey, DisplayName: "modified", Description: "Whether the checkout had uncommitted changes.", Domain: AnyOf(HParamBool)},
-		{Name: RunVersionKey, DisplayName: "version", Description: "Version of the main module.", Domain: AnyOf(HParamString)},
-		{Name: RunGoVersionKey, DisplayName: "Go version", Domain: AnyOf(HParamString)},
-		{Name: RunHostKey, DisplayName: "host", Domain: AnyOf(HParamString)},
+// ExperimentHParams declares the run/ hyper-parameters of RunInfo.HParams,
+// to add to a summary.Experiment's HParams so that the HParams dashboard
+// shows them (the configuration's keys are the user's to declare).
+func ExperimentHParams() []summary.HParam {
+	return []summary.HParam{
+		{Name: RevisionKey, DisplayName: "revision", Description: "VCS revision of the program.", Domain: summary.AnyOf(summary.HParamString)},
+		{Name: ModifiedKey, DisplayName: "modified", Description: "Whether the checkout had uncommitted changes.", Domain: summary.AnyOf(summary.HParamBool)},
+		{Name: VersionKey, DisplayName: "version", Description: "Version of the main module.", Domain: summary.AnyOf(summary.HParamString)},
+		{Name: GoVersionKey, DisplayName: "Go version", Domain: summary.AnyOf(summary.HParamString)},
+		{Name: HostKey, DisplayName: "host", Domain: summary.AnyOf(summary.HParamString)},
 	}
 }
 
@@ -267,7 +315,7 @@ func (r *RunInfo) Markdown() string {
 	}
 	if cfg, err := flattenConfig(r.Config); err == nil && len(cfg) > 0 {
 		b.WriteString("\n| config | value |\n|:--|:--|\n")
-		for _, k := range hparamKeys(cfg) {
+		for _, k := range slices.Sorted(maps.Keys(cfg)) {
 			row(k, mdEscape(fmt.Sprint(cfg[k])))
 		}
 	}
@@ -284,17 +332,17 @@ func (r *RunInfo) Markdown() string {
 	return b.String()
 }
 
-// WriteRunInfo collects the run information of this process with config
-// (CollectRunInfo) and starts the Writer's session with it and no other
-// hyper-parameters. TensorBoard reads only a run's first session start, so
-// for a run that also has hyper-parameters pass the run information to
-// StartSession in SessionOptions.RunInfo instead.
-func (w *Writer) WriteRunInfo(config map[string]any) error {
-	info, err := CollectRunInfo(config)
+// Write collects the run information of this process with config
+// (Collect) and starts w's session with it and no other hyper-parameters.
+// TensorBoard reads only a run's first session start, so for a run that
+// also has hyper-parameters pass the run information to StartSession in
+// summary.SessionOptions.RunInfo instead.
+func Write(w *summary.Writer, config map[string]any) error {
+	info, err := Collect(config)
 	if err != nil {
 		return err
 	}
-	return w.StartSession(nil, &SessionOptions{RunInfo: info})
+	return w.StartSession(nil, &summary.SessionOptions{RunInfo: info})
 }
 
 // flattenConfig flattens nested maps with string keys into dotted keys and
@@ -308,7 +356,7 @@ func flattenConfig(config map[string]any) (map[string]any, error) {
 		for _, k := range keys {
 			name := k.String()
 			if name == "" {
-				return fmt.Errorf("summary: run info config: empty key in %q", strings.TrimSuffix(prefix, "."))
+				return fmt.Errorf("runinfo: config: empty key in %q", strings.TrimSuffix(prefix, "."))
 			}
 			name = prefix + name
 			v := m.MapIndex(k)
@@ -325,19 +373,19 @@ func flattenConfig(config map[string]any) (map[string]any, error) {
 				continue
 			}
 			if _, ok := out[name]; ok {
-				return fmt.Errorf("summary: run info config: key %q appears twice once flattened", name)
+				return fmt.Errorf("runinfo: config: key %q appears twice once flattened", name)
 			}
 			x := v.Interface()
 			if isScalarKind(v.Kind()) {
-				if _, _, err := hparamValue(x); err != nil {
-					return fmt.Errorf("summary: run info config %q: %w", name, err)
+				if _, err := summary.HParamTypeOf(x); err != nil {
+					return fmt.Errorf("runinfo: config %q: %w", name, err)
 				}
 				out[name] = x
 				continue
 			}
 			js, err := json.Marshal(x)
 			if err != nil {
-				return fmt.Errorf("summary: run info config %q: %w", name, err)
+				return fmt.Errorf("runinfo: config %q: %w", name, err)
 			}
 			out[name] = string(js)
 		}
