@@ -121,7 +121,8 @@ func AudioValue(tag string, sampleRate float64, clips []Clip, m Meta) (*tbpb.Sum
 // Write the same number of clips at every step of a tag: TensorBoard's
 // audio plugin (2.21, both loaders) answers clip i of a tag with an
 // internal error when some step has exactly i clips.
-func (w *Writer) Audio(tag string, step int64, sampleRate float64, clips ...Clip) error {
+func (w *Writer) Audio(tag string, step int64, sampleRate float64, clips ...Clip) (err error) {
+	defer w.note(&err)
 	return w.writeBuilt(tag, step, PluginAudio, func(m Meta) (*tbpb.Summary_Value, error) {
 		return AudioValue(tag, sampleRate, clips, m)
 	})

@@ -26,9 +26,7 @@ func writeAndDecode(t *testing.T, write func(w *Writer) error) ([]Value, error) 
 		t.Fatal(err)
 	}
 	werr := write(w)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	closeChecked(t, w)
 	r, err := tfevents.Open(w.FileName(), 0)
 	if err != nil {
 		t.Fatal(err)

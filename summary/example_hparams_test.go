@@ -1,6 +1,7 @@
 package summary_test
 
 import (
+	"errors"
 	"fmt"
 	"log"
 	"math"
@@ -129,9 +130,12 @@ func ExampleWriter_StartSession() {
 	if err := w.EndSession(summary.StatusFailure); err != nil {
 		log.Fatal(err)
 	}
-	if err := w.Close(); err != nil {
+	// Close counts the refused value again, for loops that do not check.
+	var refused *summary.RefusedError
+	if err := w.Close(); !errors.As(err, &refused) {
 		log.Fatal(err)
 	}
+	fmt.Println(refused.Count, "value refused")
 
 	runs, err := tfevents.DiscoverRuns(logdir)
 	if err != nil {
@@ -142,5 +146,6 @@ func ExampleWriter_StartSession() {
 	}
 	// Output:
 	// summary: hparam "lr": value +Inf is not finite; TensorBoard drops such values
+	// 1 value refused
 	// run "trial-1"
 }

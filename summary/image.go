@@ -151,7 +151,7 @@ func FromMatrix(m mat.Matrix) (*image.Gray, error) {
 		for j := range c {
 			v := m.At(i, j)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("summary: %w: matrix element (%d, %d) is %v", ErrNonFinite, i, j, v)
+				return nil, fmt.Errorf("%w: matrix element (%d, %d) is %v", ErrNonFinite, i, j, v)
 			}
 			lo, hi = min(lo, v), max(hi, v)
 		}

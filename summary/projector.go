@@ -131,7 +131,8 @@ type EmbeddingOptions struct {
 // only when the set of runs changes (or a TensorFlow checkpoint does), and
 // it caches the tensor it served last: an embedding written, or written
 // again, after TensorBoard has looked shows once TensorBoard is restarted.
-func (w *Writer) Embedding(tag string, step int64, vectors [][]float64, opts EmbeddingOptions) error {
+func (w *Writer) Embedding(tag string, step int64, vectors [][]float64, opts EmbeddingOptions) (err error) {
+	defer w.note(&err)
 	d := 0
 	if len(vectors) > 0 {
 		d = len(vectors[0])
@@ -145,7 +146,8 @@ func (w *Writer) Embedding(tag string, step int64, vectors [][]float64, opts Emb
 }
 
 // EmbeddingMatrix is Embedding with one point per row of vectors.
-func (w *Writer) EmbeddingMatrix(tag string, step int64, vectors mat.Matrix, opts EmbeddingOptions) error {
+func (w *Writer) EmbeddingMatrix(tag string, step int64, vectors mat.Matrix, opts EmbeddingOptions) (err error) {
+	defer w.note(&err)
 	if vectors == nil {
 		return fmt.Errorf("summary: embedding %q: nil matrix", tag)
 	}
@@ -172,6 +174,9 @@ type embeddingFile struct {
 func (w *Writer) writeEmbedding(tag string, step int64, n, d int, at func(i, j int) float64, opts *EmbeddingOptions) error {
 	if err := checkTag(tag); err != nil {
 		return err
+	}
+	if w.dir == "" {
+		return fmt.Errorf("summary: embedding %q: the projector's files go beside the event file, and this Writer writes a stream with no run directory", tag)
 	}
 	files, info, err := encodeEmbedding(n, d, at, opts)
 	if err != nil {
@@ -488,7 +493,7 @@ func spriteSheet(imgs []image.Image, n, size int) (*image.NRGBA, int, error) {
 		cols++
 	}
 	if size > MaxSpriteSize || cols*size > MaxSpriteSize {
-		return nil, 0, fmt.Errorf("summary: %w: %d sprites of %dx%d pixels take %d cells a side, %d pixels, more than %d (set SpriteSize to at most %d)",
+		return nil, 0, fmt.Errorf("%w: %d sprites of %dx%d pixels take %d cells a side, %d pixels, more than %d (set SpriteSize to at most %d)",
 			ErrSpriteTooLarge, n, size, size, cols, cols*size, MaxSpriteSize, MaxSpriteSize/cols)
 	}
 	sheet := image.NewNRGBA(image.Rect(0, 0, cols*size, cols*size))

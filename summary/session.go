@@ -95,7 +95,8 @@ type RunDescription interface {
 // a second StartSession is an error; so is anything that fails a check,
 // in which case nothing is written. A nil opts means the zero
 // SessionOptions.
-func (w *Writer) StartSession(hparams map[string]any, opts *SessionOptions) error {
+func (w *Writer) StartSession(hparams map[string]any, opts *SessionOptions) (err error) {
+	defer w.note(&err)
 	var o SessionOptions
 	if opts != nil {
 		o = *opts
@@ -146,7 +147,14 @@ func (w *Writer) StartSession(hparams map[string]any, opts *SessionOptions) erro
 // second EndSession is an error. A session that never ends shows as
 // STATUS_UNKNOWN; StatusRunning marks it running for good, since no later
 // end can replace it.
-func (w *Writer) EndSession(status Status) error {
+func (w *Writer) EndSession(status Status) (err error) {
+	defer w.note(&err)
+	return w.endSession(status, false)
+}
+
+// endSession is EndSession; once is true for the end Close writes for a
+// Sweep's trial, which leaves a session that has ended already alone.
+func (w *Writer) endSession(status Status, once bool) error {
 	wall := w.wall()
 	v, err := sessionEndValue(status, wall)
 	if err != nil {
@@ -162,9 +170,24 @@ func (w *Writer) EndSession(status Status) error {
 		return err
 	}
 	if s.plugin != "" {
+		if once {
+			return nil
+		}
 		return errors.New("summary: EndSession: the run's session has already ended; TensorBoard reads only the first session end")
 	}
 	return w.writeValue(s, wall, 0, v)
+}
+
+// endTrial ends the session of a Sweep's trial with StatusSuccess, unless
+// it has ended already; Close calls it.
+func (w *Writer) endTrial() error {
+	if !w.trial {
+		return nil
+	}
+	if err := w.endSession(StatusSuccess, true); err != nil {
+		return fmt.Errorf("summary: ending the trial's session: %w", err)
+	}
+	return nil
 }
 
 // SessionStartValue returns the summary value that StartSession writes (the

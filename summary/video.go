@@ -51,7 +51,8 @@ func encodeVideo(tag string, frames []image.Image, fps float64) ([]byte, error) 
 // frames per second in the images dashboard (see VideoValue). The GIF is
 // encoded before the Writer is locked, so other goroutines may go on
 // writing meanwhile.
-func (w *Writer) Video(tag string, step int64, frames []image.Image, fps float64) error {
+func (w *Writer) Video(tag string, step int64, frames []image.Image, fps float64) (err error) {
+	defer w.note(&err)
 	g, err := encodeVideo(tag, frames, fps)
 	if err != nil {
 		return err

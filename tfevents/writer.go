@@ -362,6 +362,15 @@ func (w *Writer) Close() error {
 	return err
 }
 
+// Err returns the Writer's sticky error: that of the first write that
+// failed, or ErrClosed after Close; nil while the Writer is usable. A
+// refused record (ErrRecordTooLarge) is not sticky and does not show here.
+func (w *Writer) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.usable()
+}
+
 func (w *Writer) usable() error {
 	if w.err != nil {
 		return w.err

@@ -708,6 +708,9 @@ func TestWriterDiskFull(t *testing.T) {
 	if err2 := w.WriteRecord([]byte("more")); !errors.Is(err2, syscall.ENOSPC) {
 		t.Errorf("write after the failure: %v, want the sticky ENOSPC", err2)
 	}
+	if err2 := w.Err(); !errors.Is(err2, syscall.ENOSPC) {
+		t.Errorf("Err() after the failure: %v, want the sticky ENOSPC", err2)
+	}
 	if err2 := w.Close(); !errors.Is(err2, syscall.ENOSPC) {
 		t.Errorf("Close after the failure: %v, want the sticky ENOSPC", err2)
 	}
@@ -787,6 +790,9 @@ func TestWriteRecordTooLarge(t *testing.T) {
 			} else if err != nil {
 				t.Fatalf("WriteRecord(%d bytes) = %v, want it written", tc.n, err)
 			}
+			if err := w.Err(); err != nil {
+				t.Errorf("Err() = %v after a refused record, want nil: the refusal is not sticky", err)
+			}
 			if err := w.WriteRecord([]byte("after")); err != nil {
 				t.Fatalf("write after the refusal: %v", err)
 			}
@@ -844,11 +850,17 @@ func TestNewEventWriter(t *testing.T) {
 	if got := w.FileName(); got != "" {
 		t.Errorf("FileName() = %q, want empty for a stream", got)
 	}
+	if err := w.Err(); err != nil {
+		t.Errorf("Err() = %v on a new Writer", err)
+	}
 	if err := w.WriteEvent(&tbpb.Event{WallTime: 2, Step: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if err := w.Err(); !errors.Is(err, tfevents.ErrClosed) {
+		t.Errorf("Err() after Close = %v, want ErrClosed", err)
 	}
 	r := tfevents.NewReader(&buf.Buffer)
 	var got []*tbpb.Event
