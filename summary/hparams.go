@@ -84,8 +84,19 @@ type Domain struct {
 // numbers (any Go integer or float kind, named types included), all of one
 // of those three types and none twice. Every number is stored as a
 // float64, as TensorBoard stores it.
-func Discrete(values ...any) Domain {
-	return Domain{kind: discreteDomain, values: slices.Clone(values)}
+//
+// Discrete takes a slice of any element type, so a search space declares
+// itself from the values it tries: Discrete(lrs...) for lrs a []float64,
+// Discrete("adam", "sgd"), or Discrete[any](1, int64(2), 0.5) to mix
+// number types. The values are checked when the domain is used (by an
+// Experiment), with an error naming the one that cannot be a
+// hyper-parameter value.
+func Discrete[T any](values ...T) Domain {
+	vs := make([]any, len(values))
+	for i, v := range values {
+		vs[i] = v
+	}
+	return Domain{kind: discreteDomain, values: vs}
 }
 
 // Interval returns the domain of the numbers from min to max, both
