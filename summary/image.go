@@ -138,13 +138,20 @@ func FromRaw[T Pixel](data []T, layout Layout, height, width, channels int) (ima
 	return img, nil
 }
 
-// FromMatrix renders m as a grey image, one pixel per element, rows top to
-// bottom, scaled so that the smallest element is black and the largest
-// white. A constant matrix is mid-grey. NaN or ±Inf is an error.
-func FromMatrix(m mat.Matrix) (*image.Gray, error) {
+// FromMatrix renders m as a grey image, each element a square of scale by
+// scale pixels (one pixel for scale 0 or 1), rows top to bottom, scaled so
+// that the smallest element is black and the largest white. A constant
+// matrix is mid-grey. NaN or ±Inf is an error, and so is an image of more
+// than 2^31 pixels. Scale up what TensorBoard would show as a thumbnail: a
+// 64x16 weight matrix at scale 8 is 512x128.
+func FromMatrix(m mat.Matrix, scale int) (*image.Gray, error) {
 	r, c := m.Dims()
-	if r == 0 || c == 0 {
-		return nil, fmt.Errorf("summary: %w: matrix is %dx%d", ErrImageSize, r, c)
+	if scale < 0 {
+		return nil, fmt.Errorf("summary: matrix image at scale %d", scale)
+	}
+	scale = max(scale, 1)
+	if r == 0 || c == 0 || r > math.MaxInt32/c/scale/scale {
+		return nil, fmt.Errorf("summary: %w: matrix is %dx%d at scale %d", ErrImageSize, r, c, scale)
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i := range r {
@@ -156,17 +163,57 @@ func FromMatrix(m mat.Matrix) (*image.Gray, error) {
 			lo, hi = min(lo, v), max(hi, v)
 		}
 	}
-	img := image.NewGray(image.Rect(0, 0, c, r))
+	img := image.NewGray(image.Rect(0, 0, c*scale, r*scale))
 	for i := range r {
+		row := img.Pix[i*scale*img.Stride : i*scale*img.Stride+c*scale]
 		for j := range c {
 			g := uint8(128)
 			if hi > lo {
 				g = uint8(math.Round((m.At(i, j) - lo) / (hi - lo) * 255))
 			}
-			img.Pix[i*img.Stride+j] = g
+			for k := range scale {
+				row[j*scale+k] = g
+			}
+		}
+		for k := 1; k < scale; k++ {
+			copy(img.Pix[(i*scale+k)*img.Stride:], row)
 		}
 	}
 	return img, nil
+}
+
+// filterBorder is the colour between the tiles of Filters: dark blue, a
+// colour no grey tile has.
+var filterBorder = color.RGBA{0, 0, 96, 255}
+
+// Filters draws each row of m as a filter: a layer's weights, one row per
+// unit (a gonum layer's transposed weight matrix, say), each row read as a
+// height by width grey image in row-major order (zero height and width
+// mean a square, for rows of a square number of weights), scaled up by
+// scale as FromMatrix does, its own smallest weight black and largest
+// white. The tiles are laid out by Grid in a near-square grid, one pixel
+// of dark blue around each. Of a first layer on 28x28 images, each tile
+// shows what a unit looks for.
+func Filters(m mat.Matrix, height, width, scale int) (*image.NRGBA, error) {
+	r, c := m.Dims()
+	if height == 0 && width == 0 {
+		side := int(math.Round(math.Sqrt(float64(c))))
+		height, width = side, side
+	}
+	if height <= 0 || width <= 0 || height*width != c {
+		return nil, fmt.Errorf("summary: %w: filters of %d weights are not %dx%d images", ErrImageSize, c, height, width)
+	}
+	tiles := make([]image.Image, r)
+	row := make([]float64, c)
+	for i := range r {
+		mat.Row(row, i, m)
+		img, err := FromMatrix(mat.NewDense(height, width, row), scale)
+		if err != nil {
+			return nil, fmt.Errorf("summary: filter %d: %w", i, err)
+		}
+		tiles[i] = img
+	}
+	return Grid(tiles, 0, 1, filterBorder)
 }
 
 // Grid tiles images into one picture, cols per row (a near-square grid if

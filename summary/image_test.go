@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -92,22 +93,94 @@ func TestFromRawErrors(t *testing.T) {
 }
 
 func TestFromMatrix(t *testing.T) {
-	img, err := FromMatrix(mat.NewDense(2, 2, []float64{-1, 0, 1, 3}))
-	if err != nil {
-		t.Fatal(err)
+	m := mat.NewDense(2, 3, []float64{-1, 0, 1, 3, 3, 3})
+	tests := []struct {
+		desc  string
+		m     mat.Matrix
+		scale int
+		want  [][]uint8 // rows of pixels
+	}{
+		{"one pixel per element", m, 0, [][]uint8{{0, 64, 128}, {255, 255, 255}}},
+		{"scale 1", m, 1, [][]uint8{{0, 64, 128}, {255, 255, 255}}},
+		{"scale 2", m, 2, [][]uint8{
+			{0, 0, 64, 64, 128, 128}, {0, 0, 64, 64, 128, 128},
+			{255, 255, 255, 255, 255, 255}, {255, 255, 255, 255, 255, 255},
+		}},
+		{"constant is mid-grey", mat.NewDense(1, 2, []float64{7, 7}), 3, [][]uint8{
+			{128, 128, 128, 128, 128, 128}, {128, 128, 128, 128, 128, 128}, {128, 128, 128, 128, 128, 128},
+		}},
 	}
-	if want := []uint8{0, 64, 128, 255}; !bytes.Equal(img.Pix, want) {
-		t.Errorf("pixels %v, want %v", img.Pix, want)
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			img, err := FromMatrix(tt.m, tt.scale)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := img.Bounds(); b.Dy() != len(tt.want) || b.Dx() != len(tt.want[0]) {
+				t.Fatalf("bounds %v, want %dx%d", b, len(tt.want[0]), len(tt.want))
+			}
+			for y, row := range tt.want {
+				if got := img.Pix[y*img.Stride : y*img.Stride+len(row)]; !bytes.Equal(got, row) {
+					t.Errorf("row %d = %v, want %v", y, got, row)
+				}
+			}
+		})
 	}
-	flat, err := FromMatrix(mat.NewDense(1, 2, []float64{7, 7}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if flat.Pix[0] != 128 {
-		t.Errorf("constant matrix pixel %d, want mid-grey 128", flat.Pix[0])
-	}
-	if _, err := FromMatrix(mat.NewDense(1, 1, []float64{math.Inf(1)})); !errors.Is(err, ErrNonFinite) {
+	if _, err := FromMatrix(mat.NewDense(1, 1, []float64{math.Inf(1)}), 1); !errors.Is(err, ErrNonFinite) {
 		t.Errorf("Inf: %v", err)
+	}
+	if _, err := FromMatrix(m, -1); err == nil {
+		t.Error("scale -1 gave no error")
+	}
+	if _, err := FromMatrix(mat.NewDense(1000, 1000, nil), 100); !errors.Is(err, ErrImageSize) {
+		t.Errorf("a 100000x100000 image: %v, want ErrImageSize", err)
+	}
+}
+
+// TestFilters tiles the rows of a weight matrix: each row a tile of its
+// own scaling, in a near-square grid with a border of filterBorder.
+func TestFilters(t *testing.T) {
+	// Three filters of 2x2 weights; the third is constant.
+	m := mat.NewDense(3, 4, []float64{
+		0, 1, 2, 3,
+		-5, 5, 5, -5,
+		4, 4, 4, 4,
+	})
+	img, err := Filters(m, 0, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 columns, 2 rows of 4x4 tiles with one pixel around each.
+	if b := img.Bounds(); b.Dx() != 2*4+3 || b.Dy() != 2*4+3 {
+		t.Fatalf("bounds %v, want 11x11", b)
+	}
+	at := func(x, y int) color.RGBA { return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA) }
+	grey := func(v uint8) color.RGBA { return color.RGBA{v, v, v, 255} }
+	for _, tt := range []struct {
+		x, y int
+		want color.RGBA
+	}{
+		{0, 0, filterBorder},
+		{1, 1, grey(0)}, {3, 1, grey(85)}, {1, 3, grey(170)}, {4, 4, grey(255)}, // filter 0
+		{6, 1, grey(0)}, {8, 1, grey(255)}, {6, 3, grey(255)}, {8, 3, grey(0)}, // filter 1
+		{1, 6, grey(128)},    // filter 2
+		{6, 6, filterBorder}, // no fourth filter
+	} {
+		if got := at(tt.x, tt.y); got != tt.want {
+			t.Errorf("pixel (%d, %d) = %v, want %v", tt.x, tt.y, got, tt.want)
+		}
+	}
+	rect, err := Filters(mat.NewDense(1, 6, []float64{0, 1, 2, 3, 4, 5}), 2, 3, 1)
+	if err != nil || rect.Bounds().Dx() != 3+2 || rect.Bounds().Dy() != 2+2 {
+		t.Errorf("a 2x3 filter: %v, %v", rect.Bounds(), err)
+	}
+	for _, bad := range []struct{ h, w int }{{2, 2}, {0, 0}, {-1, -6}} {
+		if _, err := Filters(mat.NewDense(1, 6, nil), bad.h, bad.w, 1); !errors.Is(err, ErrImageSize) {
+			t.Errorf("6 weights as %dx%d: %v, want ErrImageSize", bad.h, bad.w, err)
+		}
+	}
+	if _, err := Filters(mat.NewDense(1, 4, []float64{0, math.NaN(), 0, 0}), 2, 2, 1); !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "filter 0") {
+		t.Errorf("a NaN weight: %v", err)
 	}
 }
 
