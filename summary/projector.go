@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/internal/atomicfile"
 	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/proto/tbpb"
 )
@@ -228,31 +229,33 @@ func (w *Writer) writeEmbedding(tag string, step int64, n, d int, at func(i, j i
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("summary: embedding %q: %w", tag, err)
 	}
-	// Write every file under a temporary name, then rename them all, the
-	// config last: a failure before the renames leaves nothing behind.
-	var temps, finals []string
+	// Write every file under a temporary name, then publish them all, the
+	// config last: a failure before the first Commit leaves nothing behind.
+	files = append(files, embeddingFile{ProjectorConfigFile, text})
+	pending := make([]*atomicfile.File, 0, len(files))
 	defer func() {
-		for _, t := range temps {
-			os.Remove(t)
+		for _, f := range pending {
+			f.Abort() // nothing after Commit
 		}
 	}()
-	files = append(files, embeddingFile{ProjectorConfigFile, text})
 	for i, f := range files {
 		final := filepath.Join(dir, f.name)
 		if i == len(files)-1 {
 			final = configPath
 		}
-		tmp, err := writeTemp(filepath.Dir(final), f.name, f.data)
+		af, err := atomicfile.Create(final, 0)
 		if err != nil {
 			return fmt.Errorf("summary: embedding %q: %w", tag, err)
 		}
-		temps, finals = append(temps, tmp), append(finals, final)
-	}
-	for len(temps) > 0 {
-		if err := os.Rename(temps[0], finals[0]); err != nil {
+		pending = append(pending, af)
+		if _, err := af.Write(f.data); err != nil {
 			return fmt.Errorf("summary: embedding %q: %w", tag, err)
 		}
-		temps, finals = temps[1:], finals[1:]
+	}
+	for _, af := range pending {
+		if err := af.Commit(); err != nil {
+			return fmt.Errorf("summary: embedding %q: %w", tag, err)
+		}
 	}
 	p.config = next
 	// An embedding written again may have lost its metadata or sprites.
@@ -280,29 +283,6 @@ func readProjectorConfig(name string) (*tbpb.ProjectorConfig, error) {
 		return nil, fmt.Errorf("summary: %s is not a projector config, not replacing it: %w", name, err)
 	}
 	return cfg, nil
-}
-
-// writeTemp writes data to a new file in dir named after name and returns
-// its path.
-func writeTemp(dir, name string, data []byte) (string, error) {
-	f, err := os.CreateTemp(dir, "."+name+".tmp*")
-	if err != nil {
-		return "", err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		// CreateTemp makes the file private; TensorBoard may run as
-		// another user.
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
 }
 
 // encodeEmbedding validates an embedding and encodes its files; info has
