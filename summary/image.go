@@ -60,22 +60,24 @@ type Pixel interface {
 	~uint8 | ~float32 | ~float64
 }
 
-// Layout says how raw image data is ordered.
-type Layout int
+// PixelOrder says how raw image data is ordered: which of height, width
+// and channels varies slowest. (A CustomLayout, by contrast, arranges
+// charts.)
+type PixelOrder int
 
 const (
 	// HWC is height, width, channels: the channels of a pixel are adjacent
 	// (Go's image packages, PIL, TensorFlow).
-	HWC Layout = iota
+	HWC PixelOrder = iota
 	// CHW is channels, height, width: one plane per channel (PyTorch).
 	CHW
 )
 
-// FromRaw converts raw pixel data of the given size and layout to an image.
+// FromRaw converts raw pixel data of the given size and pixel order to an image.
 // channels is 1 (grey), 3 (RGB) or 4 (RGBA, not premultiplied). Floats are
 // taken to lie in [0, 1] and are scaled to bytes, values outside clamped;
 // NaN is an error.
-func FromRaw[T Pixel](data []T, layout Layout, height, width, channels int) (image.Image, error) {
+func FromRaw[T Pixel](data []T, order PixelOrder, height, width, channels int) (image.Image, error) {
 	if height <= 0 || width <= 0 {
 		return nil, fmt.Errorf("summary: %w: %dx%d", ErrImageSize, width, height)
 	}
@@ -85,12 +87,12 @@ func FromRaw[T Pixel](data []T, layout Layout, height, width, channels int) (ima
 	if height > math.MaxInt32/width/channels || len(data) != height*width*channels {
 		return nil, fmt.Errorf("summary: %w: %d values for %dx%dx%d", ErrImageSize, len(data), height, width, channels)
 	}
-	if layout != HWC && layout != CHW {
-		return nil, fmt.Errorf("summary: unknown layout %d", layout)
+	if order != HWC && order != CHW {
+		return nil, fmt.Errorf("summary: unknown pixel order %d", order)
 	}
 	plane := height * width
 	index := func(y, x, c int) int { // position of channel c of pixel (x, y)
-		if layout == CHW {
+		if order == CHW {
 			return c*plane + y*width + x
 		}
 		return (y*width+x)*channels + c

@@ -27,12 +27,12 @@ func TestFromRaw(t *testing.T) {
 		}
 	}
 	for _, tt := range []struct {
-		desc   string
-		layout Layout
-		data   []uint8
+		desc  string
+		order PixelOrder
+		data  []uint8
 	}{{"HWC", HWC, hwc}, {"CHW", CHW, chw}} {
 		t.Run(tt.desc, func(t *testing.T) {
-			img, err := FromRaw(tt.data, tt.layout, h, w, 3)
+			img, err := FromRaw(tt.data, tt.order, h, w, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +80,7 @@ func TestFromRawErrors(t *testing.T) {
 		{"short buffer", func() error { _, err := FromRaw(make([]uint8, 5), HWC, 2, 3, 1); return err }},
 		{"long buffer", func() error { _, err := FromRaw(make([]uint8, 7), CHW, 2, 3, 1); return err }},
 		{"NaN", func() error { _, err := FromRaw([]float64{math.NaN()}, HWC, 1, 1, 1); return err }},
-		{"bad layout", func() error { _, err := FromRaw(make([]uint8, 1), Layout(7), 1, 1, 1); return err }},
+		{"bad pixel order", func() error { _, err := FromRaw(make([]uint8, 1), PixelOrder(7), 1, 1, 1); return err }},
 		{"overflowing size", func() error { _, err := FromRaw(make([]uint8, 1), HWC, 1<<40, 1<<40, 3); return err }},
 	}
 	for _, tt := range tests {
