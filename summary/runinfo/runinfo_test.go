@@ -330,37 +330,18 @@ func TestWrite(t *testing.T) {
 		t.Error("Collect took a NaN config")
 	}
 	w.Close()
-	r, err := tfevents.Open(w.FileName(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var dec summary.Decoder
 	var start *hparamspb.SessionStartInfo
 	texts := 0
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		vals, err := dec.Record(nil, rec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range vals {
-			switch v.Tag {
-			case summary.SessionStartTag:
-				var pd hparamspb.HParamsPluginData
-				if err := proto.Unmarshal(v.Content, &pd); err != nil {
-					t.Fatal(err)
-				}
-				start = pd.GetSessionStartInfo()
-			case summary.RunInfoTag:
-				texts++
+	for _, v := range readValues(t, w.FileName()) {
+		switch v.Tag {
+		case summary.SessionStartTag:
+			var pd hparamspb.HParamsPluginData
+			if err := proto.Unmarshal(v.Content, &pd); err != nil {
+				t.Fatal(err)
 			}
+			start = pd.GetSessionStartInfo()
+		case summary.RunInfoTag:
+			texts++
 		}
 	}
 	host, _ := os.Hostname()
@@ -370,5 +351,29 @@ func TestWrite(t *testing.T) {
 	}
 	if texts != 1 {
 		t.Errorf("%d run info texts, want 1", texts)
+	}
+}
+
+// readValues returns the values of the event file name.
+func readValues(t testing.TB, name string) []summary.Value {
+	t.Helper()
+	r, err := tfevents.Open(name, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var dec summary.Decoder
+	var vals []summary.Value
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return vals
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vals, err = dec.Record(vals, rec); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

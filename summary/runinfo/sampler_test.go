@@ -1,14 +1,12 @@
 package runinfo_test
 
 import (
-	"io"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/summary/runinfo"
-	"github.com/tbgo/tbgo/tfevents"
 )
 
 // TestSampler runs the sampler and checks every tag is logged with
@@ -37,30 +35,11 @@ func TestSampler(t *testing.T) {
 		t.Errorf("%d goroutines after Close, %d before: the sampler still runs", after, before)
 	}
 
-	r, err := tfevents.Open(w.FileName(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var dec summary.Decoder
 	steps := map[string][]int64{}
 	last := map[string]float64{}
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		vals, err := dec.Record(nil, rec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range vals {
-			steps[v.Tag] = append(steps[v.Tag], v.Step)
-			last[v.Tag] = v.Scalar
-		}
+	for _, v := range runinfo.ReadValues(t, w.FileName()) {
+		steps[v.Tag] = append(steps[v.Tag], v.Step)
+		last[v.Tag] = v.Scalar
 	}
 	tags := []string{runinfo.TagHeapBytes, runinfo.TagRSSBytes, runinfo.TagGoroutines, runinfo.TagGCCycles, runinfo.TagGCPauseSeconds}
 	if runtime.GOOS != "windows" && runtime.GOOS != "plan9" {
