@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tbgo/tbgo/internal/testenv"
 )
 
 // thirdParty returns the packages outside the standard library and this
@@ -34,7 +36,7 @@ var coreModules = []string{"google.golang.org/protobuf/", "gonum.org/v1/gonum/"}
 var plotModules = []string{
 	"gonum.org/v1/plot", "codeberg.org/go-fonts/", "codeberg.org/go-latex/", "codeberg.org/go-pdf/",
 	"git.sr.ht/~sbinet/gg", "github.com/ajstarks/svgo", "github.com/golang/freetype", "golang.org/x/image/",
-	"golang.org/x/text/",
+	"golang.org/x/text/", "golang.org/x/sys/cpu", // by golang.org/x/image
 }
 
 func fromAny(p string, prefixes []string) bool {
@@ -47,9 +49,8 @@ func fromAny(p string, prefixes []string) bool {
 // adds gonum/plot with its fonts, PDF, SVG and LaTeX packages. It fails
 // when a change makes logging a scalar link a plotting or font package.
 func TestDependencyWeight(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skipf("needs the go command: %v", err)
-	}
+	_, err := exec.LookPath("go")
+	testenv.Need(t, err, "the go command", "put go on PATH")
 	tests := []struct {
 		pkg     string
 		allowed []string // prefixes of the third-party packages it may pull

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
@@ -24,9 +25,8 @@ import (
 // CloseOnSignal, into a temporary directory.
 func buildCrashWriter(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skipf("the signal tests build a program and need the go command: %v", err)
-	}
+	_, err := exec.LookPath("go")
+	testenv.Need(t, err, "the go command, to build internal/crashwriter", "put go on PATH")
 	bin := filepath.Join(t.TempDir(), "crashwriter")
 	cmd := exec.Command("go", "build", "-o", bin, "./internal/crashwriter")
 	cmd.Dir = filepath.Join("..", "..")
@@ -83,9 +83,7 @@ func readScalars(t *testing.T, dir string) (n int, clean bool) {
 func TestCloseOnSignal(t *testing.T) {
 	bin := buildCrashWriter(t)
 	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skipf("starting a program with SIGINT ignored needs sh: %v", err)
-	}
+	testenv.Need(t, err, "sh, to start a program with SIGINT ignored", "install a POSIX shell")
 	tests := []struct {
 		desc     string
 		sig      syscall.Signal
