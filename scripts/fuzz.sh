@@ -29,7 +29,7 @@ targets=(
   "./tfevents FuzzReadEvent"
   "./tfevents FuzzResync"
   "./summary FuzzDecoder"
-  "./summary FuzzDecodeWAV"
+  "./internal/media FuzzDecodeWAV"
   "./archive FuzzReader"
   "./archive FuzzManifest"
   "./history FuzzRead"

@@ -1,6 +1,7 @@
 package summary_test
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"log"
@@ -66,4 +67,34 @@ func ExampleOptions_purgeStep() {
 	// loss 10
 	// loss 11
 	// loss 12
+}
+
+// A Writer of an event stream into memory writes what a file would hold;
+// any io.Writer will do, such as a sink that stores what is flushed as
+// objects.
+func ExampleNewStreamWriter() {
+	var buf bytes.Buffer
+	w, err := summary.NewStreamWriter(&buf, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	w.Scalar("loss", 1, 0.5)
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+
+	r := tfevents.NewReader(&buf)
+	var dec summary.Decoder
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		vals, _ := dec.Record(nil, rec)
+		for _, v := range vals {
+			fmt.Println(v.Tag, v.Step, v.Scalar)
+		}
+	}
+	// Output:
+	// loss 1 0.5
 }

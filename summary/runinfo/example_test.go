@@ -102,3 +102,20 @@ func ExampleStartSampler() {
 	// Output:
 	// sys/goroutines logged at step 0
 }
+
+// A training program closes its Writer on Ctrl-C or SIGTERM, so that its
+// event file is complete, and records how the run was made.
+func ExampleCloseOnSignal() {
+	w, err := summary.NewWriter("", nil) // runs/<date>_<time>_<host>
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	defer runinfo.CloseOnSignal(w)() // on a normal return: disarmed, then w.Close
+
+	if err := runinfo.Write(w, map[string]any{"lr": 0.01, "batch": 64}); err != nil {
+		log.Fatal(err)
+	}
+	runinfo.StartSampler(w, 0) // stopped by w.Close
+	// ... train, logging with w ...
+}
