@@ -12,7 +12,7 @@ import (
 
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/summary"
-	trainrun "github.com/tbgo/tbgo/trainer/run"
+	"github.com/tbgo/tbgo/trainer/job"
 )
 
 func runTrainTest(t *testing.T, ctx context.Context, args ...string) (stdout, stderr string, err error) {
@@ -32,7 +32,7 @@ func TestTrainWritesRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"step 30/30", "rule 1 loss_at_init", "alert(s); each is a row of diag/alerts", "tensorboard --logdir '" + logdir + "'"} {
+	for _, w := range []string{"step 30/30", "rule 1 loss_at_init", "alert(s), the most specific cause first; each is a row of diag/alerts", "tensorboard --logdir '" + logdir + "'"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
@@ -111,7 +111,7 @@ func TestTrainConfigAndFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := trainrun.Default()
+	c := job.Default()
 	if err := c.Parse([]byte(out), "printed"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -176,7 +176,7 @@ func TestTrainListAndHelp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range trainrun.Scenarios() {
+	for _, s := range job.Scenarios() {
 		n := 0
 		for _, line := range strings.Split(out, "\n") {
 			if strings.HasPrefix(strings.TrimSpace(line), s.Name+" ") {
@@ -194,7 +194,7 @@ func TestTrainListAndHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
-	for _, k := range trainrun.Knobs() {
+	for _, k := range job.Knobs() {
 		if !strings.Contains(help, "-"+k.Key+" ") {
 			t.Errorf("-h does not explain -%s", k.Key)
 		}

@@ -39,13 +39,14 @@ func (m *Monitor) notes() {
 	if m.classes == 0 {
 		set(17, "not applicable: regression")
 		set(1, "not applicable: regression")
+		set(21, "not applicable: regression")
 	}
 }
 
 // startNotes records the notes that need the State.
 func (m *Monitor) startNotes(s *trainer.State) {
 	if s.ValData.Len() == 0 {
-		for _, id := range []int{15, 16} {
+		for _, id := range []int{15, 16, 21, 22} {
 			if rs := m.rules[id]; rs != nil && rs.note == "" {
 				rs.note = "not applicable: no validation data"
 			}

@@ -20,8 +20,8 @@ import (
 func TestRulesTable(t *testing.T) {
 	t.Parallel()
 	rs := Rules()
-	if len(rs) != 20 {
-		t.Fatalf("%d rules, want the 20 of DIAGNOSTICS.md", len(rs))
+	if len(rs) != 22 {
+		t.Fatalf("%d rules, want the 20 of DIAGNOSTICS.md and rules 21 and 22", len(rs))
 	}
 	names := map[string]bool{}
 	for i, r := range rs {
@@ -32,7 +32,7 @@ func TestRulesTable(t *testing.T) {
 			t.Errorf("rule %d: bad or repeated name %q", r.ID, r.Name)
 		}
 		names[r.Name] = true
-		if r.Symptom == "" || r.Measurement == "" || r.Condition == "" || r.Source == "" || r.Fix == "" {
+		if r.Symptom == "" || r.Measurement == "" || r.Condition == "" || r.Source == "" || r.Fix == "" || r.Limits == "" {
 			t.Errorf("rule %d: a column is empty: %+v", r.ID, r)
 		}
 		want := ByMonitor
@@ -59,8 +59,8 @@ func TestRulesTable(t *testing.T) {
 	if r, _ := RuleByID(6); r.T("high") != -2 {
 		t.Error("Rules shares its thresholds with the table")
 	}
-	if _, ok := RuleByID(21); ok {
-		t.Error("RuleByID(21) found a rule")
+	if _, ok := RuleByID(23); ok {
+		t.Error("RuleByID(23) found a rule")
 	}
 }
 

@@ -12,7 +12,7 @@
 //	for _, a := range mon.Alerts() { fmt.Println(a) }
 //
 // A Monitor is a trainer.Hook. With a nil Writer it only checks; package
-// trainer/run wires it to a run directory for tbgo train and tbgo sweep.
+// trainer/job wires it to a run directory for tbgo train and tbgo sweep.
 //
 // # What it logs
 //
@@ -86,7 +86,7 @@
 // initialisations start near 1.4 × ln K; rule 15 reads the accuracy, as
 // AUTOTRAINER does, from 30% of the run; rule 19 compares the filters'
 // noisiness with their own at initialisation, on filters of 5×5 pixels or
-// more. Package trainer/run holds a scenario that trips each rule and
+// more. Package trainer/job holds a scenario that trips each rule and
 // healthy runs that trip none, which its tests run.
 //
 // # Alerts
@@ -109,5 +109,5 @@
 // DiagEvery steps; images are paletted PNGs drawn without intermediate
 // images. On the default digits run (1,800 steps) the Monitor and its
 // writer add about 7% to the training time (BenchmarkDefaultRun in
-// package trainer/run).
+// package trainer/job).
 package diag

@@ -38,6 +38,8 @@ func ExampleRules() {
 	// 18 output_loss_mismatch  monitor once
 	// 19 noisy_filters         monitor every evaluation
 	// 20 hyper_parameters      sweep   -
+	// 21 val_at_chance         monitor every evaluation
+	// 22 train_val_overlap     monitor once
 }
 
 // A Monitor with no writer only checks. Here the inputs are left in

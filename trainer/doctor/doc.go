@@ -16,7 +16,7 @@
 // already preprocessed as training will see it, the validation data (or
 // none: a stratified fifth of the training data is held out), the loss,
 // the optimiser, the learning rate and the batch size; tbgo doctor makes
-// one from a run configuration (package trainer/run). Every check builds
+// one from a run configuration (package trainer/job). Every check builds
 // its own models from the Setup's seed: the same Setup gives the same
 // report, bit for bit, on one machine.
 //

@@ -83,6 +83,7 @@ type Options struct {
 const (
 	CheckInputs    = "inputs"    // rule 11: input statistics
 	CheckBalance   = "balance"   // rule 17: class balance
+	CheckOverlap   = "overlap"   // rule 22: rows shared by training and validation
 	CheckInit      = "init"      // rule 12: weight scale at initialisation
 	CheckInitLoss  = "init_loss" // rule 1: loss at initialisation vs ln K
 	CheckGradients = "gradients" // rule 4: gradient check
@@ -93,7 +94,7 @@ const (
 
 // CheckIDs returns the IDs of every check, in the order Run performs them.
 func CheckIDs() []string {
-	return []string{CheckInputs, CheckBalance, CheckInit, CheckInitLoss, CheckGradients, CheckOverfit, CheckSignal, CheckLRRange}
+	return []string{CheckInputs, CheckBalance, CheckOverlap, CheckInit, CheckInitLoss, CheckGradients, CheckOverfit, CheckSignal, CheckLRRange}
 }
 
 // A Verdict is the outcome of a check.
@@ -225,6 +226,7 @@ func Run(ctx context.Context, s Setup, o *Options) (*Report, error) {
 	checks := map[string]func(context.Context) (Check, error){
 		CheckInputs:    d.checkInputs,
 		CheckBalance:   d.checkBalance,
+		CheckOverlap:   d.checkOverlap,
 		CheckInit:      d.checkInit,
 		CheckInitLoss:  d.checkInitLoss,
 		CheckGradients: d.checkGradients,

@@ -11,9 +11,10 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
-	"github.com/tbgo/tbgo/trainer/run"
+	"github.com/tbgo/tbgo/trainer/internal/yamltext"
+	"github.com/tbgo/tbgo/trainer/job"
 )
 
 // The kinds of parameters.
@@ -37,7 +38,7 @@ var ErrConfig = errors.New("bad sweep configuration")
 // configuration, by its dotted key, and the values it takes.
 type Param struct {
 	// Key is the knob's dotted key in the run configuration, such as
-	// "schedule.lr" (see run.Knobs and tbgo train -h).
+	// "schedule.lr" (see job.Knobs and tbgo train -h).
 	Key string
 	// Type is LogUniform, Uniform, IntUniform or Choice.
 	Type string
@@ -161,7 +162,8 @@ func Parse(b []byte, name string) (*Config, error) {
 	c := &Config{file: name}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, c.errorf(0, "", "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		line, msg := yamltext.Syntax(err)
+		return nil, c.errorf(line, "", "%s", msg)
 	}
 	if len(doc.Content) == 0 {
 		return nil, c.errorf(0, "", "empty: a sweep needs params")
@@ -318,36 +320,7 @@ func (c *Config) number(n *yaml.Node, field string) (float64, error) {
 
 // text returns n as one line of YAML, as the run configuration's Set
 // reads it: a scalar as it is written, anything else in flow style.
-func text(n *yaml.Node) (string, error) {
-	if n.Kind == yaml.ScalarNode {
-		return n.Value, nil
-	}
-	flow := *n
-	setFlow(&flow)
-	b, err := yaml.Marshal(&flow)
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(string(b)), nil
-}
-
-// setFlow makes n and what it holds print on one line. It copies the
-// nodes it changes.
-func setFlow(n *yaml.Node) {
-	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
-		n.Style = yaml.FlowStyle
-	}
-	n.HeadComment, n.LineComment, n.FootComment = "", "", ""
-	if len(n.Content) > 0 {
-		content := make([]*yaml.Node, len(n.Content))
-		for i, ch := range n.Content {
-			cp := *ch
-			setFlow(&cp)
-			content[i] = &cp
-		}
-		n.Content = content
-	}
-}
+func text(n *yaml.Node) (string, error) { return yamltext.OneLine(n) }
 
 // key checks a knob key's form.
 func (c *Config) key(k *yaml.Node, field string) error {
@@ -601,7 +574,7 @@ func (c *Config) Resolve() error {
 		c.baseName = filepath.Join(filepath.Dir(c.file), c.Base)
 	}
 	kinds := map[string]string{}
-	for _, k := range run.Knobs() {
+	for _, k := range job.Knobs() {
 		kinds[k.Key] = k.Kind
 	}
 	for _, s := range c.Set {
@@ -686,22 +659,27 @@ func (c *Config) tryValue(i int, v string) error {
 }
 
 // runConfig returns the base run configuration with Set applied, read
-// afresh from its file, so that no two trials share any of it (trials are
-// configured and run concurrently) and errors name the base file's lines.
-func (c *Config) runConfig() (run.Config, error) {
-	cfg := run.Default()
-	if c.baseName != "" {
-		var err error
-		if cfg, err = run.Load(c.baseName); err != nil {
-			return cfg, c.errorf(0, "base", "%v", err)
+// afresh from its file (job.Compose), so that no two trials share any of
+// it (trials are configured and run concurrently) and errors name the
+// base file's lines, or the sweep file's line of the setting at fault.
+func (c *Config) runConfig() (job.Config, error) {
+	settings := make([]job.Setting, len(c.Set))
+	for i, s := range c.Set {
+		settings[i] = job.Setting{Key: s.Key, Value: s.Value}
+	}
+	cfg, err := job.Compose("", c.baseName, settings)
+	if err == nil {
+		return cfg, nil
+	}
+	var ce *job.ConfigError
+	if errors.As(err, &ce) && ce.File == "" {
+		for _, s := range c.Set {
+			if s.Key == ce.Key {
+				return cfg, c.errorf(s.line, "set."+s.Key, "%s", ce.Msg)
+			}
 		}
 	}
-	for _, s := range c.Set {
-		if err := cfg.Set(s.Key, s.Value); err != nil {
-			return cfg, c.errorf(s.line, "set."+s.Key, "%v", err)
-		}
-	}
-	return cfg, nil
+	return cfg, c.errorf(0, "base", "%v", err)
 }
 
 // texts returns the values of p to check: the choices, or both bounds.

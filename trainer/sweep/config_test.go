@@ -169,7 +169,7 @@ func TestLoadErrors(t *testing.T) {
 		{"the trial directory", "params:\n  dir: {type: choice, values: [a, b]}\n", "",
 			"params.dir: the sweep sets each trial's directory"},
 		{"a missing base", "base: nothere.yaml\nparams:\n  schedule.lr: {type: log_uniform, low: 1e-4, high: 0.1}\n", "",
-			"base: run: open"},
+			"base: job: open"},
 		{"a base with an unknown key", "base: base.yaml\nparams:\n  schedule.lr: {type: log_uniform, low: 1e-4, high: 0.1}\n", "epochs: 3\nlayers: 2\n",
 			`base.yaml:2: unknown key "layers"`},
 	} {

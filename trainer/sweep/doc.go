@@ -1,5 +1,5 @@
 // Package sweep searches hyper-parameters: it trains one run of package
-// trainer/run per trial, several at once, and lays the sweep out for
+// trainer/job per trial, several at once, and lays the sweep out for
 // TensorBoard's HParams dashboard (table, parallel coordinates, scatter
 // plots). It is the engine of tbgo sweep, and rule 20 of the trainer's
 // DIAGNOSTICS.md: search from a config file, learning rates log-uniformly,
@@ -14,7 +14,7 @@
 // # Configuration
 //
 // A sweep names a base run configuration (tbgo train's YAML, see
-// trainer/run; the default run if none), knobs to set in every trial, and
+// trainer/job; the default run if none), knobs to set in every trial, and
 // a search space: each parameter is a knob, by its dotted key, with a
 // distribution:
 //
@@ -54,7 +54,7 @@
 //
 // # Trials and resuming
 //
-// Each trial is a run of trainer/run in <logdir>/<name>/trial-<id>, with
+// Each trial is a run of trainer/job in <logdir>/<name>/trial-<id>, with
 // an HParams session recording every knob of its configuration (the swept
 // ones among them) and ending with its status. The ID is the first 12 hex
 // digits of the SHA-256 of the trial's parameter values and seed

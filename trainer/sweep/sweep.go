@@ -20,7 +20,7 @@ import (
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/trainer"
-	"github.com/tbgo/tbgo/trainer/run"
+	"github.com/tbgo/tbgo/trainer/job"
 )
 
 // BorderFraction is rule 20's border: a best value within this fraction
@@ -35,7 +35,7 @@ type Options struct {
 	Parallel int
 	// Out receives a line per finished trial; nil discards them.
 	Out io.Writer
-	// Hooks are added to every trial's training (run.Runner.Hooks).
+	// Hooks are added to every trial's training (job.Runner.Hooks).
 	// Trials run concurrently, so they must be safe for concurrent use.
 	Hooks []trainer.Hook
 }
@@ -51,7 +51,7 @@ type Trial struct {
 	Stage int
 	// Texts are the parameter values as set (aligned with
 	// Config.Params); Values the same as the run records them in its
-	// HParams session (run.Config.Values), by key.
+	// HParams session (job.Config.Values), by key.
 	Texts  []string
 	Values map[string]any
 	// Resumed reports that the trial had finished in an earlier run of
@@ -68,7 +68,7 @@ type Trial struct {
 	// Err is the error that ended the trial, if any.
 	Err error
 
-	cfg run.Config
+	cfg job.Config
 }
 
 // A Result is what a sweep did.
@@ -235,7 +235,7 @@ func (c *Config) Plan() ([]*Trial, error) {
 // merged with an earlier declaration), then, stage by stage, proposes the
 // trials (a grid's product or Config.Trials random draws; a trial already
 // proposed is not proposed again) and trains them, at most Parallel at
-// once, each as its own run of package trainer/run in <dir>/trial-<id>
+// once, each as its own run of package trainer/job in <dir>/trial-<id>
 // with an HParams session recording every knob. A trial whose run holds a
 // session that ended successfully is not trained again but read back: the
 // same sweep run twice trains nothing the second time. A trial that
@@ -390,7 +390,7 @@ func (c *Config) runTrial(ctx context.Context, t *Trial, o *Options) {
 		t.Err = fmt.Errorf("sweep: removing the unfinished trial: %w", err)
 		return
 	}
-	r := &run.Runner{Progress: run.Quiet, Hooks: o.Hooks}
+	r := &job.Runner{Progress: job.Quiet, Hooks: o.Hooks}
 	res, err := r.Run(ctx, t.cfg)
 	t.Err = err
 	if res != nil {

@@ -1,4 +1,4 @@
-// Package run runs training jobs described by a configuration: the job
+// Package job runs training jobs described by a configuration: the job
 // runner behind tbgo train and tbgo sweep. A Config names the data, the
 // model, the training recipe and the diagnostics; Run checks it, loads and
 // prepares the data, builds the model, creates a run directory and trains
@@ -7,9 +7,9 @@
 //
 // # Quick start
 //
-//	cfg := run.Default()              // the mlp preset on the embedded digits
+//	cfg := job.Default()              // the mlp preset on the embedded digits
 //	cfg.Set("schedule.lr", 1e-3)      // any knob, by its dotted key
-//	res, err := run.Run(ctx, cfg, os.Stdout)
+//	res, err := job.Run(ctx, cfg, os.Stdout)
 //	if err != nil { ... }             // configuration and data errors come before training
 //	fmt.Println(res.Dir, res.Val.Accuracy, len(res.Alerts))
 //
@@ -37,7 +37,7 @@
 // an unknown key, a value of the wrong type or a repeated key is an error
 // naming the file, the line and the key, such as
 //
-//	run: train.yaml:4: unknown key "lerning_rate" in schedule (known: every, factor, gamma, lr, min, name, patience, rate, steps, warmup)
+//	job: train.yaml:4: unknown key "lerning_rate" in schedule (known: every, factor, gamma, lr, min, name, patience, rate, steps, warmup)
 //
 // The data: digits (the embedded UCI handwritten digits, 8×8, 10
 // classes, with their CC BY 4.0 attribution), the synthetic spirals, xor
@@ -90,4 +90,4 @@
 // and healthy runs on the digits and on spirals. Each names the rules of
 // DIAGNOSTICS.md it must fire; the tests run them all and check both
 // directions: every scenario fires its rules, the healthy ones fire none.
-package run
+package job

@@ -1,4 +1,4 @@
-package run
+package job
 
 import (
 	"fmt"
@@ -34,7 +34,7 @@ func scenario(name string, pairs ...string) func() Config {
 		for _, kv := range pairs {
 			k, v, _ := strings.Cut(kv, "=")
 			if err := c.Set(k, v); err != nil {
-				panic(fmt.Sprintf("run: scenario %s: %v", name, err))
+				panic(fmt.Sprintf("job: scenario %s: %v", name, err))
 			}
 		}
 		return c
@@ -116,6 +116,13 @@ var scenarios = []Scenario{
 		Description: "plain SGD at 1e-3 for a few epochs: the first layer's filters are still their random start (see the filters image)",
 		Config: scenario("noisy_filters", "optimizer.name=sgd", "schedule.name=constant", "schedule.lr=1e-3",
 			"epochs=8", "model.preset=mlp")},
+	{Name: "shuffled_labels", Expect: []int{21},
+		Description: "the digits with every label shuffled among the samples: a wide network memorises the training set while validation stays at chance",
+		Config: scenario("shuffled_labels", "data.shuffle_labels=1", "model.hidden=[256]", "schedule.name=constant",
+			"epochs=0", "steps=400", "eval_every=20")},
+	{Name: "leaky_split", Expect: []int{22},
+		Description: "the digits with half the samples repeated before the split: copies sit on both sides, and validation accuracy measures memory",
+		Config:      scenario("leaky_split", with(short, "data.duplicate=0.5")...)},
 }
 
 // Scenarios returns the scenarios, the healthy ones first.
@@ -133,5 +140,5 @@ func ScenarioConfig(name string) (Config, error) {
 	for i, s := range scenarios {
 		names[i] = s.Name
 	}
-	return Config{}, fmt.Errorf("run: unknown scenario %q (one of %s)", name, strings.Join(names, ", "))
+	return Config{}, &ConfigError{Msg: fmt.Sprintf("unknown scenario %q (one of %s)", name, strings.Join(names, ", "))}
 }
