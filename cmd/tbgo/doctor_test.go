@@ -18,7 +18,7 @@ func TestDoctorDefault(t *testing.T) {
 	if err != nil {
 		t.Fatalf("doctor: %v\n%s", err, out)
 	}
-	for _, want := range []string{"tbgo doctor: digits-mlp", "pass  loss at initialisation", "8 passed, 0 warnings, 0 failed", "tensorboard --logdir " + logdir} {
+	for _, want := range []string{"tbgo doctor: digits-mlp", "pass  loss at initialisation", "9 passed, 0 warnings, 0 failed", "tensorboard --logdir " + logdir} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
