@@ -613,3 +613,48 @@ func csvError(err error) error {
 	e.Option = ""
 	return &e
 }
+
+// DataText describes the prepared data in one line, as tbgo train prints
+// it after "data: ": the dataset, the split, the classes, what was done
+// to the inputs (preprocessing, augmentation, planted problems) and, for
+// the embedded digits, their source.
+func (j *Job) DataText() string {
+	c, d := j.Config, j.Config.Data
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, %d training and %d validation samples", j.Train.Name, j.Train.Len(), lenOf(j.Val))
+	switch {
+	case j.Classes > 0 && len(j.Train.ClassNames) > 0:
+		fmt.Fprintf(&b, ", %d classes (%s)", j.Classes, strings.Join(j.Train.ClassNames, ", "))
+	case j.Classes > 0:
+		fmt.Fprintf(&b, ", %d classes", j.Classes)
+	default:
+		b.WriteString(", regression")
+	}
+	var done []string
+	switch d.Preprocess {
+	case "standardize":
+		done = append(done, "standardised (each feature to mean 0, std 1 with the training split's statistics)")
+	case "center":
+		done = append(done, "centred (each feature's training mean subtracted)")
+	case "window":
+		done = append(done, "each window centred on its own mean")
+	case "none":
+		done = append(done, "no preprocessing (raw values)")
+	}
+	if a := d.Augment; a != (AugmentConfig{}) {
+		done = append(done, fmt.Sprintf("training batches distorted (shift %d, rotate %g°, noise %g)", a.Shift, a.Rotate, a.Noise))
+	}
+	if d.Duplicate > 0 {
+		done = append(done, fmt.Sprintf("%g of the samples repeated before the split (data.duplicate)", d.Duplicate))
+	}
+	if d.ShuffleLabels > 0 {
+		done = append(done, fmt.Sprintf("%g of the labels shuffled (data.shuffle_labels)", d.ShuffleLabels))
+	}
+	if len(done) > 0 {
+		b.WriteString("; " + strings.Join(done, "; "))
+	}
+	if j.Train.Source != "" && c.Data.Name == "digits" {
+		fmt.Fprintf(&b, " (%s)", j.Train.Source)
+	}
+	return b.String()
+}

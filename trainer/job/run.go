@@ -174,11 +174,7 @@ func (r *Runner) RunJob(ctx context.Context, job *Job) (res *Result, err error) 
 
 	p := &printer{w: out, mode: r.Progress}
 	fmt.Fprintf(p, "%s\n", strings.TrimRight(job.Model.String(), "\n"))
-	fmt.Fprintf(p, "data: %s, %d training and %d validation samples", job.Train.Name, job.Train.Len(), lenOf(job.Val))
-	if job.Train.Source != "" && cfg.Data.Name == "digits" {
-		fmt.Fprintf(p, " (%s)", job.Train.Source)
-	}
-	fmt.Fprintf(p, "\nlogging to %s\n", dir)
+	fmt.Fprintf(p, "data: %s\nlogging to %s\n", job.DataText(), dir)
 
 	hp := cfg.Values()
 	info := cfg.Values()
