@@ -118,6 +118,7 @@ type Config struct {
 	file     string
 	resolved bool
 	baseName string
+	free     bool // the parameters are a TrainFunc's, not knobs (Run)
 }
 
 // A Setting is a knob set in every trial: a dotted key and one line of
