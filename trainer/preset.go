@@ -50,7 +50,7 @@ var presets = []Preset{
 			{Type: TypeDense, Units: 64, Init: he},
 			{Type: TypeReLU},
 			// A small last layer starts the loss near ln K (rule 1 of
-			// DIAGNOSTICS.md); He here starts it above 2 ln K.
+			// docs/DIAGNOSTICS.md); He here starts it above 2 ln K.
 			{Type: TypeDense, Units: k, Init: Init{Kind: InitGlorotUniform, Scale: 0.3}},
 		}}
 	}}, 40),

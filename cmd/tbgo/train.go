@@ -113,7 +113,7 @@ Train trains a network and logs everything TensorBoard can show about it to
 <logdir>/<timestamp>-<name>/: losses and accuracies, the learning rate,
 gradient norms, update/weight ratios, dead and saturated units, histograms,
 first-layer filters, the confusion matrix, a batch of inputs, the graph,
-hyper-parameters and run metadata. It checks the rules of DIAGNOSTICS.md as
+hyper-parameters and run metadata. It checks the rules of docs/DIAGNOSTICS.md as
 it goes and prints each alert with its suggested fix, then the command that
 opens the run in TensorBoard.
 

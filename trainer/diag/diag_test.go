@@ -7,6 +7,8 @@ import (
 	"image/color"
 	"math"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -21,7 +23,7 @@ func TestRulesTable(t *testing.T) {
 	t.Parallel()
 	rs := Rules()
 	if len(rs) != 22 {
-		t.Fatalf("%d rules, want the 20 of DIAGNOSTICS.md and rules 21 and 22", len(rs))
+		t.Fatalf("%d rules, want the 20 of docs/DIAGNOSTICS.md and rules 21 and 22", len(rs))
 	}
 	names := map[string]bool{}
 	for i, r := range rs {
@@ -450,5 +452,27 @@ func TestOptionsRules(t *testing.T) {
 			}()
 			NewMonitor(nil, &Options{Rules: tt.table})
 		}()
+	}
+}
+
+// docs/DIAGNOSTICS.md holds the reference generated from the rule table:
+// go generate ./trainer/diag refreshes it.
+func TestReferenceIsFresh(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../docs/DIAGNOSTICS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Regenerate(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != want {
+		t.Error("docs/DIAGNOSTICS.md is stale: run go generate ./trainer/diag")
+	}
+	for _, r := range Rules() {
+		if !strings.Contains(want, "| "+strconv.Itoa(r.ID)+" | `"+r.Name+"` |") || !strings.Contains(want, mdCell(r.Limits)) {
+			t.Errorf("rule %d's row or known limits missing from the reference", r.ID)
+		}
 	}
 }

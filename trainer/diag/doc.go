@@ -1,7 +1,7 @@
 // Package diag watches a training run of package trainer, measures what
 // goes on inside the network, logs it to TensorBoard and says what is
 // wrong and how to fix it: the practice of "How to debug neural networks"
-// and of DIAGNOSTICS.md turned into code.
+// and of docs/DIAGNOSTICS.md turned into code.
 //
 // # Quick start
 //
@@ -16,7 +16,7 @@
 //
 // # What it logs
 //
-// The tags are those of DIAGNOSTICS.md, stable so that dashboards can be
+// The tags are those of docs/DIAGNOSTICS.md, stable so that dashboards can be
 // built on them:
 //
 //	scalars     loss/train, accuracy/train        every step (the batch's)
@@ -46,7 +46,7 @@
 //
 // # The rules
 //
-// Rules returns the table of DIAGNOSTICS.md, rules 1 to 20, each with its
+// Rules returns the table of docs/DIAGNOSTICS.md, rules 1 to 20, each with its
 // number, name, measurement, thresholds, source and suggested fix. The
 // Monitor checks rules 1 and 5 to 19; 2, 3 and 4 need runs of their own
 // (overfitting a tiny subset, zeroed inputs, finite differences) and are
@@ -76,7 +76,7 @@
 // non-finite values fire at once. Each (rule, layer) alerts once per run;
 // the flag goes on showing whether the condition still holds.
 //
-// The thresholds are those of DIAGNOSTICS.md where it gives them, with
+// The thresholds are those of docs/DIAGNOSTICS.md where it gives them, with
 // qualifications that healthy runs required, each documented in its rule:
 // rules 6 (too low) and 14 do not fire while a schedule has decayed the
 // rate below a tenth of its peak or the training loss has fallen below a

@@ -12,7 +12,7 @@ import (
 	"github.com/tbgo/tbgo/trainer/diag"
 )
 
-// The rule table: who checks each rule of DIAGNOSTICS.md, and when.
+// The rule table: who checks each rule of docs/DIAGNOSTICS.md, and when.
 func ExampleRules() {
 	for _, r := range diag.Rules() {
 		fmt.Printf("%2d %-21s %-7s %s\n", r.ID, r.Name, r.By, r.Cadence)

@@ -15,7 +15,7 @@ import (
 )
 
 // Options configures a Monitor. The zero value (or nil) measures and logs
-// everything with the defaults of DIAGNOSTICS.md; the No... fields turn
+// everything with the defaults of docs/DIAGNOSTICS.md; the No... fields turn
 // parts off.
 type Options struct {
 	// DiagEvery is the interval, in steps, of the per-layer measurements
@@ -179,8 +179,8 @@ type paramTags struct {
 	grad, update, weights, grads string
 }
 
-// A Monitor is a trainer.Hook that measures what DIAGNOSTICS.md lists,
-// logs it to a summary.Writer under the tags of DIAGNOSTICS.md, checks
+// A Monitor is a trainer.Hook that measures what docs/DIAGNOSTICS.md lists,
+// logs it to a summary.Writer under the tags of docs/DIAGNOSTICS.md, checks
 // every rule the Monitor is responsible for, and reports each rule that
 // fires as an Alert: a row of the "diag/alerts" text, the scalar
 // "diag/flag/<NN_name>" at 1, and a line on Options.Alerts.

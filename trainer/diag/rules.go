@@ -58,11 +58,11 @@ type Threshold struct {
 	Value float64
 }
 
-// A Rule is one row of DIAGNOSTICS.md: a symptom, what is measured, when
+// A Rule is one row of docs/DIAGNOSTICS.md: a symptom, what is measured, when
 // it counts as a problem, where the rule comes from and what to do about
 // it.
 type Rule struct {
-	// ID is the rule's number in DIAGNOSTICS.md, 1 to 20.
+	// ID is the rule's number in docs/DIAGNOSTICS.md, 1 to 20.
 	ID int
 	// Name is a short snake_case name; the rule's flag is the scalar
 	// "diag/flag/" + Tag().
@@ -115,7 +115,7 @@ func (r Rule) ThresholdText() string {
 	return strings.Join(parts, ", ")
 }
 
-// rules is the table of DIAGNOSTICS.md, with every threshold the
+// rules is the table of docs/DIAGNOSTICS.md, with every threshold the
 // detectors use. Each threshold is justified by a scenario of package
 // trainer/job that trips it and by healthy runs that do not (see
 // job.Scenarios and its tests).

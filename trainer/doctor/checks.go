@@ -14,7 +14,7 @@ import (
 )
 
 // Thresholds of the checks. They are the rules of the trainer's
-// DIAGNOSTICS.md; the tests of this package trigger each of them with a
+// docs/DIAGNOSTICS.md; the tests of this package trigger each of them with a
 // broken setup and pass a healthy one.
 const (
 	// Rule 11: after preprocessing, every non-constant feature's mean

@@ -23,7 +23,7 @@
 // # The checks
 //
 // Each check has an ID (for Options.Checks and the report's flags) and
-// implements a rule of the trainer's DIAGNOSTICS.md, with the thresholds
+// implements a rule of docs/DIAGNOSTICS.md, with the thresholds
 // of this package's constants. In the order Run performs them:
 //
 //	inputs     rule 11  per-feature mean and std of the training inputs (data.Describe):

@@ -128,7 +128,7 @@ func (v Verdict) String() string {
 // A Check is the outcome of one check of the checklist.
 type Check struct {
 	// ID is one of the Check constants; Rule the rule of the trainer's
-	// DIAGNOSTICS.md it implements (0 for the learning-rate range test,
+	// docs/DIAGNOSTICS.md it implements (0 for the learning-rate range test,
 	// which has none); Title a few words for the report.
 	ID    string
 	Rule  int

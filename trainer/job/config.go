@@ -115,7 +115,7 @@ type ModelConfig struct {
 // DiagConfig says what the diagnostics Monitor measures and logs (see
 // package trainer/diag).
 type DiagConfig struct {
-	Enabled        bool `yaml:"enabled" doc:"measure and check the rules of DIAGNOSTICS.md (losses, accuracy and learning rate are logged regardless)"`
+	Enabled        bool `yaml:"enabled" doc:"measure and check the rules of docs/DIAGNOSTICS.md (losses, accuracy and learning rate are logged regardless)"`
 	DiagEvery      int  `yaml:"diag_every" doc:"per-layer measurements every this many steps"`
 	K              int  `yaml:"k" doc:"consecutive checks a rule must hold before it fires"`
 	Histograms     bool `yaml:"histograms" doc:"log histograms of weights, gradients, activations and pre-activations"`

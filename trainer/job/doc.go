@@ -88,6 +88,6 @@
 // Scenarios are configurations that reproduce one training problem each,
 // for people learning to read TensorBoard (tbgo train -scenario NAME),
 // and healthy runs on the digits and on spirals. Each names the rules of
-// DIAGNOSTICS.md it must fire; the tests run them all and check both
+// docs/DIAGNOSTICS.md it must fire; the tests run them all and check both
 // directions: every scenario fires its rules, the healthy ones fire none.
 package job

@@ -131,7 +131,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 // Run builds the job cfg describes (see Build: every configuration and
 // data error comes before training, and no directory is made), creates
 // its run directory, <logdir>/<timestamp>-<name>/ or cfg.Dir, and trains
-// with a diag.Monitor logging every tag of DIAGNOSTICS.md there, the
+// with a diag.Monitor logging every tag of docs/DIAGNOSTICS.md there, the
 // hyper-parameters (every knob, see Config.Values) and the run
 // information (with the dataset's attribution) as the run's HParams
 // session.

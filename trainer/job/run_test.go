@@ -40,8 +40,8 @@ func read(t *testing.T, dir string) (map[string][]summary.Value, history.Session
 	return got, sess
 }
 
-// A run writes every tag of DIAGNOSTICS.md, under its exact name, with the
-// kind of data DIAGNOSTICS.md says, plus the graph and the session.
+// A run writes every tag of docs/DIAGNOSTICS.md, under its exact name, with the
+// kind of data docs/DIAGNOSTICS.md says, plus the graph and the session.
 func TestRunLogsEveryTag(t *testing.T) {
 	t.Parallel()
 	cfg := configure(t, "logdir="+t.TempDir(), "name=tags", "epochs=0", "steps=40", "eval_every=10",

@@ -14,7 +14,7 @@ type Scenario struct {
 	// Name names the scenario, Description says in one line what it
 	// does and what to look at.
 	Name, Description string
-	// Expect lists the rules of DIAGNOSTICS.md the scenario must fire;
+	// Expect lists the rules of docs/DIAGNOSTICS.md the scenario must fire;
 	// empty for a healthy run, which must fire none.
 	Expect []int
 	// Config returns the run's configuration.

@@ -2,7 +2,7 @@
 // trainer/job per trial, several at once, and lays the sweep out for
 // TensorBoard's HParams dashboard (table, parallel coordinates, scatter
 // plots). It is the engine of tbgo sweep, and rule 20 of the trainer's
-// DIAGNOSTICS.md: search from a config file, learning rates log-uniformly,
+// docs/DIAGNOSTICS.md: search from a config file, learning rates log-uniformly,
 // random rather than grid, and widen a range whose best value sits on its
 // border.
 //
