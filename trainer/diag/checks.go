@@ -175,7 +175,8 @@ type InitLoss struct {
 	// NaN when the model's last layer is not dense.
 	Mean, Std float64
 	// Limit is the largest healthy loss: Mean + spread·Std + margin·ln K
-	// (2 ln K without draws). Low is the smallest: min_ratio·ln K.
+	// (2 ln K without draws). Low is the smallest: the lower of
+	// min_ratio·ln K and Mean − spread·Std, at least 0.
 	Limit, Low float64
 }
 
@@ -265,6 +266,7 @@ func ExpectedInitLoss(m *trainer.Model, loss trainer.Loss, x *mat.Dense, y []int
 	}
 	l.Mean, l.Std = stat.MeanStdDev(losses, nil)
 	l.Limit = l.Mean + r.T("spread")*l.Std + r.T("margin")*l.Chance
+	l.Low = max(0, min(l.Low, l.Mean-r.T("spread")*l.Std))
 	return l, true
 }
 
@@ -606,13 +608,14 @@ func (m *Monitor) checkActivations(s *trainer.State) {
 			}
 			fs, fp := float64(sat)/float64(max(n, 1)), float64(pre)/float64(max(n, 1))
 			m.scalar(a.satTag, step, fs)
+			learnt := m.lossEMA < r10.T("learning")*m.firstLoss
 			switch {
-			case fp > r10.T("alert"):
+			case fp > r10.T("alert") && !learnt:
 				m.observeSeverity(step, 10, a.l.Name, true, m.o.K, fp,
 					func() string {
 						return fmt.Sprintf("fraction of pre-activations with |x| ≥ %g > %g", preAbs, r10.T("alert"))
 					}, Critical)
-			case fs > r10.T("warn"):
+			case fs > r10.T("warn") && !learnt:
 				m.observe(step, 10, a.l.Name, true, m.o.K, fs,
 					func() string { return fmt.Sprintf("saturated fraction > %g", r10.T("warn")) })
 			default:
@@ -729,12 +732,16 @@ func (m *Monitor) checkCurves(s *trainer.State) {
 	window := int(r15.T("window"))
 	if float64(m.evals) >= r15.T("start_fraction")*float64(m.evalsPlanned) && len(m.vals) >= 4 {
 		w := m.vals[max(0, len(m.vals)-window):]
-		swings := swings(w, r15.T("swing"))
+		size := r15.T("swing")
+		if what == "accuracy" {
+			size = max(size, r15.T("noise")*binomialSE(stat.Mean(w, nil), s.ValData.Len()))
+		}
+		swings := swings(w, size)
 		frac := float64(swings) / float64(len(w))
 		m.observe(step, 15, "", frac >= r15.T("fraction"), m.o.K, frac,
 			func() string {
-				return fmt.Sprintf("fraction of the last %d evaluations with a swing ≥ %g between a peak and the next trough of the validation %s ≥ %g",
-					len(w), r15.T("swing"), what, r15.T("fraction"))
+				return fmt.Sprintf("fraction of the last %d evaluations with a swing ≥ %.3g between a peak and the next trough of the validation %s ≥ %g",
+					len(w), size, what, r15.T("fraction"))
 			})
 	}
 
@@ -773,6 +780,9 @@ func swings(w []float64, size float64) int {
 func (m *Monitor) checkFilters(s *trainer.State) {
 	r := m.rule(19).rule
 	if float64(s.Step) < r.T("start_fraction")*float64(m.totalSteps) {
+		return
+	}
+	if m.lossEMA < r.T("converged")*m.firstLoss {
 		return
 	}
 	rho, ok := m.filterNoise()
@@ -948,4 +958,13 @@ func majorityShare(y []int, k int) float64 {
 	}
 	counts := data.ClassCounts(y, k)
 	return float64(slices.Max(counts)) / float64(len(y))
+}
+
+// binomialSE returns the standard error √(p(1−p)/n) of an accuracy p
+// measured on n samples: how much it moves by chance.
+func binomialSE(p float64, n int) float64 {
+	if n <= 0 || !(p >= 0 && p <= 1) {
+		return 0
+	}
+	return math.Sqrt(p * (1 - p) / float64(n))
 }

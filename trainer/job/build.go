@@ -63,6 +63,7 @@ func (c *Config) Validate() error {
 		{"data.imbalance", d.Imbalance > 0 && d.Imbalance < 1, fmt.Sprintf("%v, want 0 (balanced) or a ratio ≥ 1", d.Imbalance)},
 		{"data.noise", !(d.Noise >= 0) || math.IsInf(d.Noise, 0), "want a finite std ≥ 0"},
 		{"data.classes", d.Classes < 0, "negative"},
+		{"data.classes", d.Name == "digits" && (d.Classes == 1 || d.Classes > 10), fmt.Sprintf("%d: the digits have 2 to 10 classes (0: all)", d.Classes)},
 		{"data.per_class", d.PerClass < 0, "negative"},
 		{"data.augment.shift", d.Augment.Shift < 0, "negative"},
 		{"data.augment.rotate", !(d.Augment.Rotate >= 0) || math.IsInf(d.Augment.Rotate, 0), "want a finite angle ≥ 0"},
@@ -359,6 +360,9 @@ func (c *Config) dataset() (*data.Dataset, error) {
 	switch d.Name {
 	case "digits":
 		ds, err = data.Digits()
+		if err == nil && d.Classes > 0 {
+			ds = digitsSubset(ds, d.Classes)
+		}
 	case "spirals":
 		ds, err = data.Spirals(data.SpiralsOptions{Classes: d.Classes, PerClass: d.PerClass, Turns: d.Turns, Noise: d.Noise, Imbalance: d.Imbalance, Seed: c.Seed})
 	case "xor":
@@ -657,4 +661,20 @@ func (j *Job) DataText() string {
 		fmt.Fprintf(&b, " (%s)", j.Train.Source)
 	}
 	return b.String()
+}
+
+// digitsSubset keeps the samples of the first k digits, 0 to k-1.
+func digitsSubset(ds *data.Dataset, k int) *data.Dataset {
+	var idx []int
+	for i, y := range ds.Y {
+		if y < k {
+			idx = append(idx, i)
+		}
+	}
+	sub := ds.Subset(idx)
+	sub.Classes = k
+	if len(sub.ClassNames) > k {
+		sub.ClassNames = sub.ClassNames[:k]
+	}
+	return sub
 }

@@ -64,7 +64,7 @@ type DataConfig struct {
 	Regression   bool   `yaml:"regression" doc:"csv: the label column is a real-valued target (regression)"`
 	Shape        string `yaml:"shape" doc:"csv: the shape of one sample, CxHxW such as 1x8x8 (default a vector)"`
 
-	Classes    int     `yaml:"classes" doc:"csv: number of classes, labels outside are errors (0: the largest label + 1); spirals, blobs: number of classes (0: 2 and 3)"`
+	Classes    int     `yaml:"classes" doc:"csv: number of classes, labels outside are errors (0: the largest label + 1, every class must have samples); spirals, blobs: number of classes (0: 2 and 3); digits: keep the digits 0 to classes-1 (0: all 10)"`
 	PerClass   int     `yaml:"per_class" doc:"spirals, xor, blobs: samples in the largest class (0: 200, 200, 100)"`
 	Noise      float64 `yaml:"noise" doc:"spirals, xor, sine: std of the Gaussian noise"`
 	Imbalance  float64 `yaml:"imbalance" doc:"spirals, xor, blobs: largest/smallest class size (0 or 1: balanced)"`
