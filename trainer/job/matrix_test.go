@@ -152,4 +152,3 @@ func TestHealthyMatrix(t *testing.T) {
 		}
 	}
 }
-
