@@ -178,18 +178,33 @@ type InitLoss struct {
 	// (2 ln K without draws). Low is the smallest: the lower of
 	// min_ratio·ln K and Mean − spread·Std, at least 0.
 	Limit, Low float64
+	// Logits is the standard deviation of the model's outputs (its
+	// logits) over the samples and classes; RefLogits the same for the
+	// redrawn last layers, on average (NaN without draws). A last layer
+	// too wide is overconfident even when a lucky draw happens to be
+	// right, so a ratio above logit_ratio is wrong whatever the loss.
+	Logits, RefLogits float64
+	ratio             float64 // logit_ratio
 }
 
-// Bad reports whether the loss is outside [Low, Limit] or not finite.
-func (l InitLoss) Bad() bool { return !(l.Loss >= l.Low && l.Loss <= l.Limit) }
+// Bad reports whether the loss is outside [Low, Limit] or not finite,
+// or the logits are more than logit_ratio times wider than a healthy
+// last layer's.
+func (l InitLoss) Bad() bool { return l.Overconfident() || l.Loss < l.Low }
+
+// Overconfident reports whether the initial predictions are too
+// confident: a loss above Limit (or not finite), or logits too wide.
+func (l InitLoss) Overconfident() bool {
+	return !(l.Loss <= l.Limit) || l.Logits > l.ratio*l.RefLogits
+}
 
 // Expected describes the healthy range in words.
 func (l InitLoss) Expected() string {
 	if math.IsNaN(l.Mean) {
-		return fmt.Sprintf("[%.3g, %.3g] (ln %d = %.3g)", l.Low, l.Limit, l.Classes, l.Chance)
+		return fmt.Sprintf("loss in [%.3g, %.3g] (ln %d = %.3g)", l.Low, l.Limit, l.Classes, l.Chance)
 	}
-	return fmt.Sprintf("[%.3g, %.3g]: a last layer drawn at He scale gives %.3g ± %.2g on these samples (ln %d = %.3g)",
-		l.Low, l.Limit, l.Mean, l.Std, l.Classes, l.Chance)
+	return fmt.Sprintf("loss in [%.3g, %.3g] and logits' std ≤ %.3g (a last layer drawn at He scale gives a loss of %.3g ± %.2g and logits' std %.3g on these samples; ln %d = %.3g)",
+		l.Low, l.Limit, l.ratio*l.RefLogits, l.Mean, l.Std, l.RefLogits, l.Classes, l.Chance)
 }
 
 // ExpectedInitLoss measures rule 1 on model m, which must not have been
@@ -229,8 +244,11 @@ func ExpectedInitLoss(m *trainer.Model, loss trainer.Loss, x *mat.Dense, y []int
 	xs := mat.NewDense(n, cols, nil)
 	xs.Copy(x.Slice(0, n, 0, cols))
 	t := trainer.Targets{Labels: y[:n]}
-	l := InitLoss{Samples: n, Classes: k, Chance: math.Log(float64(k)), Mean: math.NaN(), Std: math.NaN()}
-	l.Loss = loss.Loss(nil, m.Forward(xs, false), t)
+	l := InitLoss{Samples: n, Classes: k, Chance: math.Log(float64(k)), Mean: math.NaN(), Std: math.NaN(),
+		RefLogits: math.NaN(), ratio: r.T("logit_ratio")}
+	out := m.Forward(xs, false)
+	l.Loss = loss.Loss(nil, out, t)
+	l.Logits = stat.PopStdDev(out.RawMatrix().Data, nil)
 	l.Low = r.T("min_ratio") * l.Chance
 	l.Limit = 2 * l.Chance
 
@@ -252,6 +270,7 @@ func ExpectedInitLoss(m *trainer.Model, loss trainer.Loss, x *mat.Dense, y []int
 	wr := mat.NewDense(units, fanIn, nil)
 	logits := mat.NewDense(n, units, nil)
 	losses := make([]float64, draws)
+	var ref float64
 	for d := range losses {
 		for j := range wr.RawMatrix().Data {
 			wr.RawMatrix().Data[j] = std * rng.NormFloat64()
@@ -263,7 +282,9 @@ func ExpectedInitLoss(m *trainer.Model, loss trainer.Loss, x *mat.Dense, y []int
 			}
 		}
 		losses[d] = loss.Loss(nil, logits, t)
+		ref += stat.PopStdDev(logits.RawMatrix().Data, nil) / float64(draws)
 	}
+	l.RefLogits = ref
 	l.Mean, l.Std = stat.MeanStdDev(losses, nil)
 	l.Limit = l.Mean + r.T("spread")*l.Std + r.T("margin")*l.Chance
 	l.Low = max(0, min(l.Low, l.Mean-r.T("spread")*l.Std))
@@ -277,7 +298,7 @@ func (m *Monitor) checkInitLoss(s *trainer.State) {
 		return
 	}
 	m.observe(0, 1, "", l.Bad(), 1, l.Loss, func() string {
-		return fmt.Sprintf("loss of the initial model on %d training samples outside the healthy range %s", l.Samples, l.Expected())
+		return fmt.Sprintf("initial model on %d training samples: logits' std %.3g; want %s", l.Samples, l.Logits, l.Expected())
 	})
 }
 

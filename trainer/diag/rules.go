@@ -122,8 +122,8 @@ func (r Rule) ThresholdText() string {
 var rules = []Rule{
 	{ID: 1, Name: "loss_at_init", Symptom: "wrong loss at initialisation",
 		Measurement: "loss of the initial model, before any update, on the first 512 training samples (a batch alone is too noisy), in evaluation mode; against the losses the same model gives when its last layer is redrawn draws times at He scale √(2/fan_in), the largest usual initialisation, on the same data (ExpectedInitLoss)",
-		Condition:   "cross-entropy (binary: K = 2) above the redrawn losses' mean + spread × their standard deviation + margin × ln K, or below both min_ratio × ln K and their mean − spread × their standard deviation (labels leaking into the inputs)",
-		Thresholds:  []Threshold{{"draws", 16}, {"spread", 4}, {"margin", 0.25}, {"min_ratio", 0.5}},
+		Condition:   "cross-entropy (binary: K = 2) above the redrawn losses' mean + spread × their standard deviation + margin × ln K, or below both min_ratio × ln K and their mean − spread × their standard deviation (labels leaking into the inputs); or the initial logits' standard deviation above logit_ratio × the redrawn ones' (overconfident, even where a lucky draw is right)",
+		Thresholds:  []Threshold{{"draws", 16}, {"spread", 3}, {"margin", 0.1}, {"min_ratio", 0.5}, {"logit_ratio", 3}},
 		Severity:    Warning, By: ByMonitor, Cadence: Once,
 		Source: "Karpathy 2019; CS231n",
 		Fix:    "shrink the last layer's initialisation (model.output_init, such as normal:0.01); set the output bias to the log class prior",

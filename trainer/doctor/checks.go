@@ -238,10 +238,10 @@ func (d *doctor) checkInitLoss(context.Context) (Check, error) {
 	}
 	c.Value = l.Loss
 	c.Expected = l.Expected()
-	c.Measured = fmt.Sprintf("%.4g, the loss of the initial model on %d training samples", l.Loss, l.Samples)
+	c.Measured = fmt.Sprintf("%.4g, the loss of the initial model on %d training samples (logits' std %.3g)", l.Loss, l.Samples, l.Logits)
 	switch {
 	case !l.Bad():
-	case l.Loss > l.Limit || math.IsNaN(l.Loss):
+	case l.Overconfident():
 		c.Verdict = Fail
 		c.Fix = "the first predictions are confident: shrink the last layer's initialisation (model.output_init: normal:0.01, or a gain below 1 such as glorot_uniform:0.3; -model.output_init on the command line) so the logits start near 0; set the output bias to the log class prior"
 	default:
