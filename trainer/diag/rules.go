@@ -285,7 +285,7 @@ var rules = []Rule{
 		Severity:    Critical, By: ByMonitor, Cadence: Evaluation,
 		Source: "Karpathy 2019 (\"visualise just before the net\"); the seed article (data/label mismatch)",
 		Fix:    "first suspects: labels not aligned with their inputs (shuffled or shifted rows, a sort or join that separated them) and a split whose validation part differs from training (other preprocessing, other source); look at a few validation rows with their labels; tbgo doctor checks rules 2, 3 and 22",
-		Limits: "classification with validation data only; a task that is truly unlearnable from its inputs while a large model memorises the training set fires it too, rightly"},
+		Limits: "classification with validation data only; a task truly unlearnable from its inputs, or a training set of a few dozen samples that a large model memorises without generalising, fires it too (for the latter, rule 16's fix applies)"},
 	{ID: 22, Name: "train_val_overlap", Symptom: "the same rows in training and validation",
 		Measurement: "rows of the validation inputs equal, value for value, to a row of the training inputs (hashed), after preprocessing",
 		Condition:   "shared fraction of the validation rows above max_fraction; the alert gives the fraction and a few examples (validation row = training row)",
