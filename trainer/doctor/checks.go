@@ -406,10 +406,17 @@ func (d *doctor) checkOverfit(ctx context.Context) (Check, error) {
 	n := len(idx)
 	c := Check{ID: CheckOverfit, Rule: 2, Title: fmt.Sprintf("overfit %d samples", n), Value: math.NaN()}
 	classifies := d.classifies()
+	goal := d.o.OverfitLoss
+	if goal == 0 {
+		goal = 0.01 // of the first loss, for a regression
+		if classifies {
+			goal = 0.05 // with every sample right: near zero, yet reached by every healthy setup tried (1e-2 missed one by 1e-3)
+		}
+	}
 	if classifies {
-		c.Expected = fmt.Sprintf("loss ≤ %g and %d/%d correct within %d steps", d.o.OverfitLoss, n, n, d.o.OverfitSteps)
+		c.Expected = fmt.Sprintf("loss ≤ %g and %d/%d correct within %d steps", goal, n, n, d.o.OverfitSteps)
 	} else {
-		c.Expected = fmt.Sprintf("loss ≤ %g × the first step's within %d steps", d.o.OverfitLoss, d.o.OverfitSteps)
+		c.Expected = fmt.Sprintf("loss ≤ %g × the first step's within %d steps", goal, d.o.OverfitSteps)
 	}
 	spec := d.s.Spec
 	spec.Layers = withoutRegularisation(spec.Layers)
@@ -431,7 +438,7 @@ func (d *doctor) checkOverfit(ctx context.Context) (Check, error) {
 		if s.Step == 0 {
 			first = s.Loss
 		}
-		target := d.o.OverfitLoss
+		target := goal
 		if !classifies {
 			target *= first
 		}

@@ -55,7 +55,8 @@ type Options struct {
 	// OverfitSamples is the size of the tiny subset of check "overfit",
 	// 2 to 20 (default 20, or all of Train if smaller), OverfitSteps the
 	// steps it may take (default 500) and OverfitLoss the loss it must
-	// reach (default 0.01), with every sample classified correctly.
+	// reach, with every sample classified correctly (default 0.05; for a
+	// regression, a fraction of the first loss, default 0.01).
 	OverfitSamples int
 	OverfitSteps   int
 	OverfitLoss    float64
@@ -273,7 +274,6 @@ func newDoctor(s Setup, o *Options) (*doctor, error) {
 	}
 	def(&d.o.OverfitSamples, 20)
 	def(&d.o.OverfitSteps, 500)
-	deff(&d.o.OverfitLoss, 0.01)
 	def(&d.o.SignalSteps, 300)
 	deff(&d.o.SignalMargin, 0.1)
 	def(&d.o.GradSamples, 4)
@@ -291,8 +291,8 @@ func newDoctor(s Setup, o *Options) (*doctor, error) {
 		return nil, errors.New("doctor: OverfitSteps, SignalSteps and GradSamples must be positive, RangeSteps at least 10")
 	case !(d.o.RangeMin > 0 && d.o.RangeMax > d.o.RangeMin && !math.IsInf(d.o.RangeMax, 1)):
 		return nil, fmt.Errorf("doctor: learning-rate range [%g, %g], want 0 < min < max", d.o.RangeMin, d.o.RangeMax)
-	case !(d.o.OverfitLoss > 0) || !(d.o.SignalMargin >= 0 && d.o.SignalMargin < 1):
-		return nil, errors.New("doctor: OverfitLoss must be positive, SignalMargin in [0, 1)")
+	case !(d.o.OverfitLoss >= 0) || !(d.o.SignalMargin >= 0 && d.o.SignalMargin < 1):
+		return nil, errors.New("doctor: OverfitLoss must not be negative, SignalMargin in [0, 1)")
 	case !(d.s.LR > 0) || math.IsInf(d.s.LR, 1) || d.s.BatchSize < 1:
 		return nil, fmt.Errorf("doctor: learning rate %g and batch size %d, want both positive", d.s.LR, d.s.BatchSize)
 	}

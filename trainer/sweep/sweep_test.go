@@ -750,3 +750,30 @@ func TestOnly(t *testing.T) {
 		t.Errorf("a trial of a 2-stage sweep: %v, want ErrConfig", err)
 	}
 }
+
+// Rule 20 on a held-out case, a training function of one's own rather
+// than tbgo train: the best value on the border of a log-uniform range
+// is reported, and a best value inside it is not.
+func TestBorderWarningOwnFunction(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		best float64 // where the metric peaks
+		warn bool
+	}{{10, true}, {0.03, false}} {
+		c, err := Parse([]byte("name: own\ntrials: 16\nmetric: score\ngoal: max\nparams:\n  lr: {type: log_uniform, low: 1e-4, high: 1}\n"), "own.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Logdir = t.TempDir()
+		res, err := Run(context.Background(), c, func(ctx context.Context, tr *Trial) (Metrics, error) {
+			d := math.Log10(tr.Float("lr")) - math.Log10(tt.best)
+			return Metrics{"score": -d * d}, nil
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(res.Warnings) > 0; got != tt.warn {
+			t.Errorf("peak at %g: warnings %q, want a border warning: %v", tt.best, res.Warnings, tt.warn)
+		}
+	}
+}
