@@ -206,10 +206,10 @@ func trainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		a := stopped.Alert
 		where := ""
 		if a.Layer != "" {
-			where = " in " + a.Layer
+			where = " at " + a.Layer
 		}
-		return fmt.Errorf("train: stopped at step %d by rule %d %s: %s%s, value %v; the run was saved, its session ended as failed; fix: %s",
-			a.Step, a.Rule, a.Name, a.Threshold, where, a.Value, a.Fix)
+		return fmt.Errorf("train: stopped at step %d by rule %d %s%s: %s: %v; the run was saved, its session ended as failed; fix: %s",
+			a.Step, a.Rule, a.Name, where, a.Threshold, a.Value, a.Fix)
 	case err != nil:
 		return fmt.Errorf("train: %w", err)
 	}

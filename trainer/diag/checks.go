@@ -114,12 +114,19 @@ func (m *Monitor) checkNonFinite(s *trainer.State) bool {
 		return false
 	}
 	where, what := m.locateNonFinite(s)
-	threshold := "non-finite " + what + " (the first in forward order); loss shown"
-	m.observe(step, 5, where, true, 1, s.Loss, func() string { return threshold })
+	value, shown := s.Loss, "loss shown"
+	threshold := "non-finite " + what + " (the first in forward order)"
+	if where == "" && !finite(s.GradNorm) {
+		// Every gradient is finite, but too large to square: the global
+		// norm overflowed.
+		where, value, shown = "gradient norm", s.GradNorm, "the norm shown"
+		threshold = "gradients too large for their global norm to be finite"
+	}
+	threshold += "; " + shown
+	m.observe(step, 5, where, true, 1, value, func() string { return threshold })
 	if m.nonFinite == nil {
-		r := m.rule(5).rule
 		m.nonFinite = &Alert{Step: step, Rule: 5, Name: r.Name, Severity: r.Severity, Layer: where,
-			Value: s.Loss, Threshold: threshold, Fix: r.Fix}
+			Value: value, Threshold: threshold, Fix: r.Fix}
 	}
 	if !finite(s.GradNorm) {
 		m.observe(step, 7, "", true, 1, s.GradNorm, func() string { return "non-finite gradient norm" })

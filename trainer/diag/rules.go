@@ -246,7 +246,7 @@ var rules = []Rule{
 		Severity:    Warning, By: ByMonitor, Cadence: Evaluation,
 		Source: "Karpathy 2019; the seed article",
 		Fix:    "more data, distortions, dropout, weight decay, early stopping",
-		Limits: "mild overfitting, a validation loss within 1.5 × its best, is left to early stopping (patience); needs validation data; superseded by rule 21 when validation never leaves chance (shuffled labels also make validation loss rise)"},
+		Limits: "mild overfitting, a validation loss within 1.5 × its best, is left to early stopping (patience); the loss of a validation set of a few dozen samples or fewer is noisy enough to cross it by chance; needs validation data; superseded by rule 21 when validation never leaves chance (shuffled labels also make validation loss rise)"},
 	{ID: 17, Name: "class_imbalance", Symptom: "class imbalance",
 		Measurement: "training label counts",
 		Condition:   "largest/smallest class count above ratio, unless balanced sampling or class weights are on",
