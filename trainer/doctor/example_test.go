@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/tbgo/tbgo/trainer"
 	"github.com/tbgo/tbgo/trainer/data"
 	"github.com/tbgo/tbgo/trainer/doctor"
+	"github.com/tbgo/tbgo/trainer/job"
 )
 
 // digitsSetup is the default run of tbgo train: the "mlp" preset on the
@@ -75,4 +79,38 @@ func ExampleRun_confidentInit() {
 	// FAIL loss at initialisation
 	// want: loss in [1.15, 3.77] and logits' std ≤ 4.03 (a last layer drawn at He scale gives a loss of 3.02 ± 0.17 and logits' std 1.34 on these samples; ln 10 = 2.3)
 	// more than 10 times ln 10: true
+}
+
+// Check the run tbgo train would start from a configuration, as tbgo
+// doctor does, and keep the report as a run for TensorBoard.
+func ExampleSetupOf() {
+	dir, err := os.MkdirTemp("", "doctor")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	cfg, err := job.Compose("", "", []job.Setting{{Key: "data.name", Value: "blobs"}, {Key: "data.classes", Value: "4"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	j, err := job.Build(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rep, err := doctor.Run(context.Background(), doctor.SetupOf(j), &doctor.Options{Checks: []string{doctor.CheckOverlap, doctor.CheckInitLoss}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range rep.Checks {
+		fmt.Println(c.Verdict, c.Title)
+	}
+	run, err := rep.WriteRun(dir, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) // tbgo doctor writes under cfg.Logdir
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(filepath.Base(run))
+	// Output:
+	// pass train/validation overlap
+	// pass loss at initialisation
+	// 20260102-030405-doctor-blobs-mlp
 }

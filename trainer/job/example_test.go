@@ -2,6 +2,7 @@ package job_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -89,4 +90,31 @@ func ExampleScenarios() {
 	// loss_at_init [1]
 	// divergence [5]
 	// lr_too_high [6]
+}
+
+// Compose builds a configuration as tbgo train does from its flags: a
+// scenario, a YAML file over it, then settings over both.
+func ExampleCompose() {
+	dir, err := os.MkdirTemp("", "compose")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "run.yaml")
+	if err := os.WriteFile(file, []byte("schedule: {lr: 0.01}\nepochs: 5\n"), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	cfg, err := job.Compose("class_imbalance", file, []job.Setting{{Key: "schedule.lr", Value: "0.02"}, {Key: "balance", Value: "sampler"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cfg.Data.Name, cfg.Data.Imbalance, cfg.Epochs, cfg.Schedule.LR, cfg.Balance)
+	_, err = job.Compose("", "", []job.Setting{{Key: "schedule.lr", Value: "fast"}})
+	var ce *job.ConfigError
+	if errors.As(err, &ce) {
+		fmt.Println(ce.Detail())
+	}
+	// Output:
+	// spirals 20 5 0.02 sampler
+	// schedule.lr: "fast" is not a number
 }

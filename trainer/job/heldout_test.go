@@ -143,4 +143,3 @@ func TestHeldOutTriggers(t *testing.T) {
 		}
 	}
 }
-
