@@ -124,13 +124,7 @@ func TestTrainConfigAndFlags(t *testing.T) {
 func TestTrainErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, content string) string { return writeTestFile(t, dir, name, content) }
 	unknownKey := write("unknown.yaml", "seed: 1\nschedule:\n  lerning_rate: 0.1\n")
 	shape := write("shape.yaml", "model:\n  spec:\n    layers:\n      - {type: conv, filters: 4, kernel: 9}\n      - {type: dense, units: 10}\n")
 	badCSV := write("bad.csv", "a,b,label\n1,2,0\n3,oops,1\n")
@@ -213,13 +207,7 @@ func TestTrainListAndHelp(t *testing.T) {
 func TestTrainOwnCSV(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, content string) string { return writeTestFile(t, dir, name, content) }
 	var semi, tabs, stray strings.Builder
 	semi.WriteString("a;b;kind\n")
 	tabs.WriteString("a\tb\tkind\n")
@@ -297,4 +285,14 @@ func TestTrainStoppedByNaN(t *testing.T) {
 	if !strings.Contains(out, "stopped by rule 5 nan_inf at step") || strings.Contains(out, ":,") || !strings.Contains(out, "val loss ") {
 		t.Errorf("summary line:\n%s", out)
 	}
+}
+
+// writeTestFile writes content to dir/name and returns the path.
+func writeTestFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
