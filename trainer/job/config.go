@@ -222,12 +222,11 @@ func (c *Config) wrap(key string, err error) error {
 // type, such as "line 3: cannot unmarshal !!str `abc` into int", as
 // "abc is not an integer".
 func typeMessage(err error, t reflect.Type) string {
-	msg := err.Error()
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
+		err = errors.New(te.Errors[0])
 	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
+	_, msg := yamltext.Syntax(err)
 	if _, rest, ok := strings.Cut(msg, "cannot unmarshal "); ok && t != nil {
 		if v, _, ok := strings.Cut(rest, " into "); ok {
 			switch _, val, ok := strings.Cut(v, " "); {
@@ -240,9 +239,6 @@ func typeMessage(err error, t reflect.Type) string {
 			}
 			return fmt.Sprintf("%s is not %s", v, kindPhrase(t))
 		}
-	}
-	if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "line ") {
-		msg = rest
 	}
 	return msg
 }

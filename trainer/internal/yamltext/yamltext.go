@@ -49,7 +49,7 @@ func flowCopy(n *yaml.Node) *yaml.Node {
 // find expected key", so the text is all there is to read.
 func Syntax(err error) (line int, msg string) {
 	msg = strings.TrimPrefix(err.Error(), "yaml: ")
-	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 && strings.Contains(msg, ": ") {
 		_, msg, _ = strings.Cut(msg, ": ")
 	}
 	return line, msg
