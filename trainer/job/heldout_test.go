@@ -1,7 +1,9 @@
 package job
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tbgo/tbgo/trainer"
 	"github.com/tbgo/tbgo/trainer/diag"
 )
 
@@ -140,6 +143,76 @@ func TestHeldOutTriggers(t *testing.T) {
 	for _, r := range diag.Rules() {
 		if r.By == diag.ByMonitor && !covered[r.ID] {
 			t.Errorf("no held-out case for rule %d (%s)", r.ID, r.Name)
+		}
+	}
+}
+
+// Artefacts of convergence: a model trained until its loss is nearly 0
+// has vanishing gradients and spiky gradient norms on purpose; the rules
+// about gradient scale are judged against the loss and stay quiet.
+func TestConvergedModelRaisesNoGradientAlarm(t *testing.T) {
+	t.Parallel()
+	cfg := Default()
+	for _, kv := range []string{"data.name=blobs", "data.classes=2", "data.separation=8", "model.hidden=[64]", "schedule.name=constant",
+		"schedule.lr=3e-3", "epochs=0", "steps=20000", "eval_every=500", "diagnostics.diag_every=5"} {
+		k, v, _ := strings.Cut(kv, "=")
+		if err := cfg.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alerts, res := detect(t, cfg)
+	if !(res.Train.Loss < 1e-6) {
+		t.Fatalf("training loss %.3g: the model did not converge, the test proves nothing", res.Train.Loss)
+	}
+	for _, a := range alerts {
+		t.Errorf("converged model (loss %.3g): %v", res.Train.Loss, a)
+	}
+	// The case matters: judged on an absolute scale, as before, the mean
+	// |gradient| of the first layer fell below rule 8's 1e-7.
+	j, err := Build(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smallest := math.Inf(1)
+	probe := trainer.HookFuncs{OnBackward: func(s *trainer.State) error {
+		g := s.Model.Params()[0].Grad.RawMatrix().Data
+		var sum float64
+		for _, v := range g {
+			sum += math.Abs(v)
+		}
+		smallest = min(smallest, sum/float64(len(g)))
+		return nil
+	}}
+	tc := j.Trainer
+	tc.Hooks = []trainer.Hook{probe}
+	train, val := j.Data()
+	if _, err := trainer.Train(context.Background(), j.Model, train, val, tc); err != nil {
+		t.Fatal(err)
+	}
+	if !(smallest < 1e-7) {
+		t.Errorf("the smallest mean |gradient| of the first layer was %.3g: the run does not reach the absolute threshold, the test proves nothing", smallest)
+	}
+}
+
+// The suggested fix fits the model: no "ReLU instead of sigmoid/tanh"
+// to a ReLU network, which a sigmoid network does get.
+func TestFixFitsTheModel(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		scenario string
+		relu     bool // whether the fix of rule 8 suggests ReLU
+	}{{"never_trains", false}, {"vanishing_gradients", true}} {
+		cfg, err := ScenarioConfig(tt.scenario)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alerts, _ := detect(t, cfg)
+		i := slices.IndexFunc(alerts, func(a diag.Alert) bool { return a.Rule == 8 })
+		if i < 0 {
+			t.Fatalf("%s: rule 8 did not fire", tt.scenario)
+		}
+		if got := strings.Contains(alerts[i].Fix, "ReLU instead of"); got != tt.relu {
+			t.Errorf("%s: rule 8's fix %q; suggests ReLU: %v, want %v", tt.scenario, alerts[i].Fix, got, tt.relu)
 		}
 	}
 }
