@@ -19,11 +19,12 @@ import (
 const doctorUsage = `Usage: tbgo doctor [flags]
 
 Doctor runs the checklist to go through before a long run on the run that
-tbgo train would start with the same flags: the input statistics (rule 11)
-and class balance (17), the initialisation's scale (12), the loss at
-initialisation against ln K (1), a gradient check (4), overfitting 20
-samples (2), real against zeroed inputs (3) and a learning-rate range
-test. It prints a pass/fail line per check with the fix for each failure,
+tbgo train would start with the same flags: the input statistics (rule 11),
+class balance (17), rows shared by training and validation (22), the
+initialisation's scale (12), the loss at initialisation against what a
+healthy last layer gives on the data (1), a gradient check (4), overfitting
+20 samples (2), real against zeroed inputs (3) and a learning-rate range
+test (docs/DIAGNOSTICS.md has every rule). It prints a pass/fail line per check with the fix for each failure,
 writes the report to <logdir>/<timestamp>-doctor-<name>/ (the text
 diag/checklist and the range test's curve) and exits with status 1 if a
 check failed.

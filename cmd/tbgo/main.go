@@ -71,7 +71,7 @@
 //	tbgo doctor [-checks IDS] [-write=false] [train's flags]
 //
 // Doctor runs the pre-training checklist on the run "tbgo train" would
-// start with the same flags: loss at initialisation against ln K, overfitting
+// start with the same flags: loss at initialisation against a healthy one, overfitting
 // 20 samples, real against zeroed inputs, a gradient check, input
 // statistics, class balance, initialisation, and a learning-rate range
 // test. It prints pass, warn or FAIL per check with a fix, writes the

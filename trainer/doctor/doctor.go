@@ -86,7 +86,7 @@ const (
 	CheckBalance   = "balance"   // rule 17: class balance
 	CheckOverlap   = "overlap"   // rule 22: rows shared by training and validation
 	CheckInit      = "init"      // rule 12: weight scale at initialisation
-	CheckInitLoss  = "init_loss" // rule 1: loss at initialisation vs ln K
+	CheckInitLoss  = "init_loss" // rule 1: loss at initialisation vs a healthy one
 	CheckGradients = "gradients" // rule 4: gradient check
 	CheckOverfit   = "overfit"   // rule 2: overfit a tiny subset
 	CheckSignal    = "signal"    // rule 3: real vs zeroed inputs
