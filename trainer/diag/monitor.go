@@ -726,7 +726,8 @@ func (m *Monitor) imageDue() bool {
 // End implements trainer.Hook: it writes the final flags, the checklist
 // and the session's end: STATUS_SUCCESS when training ran to its end
 // (or stopped early, or by a hook other than for NaN), STATUS_FAILURE
-// when it was cancelled, failed, or its loss ended non-finite.
+// when it was cancelled, failed, its loss ended non-finite, or the
+// Monitor stopped it at a non-finite value.
 func (m *Monitor) End(s *trainer.State) error {
 	step := s.Step
 	if m.checks() {
@@ -739,7 +740,7 @@ func (m *Monitor) End(s *trainer.State) error {
 	switch {
 	case s.Result.Stop == trainer.StopCancelled || s.Result.Stop == trainer.StopError:
 		status = summary.StatusFailure
-	case s.Result.NonFiniteStep >= 0:
+	case s.Result.NonFiniteStep >= 0, m.stopped:
 		status = summary.StatusFailure
 	}
 	m.finalStatus = status
