@@ -3,7 +3,6 @@ package tfevents
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -14,17 +13,6 @@ import (
 
 	"github.com/tbgo/tbgo/proto/tbpb"
 )
-
-// DefaultMaxRecordLen is the record-length guard used when
-// Reader.MaxRecordLen is zero. TensorBoard's own client refuses messages over
-// 256 MiB, so no record a loader can serve is larger.
-const DefaultMaxRecordLen = 256 << 20
-
-// DefaultPollInterval is how often Follow looks for new data when its poll
-// argument is zero.
-const DefaultPollInterval = 250 * time.Millisecond
-
-const initialBufSize = 64 << 10
 
 // A Reader reads the records of an event file one at a time with memory
 // bounded by the largest record: it never holds more than that record and
@@ -158,10 +146,6 @@ func (r *Reader) ReadEvent(ev *tbpb.Event) error {
 	return nil
 }
 
-// ErrInvalidEvent reports a record whose checksums hold but whose bytes do
-// not decode as an Event.
-var ErrInvalidEvent = errors.New("record is not a valid Event")
-
 // Follow is Next for a file that another process is still appending to: at
 // the end of the data, or inside a torn record, it waits, looking again
 // every poll (DefaultPollInterval if zero), until a whole record arrives or
@@ -225,9 +209,6 @@ func (r *Reader) fill(n int) error {
 	}
 	return nil
 }
-
-// maxEmptyReads is how many (0, nil) reads in a row fill tolerates.
-const maxEmptyReads = 100
 
 // makeRoom frees space at the end of r.buf, moving unconsumed bytes to the
 // front or growing the buffer, without growing it past what n needs.
