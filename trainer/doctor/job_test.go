@@ -1,6 +1,9 @@
 package doctor_test
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tbgo/tbgo/trainer/doctor"
@@ -54,5 +57,47 @@ func TestScenarios(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// tbgo train and tbgo doctor judge the loss at initialisation by one
+// limit (diag.ExpectedInitLoss): on the same configuration they agree,
+// whichever way it goes.
+func TestInitLossAgreesWithTrain(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		scenario string
+		settings []job.Setting
+	}{
+		{"healthy_digits", nil},
+		{"loss_at_init", nil},
+		{"", []job.Setting{{Key: "data.name", Value: "blobs"}, {Key: "data.classes", Value: "2"}}},
+		{"", []job.Setting{{Key: "data.name", Value: "blobs"}, {Key: "data.classes", Value: "3"}, {Key: "model.output_init", Value: "normal:1.5"}}},
+		{"", []job.Setting{{Key: "data.name", Value: "xor"}, {Key: "model.hidden", Value: "[16]"}, {Key: "model.output_init", Value: "he_normal"}}},
+	} {
+		cfg, err := job.Compose(tc.scenario, "", append(tc.settings, job.Setting{Key: "steps", Value: "1"}, job.Setting{Key: "epochs", Value: "0"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := job.Build(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := doctor.Run(context.Background(), doctor.SetupOf(j), &doctor.Options{Checks: []string{doctor.CheckInitLoss}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Logdir = t.TempDir()
+		res, err := job.Run(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doctorFails, trainFires := rep.Check(doctor.CheckInitLoss).Verdict == doctor.Fail, res.Fired(1)
+		if doctorFails != trainFires {
+			t.Errorf("%s %v: doctor fails %v, train fires %v", tc.scenario, tc.settings, doctorFails, trainFires)
+		}
+		if (tc.scenario == "loss_at_init" || strings.Contains(fmt.Sprint(tc.settings), "normal:1.5")) != trainFires {
+			t.Errorf("%s %v: rule 1 fired %v", tc.scenario, tc.settings, trainFires)
+		}
 	}
 }
