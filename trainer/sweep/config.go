@@ -53,7 +53,8 @@ type Param struct {
 	// linearly otherwise, rounded (and deduplicated) for IntUniform.
 	Points int
 
-	line int // the key's line in the file, 0 if unknown
+	line    int // the key's line in the file, 0 if unknown
+	lowLine int // the line of its low, where fill reports a bad range
 }
 
 // numeric reports whether p is a range rather than a choice.
@@ -227,7 +228,7 @@ func Parse(b []byte, name string) (*Config, error) {
 		}
 		return nil, c.errorf(line, "params", "no parameters to search")
 	}
-	if err := c.defaults(lines); err != nil {
+	if err := c.fill(lines); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -271,6 +272,42 @@ func (c *Config) defaults(lines map[string]int) error {
 	}
 	if c.Goal != "max" && c.Goal != "min" {
 		return c.errorf(lines["goal"], "goal", "%q is not max or min", c.Goal)
+	}
+	return nil
+}
+
+// fill fills in the defaults and checks the values, for Parse and for a
+// Config built in Go; lines has the line of each top-level key (empty for
+// a Config built in Go).
+func (c *Config) fill(lines map[string]int) error {
+	if err := c.defaults(lines); err != nil {
+		return err
+	}
+	if len(c.Params) == 0 {
+		return c.errorf(0, "params", "no parameters to search")
+	}
+	for i := range c.Params {
+		p := &c.Params[i]
+		field := "params." + p.Key
+		switch {
+		case p.Key == "":
+			return c.errorf(0, "params", "a parameter without a key")
+		case p.Type == Choice && len(p.Values) == 0:
+			return c.errorf(p.line, field+".values", "a choice needs a non-empty list of values")
+		case p.Type == Choice:
+		case p.Type != LogUniform && p.Type != Uniform && p.Type != IntUniform:
+			return c.errorf(p.line, field+".type", "%q is not one of %s, %s, %s, %s", p.Type, LogUniform, Uniform, IntUniform, Choice)
+		case !(p.Low < p.High) || math.IsInf(p.Low, 0) || math.IsInf(p.High, 0):
+			return c.errorf(p.lowLine, field+".low", "%v is not below high %v", p.Low, p.High)
+		case p.Type == LogUniform && p.Low <= 0:
+			return c.errorf(p.lowLine, field+".low", "%v: a log-uniform range needs positive bounds", p.Low)
+		case p.Type == IntUniform && (p.Low != math.Trunc(p.Low) || p.High != math.Trunc(p.High)):
+			return c.errorf(p.line, field, "[%v, %v] is not an integer range", p.Low, p.High)
+		case p.Points == 0:
+			p.Points = 3
+		case p.Points < 2:
+			return c.errorf(p.line, field+".points", "%d, want at least 2", p.Points)
+		}
 	}
 	return nil
 }
@@ -427,18 +464,12 @@ func (c *Config) param(k, v *yaml.Node, field string) (Param, error) {
 				return p, c.errorf(n.Line, field+"."+b.name, "%v is not an integer", *b.dst)
 			}
 		}
-		if !(p.Low < p.High) {
-			return p, c.errorf(got["low"].Line, field+".low", "%v is not below high %v", p.Low, p.High)
-		}
-		if p.Type == LogUniform && p.Low <= 0 {
-			return p, c.errorf(got["low"].Line, field+".low", "%v: a log-uniform range needs positive bounds", p.Low)
-		}
-		p.Points = 3
 		if n := got["points"]; n != nil {
 			if p.Points, err = c.integer(n, field+".points", 2); err != nil {
 				return p, err
 			}
 		}
+		p.lowLine = got["low"].Line
 	case Choice:
 		for _, name := range []string{"low", "high", "points"} {
 			if n := got[name]; n != nil {

@@ -358,6 +358,9 @@ func Run(ctx context.Context, c *Config, train TrainFunc, o *Options) (*Result, 
 	if c.Base != "" || len(c.Set) > 0 {
 		return nil, fmt.Errorf("sweep: base and set configure tbgo train's trainer (RunJobs); a TrainFunc takes its fixed settings itself (%w)", ErrConfig)
 	}
+	if err := c.fill(map[string]int{}); err != nil {
+		return nil, err
+	}
 	c.free = true
 	if c.Logdir == "" {
 		c.Logdir = job.Default().Logdir

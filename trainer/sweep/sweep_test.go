@@ -777,3 +777,27 @@ func TestBorderWarningOwnFunction(t *testing.T) {
 		}
 	}
 }
+
+// A Config built in Go, without Parse, gets Parse's defaults (a random
+// search of 10 trials, 3 grid points) and its checks.
+func TestRunConfigBuiltInGo(t *testing.T) {
+	t.Parallel()
+	c := &Config{Name: "go", Logdir: t.TempDir(), Metric: "loss", Params: []Param{
+		{Key: "lr", Type: LogUniform, Low: 1e-3, High: 1},
+		{Key: "width", Type: IntUniform, Low: 8, High: 64},
+	}}
+	train := func(ctx context.Context, tr *Trial) (Metrics, error) {
+		return Metrics{"loss": tr.Float("lr") / float64(tr.Int("width"))}, nil
+	}
+	res, err := Run(context.Background(), c, train, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Trials) != 10 || c.Method != Random || c.Goal != "min" || res.Best == nil {
+		t.Errorf("%d trials, method %q, goal %q, best %v", len(res.Trials), c.Method, c.Goal, res.Best)
+	}
+	bad := &Config{Logdir: t.TempDir(), Params: []Param{{Key: "lr", Type: LogUniform, Low: 0, High: 1}}}
+	if _, err := Run(context.Background(), bad, train, nil); !errors.Is(err, ErrConfig) {
+		t.Errorf("a log-uniform range from 0: %v, want ErrConfig", err)
+	}
+}
