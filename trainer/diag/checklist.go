@@ -84,7 +84,11 @@ func (m *Monitor) Checklist() string {
 					if a.Layer != "" {
 						where = " at " + a.Layer
 					}
-					parts = append(parts, fmt.Sprintf("step %d%s (%s)", a.Step, where, fmtValue(a.Value)))
+					by := ""
+					if a.SupersededBy != 0 {
+						by = fmt.Sprintf(", superseded by rule %d", a.SupersededBy)
+					}
+					parts = append(parts, fmt.Sprintf("step %d%s (%s%s)", a.Step, where, fmtValue(a.Value), by))
 				}
 			}
 			status = "**fired**: " + strings.Join(parts, "; ")

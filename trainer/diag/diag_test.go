@@ -476,3 +476,28 @@ func TestReferenceIsFresh(t *testing.T) {
 		}
 	}
 }
+
+// Rule 21 supersedes the rules whose fix it contradicts: an earlier
+// alert of rule 16 is marked and ranked after it, and rule 16 does not
+// alert again.
+func TestSupersede(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	m := NewMonitor(nil, &Options{Alerts: &out})
+	m.observe(10, 16, "", true, 1, 2, func() string { return "val loss up" })
+	m.observe(20, 21, "", true, 1, 0.1, func() string { return "val at chance" })
+	m.observe(30, 15, "", true, 1, 0.3, func() string { return "swings" })
+	got := m.Alerts()
+	if len(got) != 2 || got[0].Rule != 16 || got[0].SupersededBy != 21 || got[1].SupersededBy != 0 {
+		t.Fatalf("alerts %+v", got)
+	}
+	if r := Ranked(got); r[0].Rule != 21 || r[1].Rule != 16 {
+		t.Errorf("ranked %d, %d; want 21 first", r[0].Rule, r[1].Rule)
+	}
+	if !strings.Contains(out.String(), "rule 21 val_at_chance supersedes the alert of rule 16 overfitting at step 10") {
+		t.Errorf("terminal:\n%s", out.String())
+	}
+	if m.Fired(15) || !strings.Contains(m.Checklist(), "suppressed: rule 21") || !strings.Contains(m.Checklist(), "superseded by rule 21") {
+		t.Errorf("rule 15 after rule 21: fired %v; checklist:\n%s", m.Fired(15), m.Checklist())
+	}
+}
