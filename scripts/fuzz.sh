@@ -36,7 +36,7 @@ targets=(
   "./trainer/data FuzzReadCSV"
   "./trainer FuzzParseSpec"
   "./trainer FuzzLoad"
-  "./trainer/run FuzzParse"
+  "./trainer/job FuzzParse"
 )
 if [ -d trainer/sweep ]; then
   targets+=("./trainer/sweep FuzzParseConfig")

@@ -1,4 +1,4 @@
-package run
+package job
 
 import (
 	"context"
@@ -38,7 +38,7 @@ func (t timed) End(s *trainer.State) error           { return t.time(t.h.End, s)
 // inside one run, which other processes on a shared machine disturb far
 // less than the difference of two runs. The target is at most 10%.
 //
-//	go test -run '^$' -bench DefaultRun -count 5 ./trainer/run
+//	go test -run '^$' -bench DefaultRun -count 5 ./trainer/job
 func BenchmarkDefaultRun(b *testing.B) {
 	for _, tt := range []struct {
 		desc string

@@ -1,4 +1,4 @@
-package run
+package job
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -55,11 +56,14 @@ func (c *Config) Validate() error {
 		{"name", strings.ContainsAny(c.Name, `/\`), "must not contain a path separator"},
 		{"data.path", d.Name == "csv" && d.Path == "", "data.name is csv but no file is given"},
 		{"data.val", !(d.Val >= 0 && d.Val < 1), fmt.Sprintf("%v is outside [0, 1)", d.Val)},
+		{"data.shuffle_labels", !(d.ShuffleLabels >= 0 && d.ShuffleLabels <= 1), fmt.Sprintf("%v is outside [0, 1]", d.ShuffleLabels)},
+		{"data.duplicate", !(d.Duplicate >= 0 && d.Duplicate <= 1), fmt.Sprintf("%v is outside [0, 1]", d.Duplicate)},
 		{"data.train_samples", d.TrainSamples < 0, "negative"},
 		{"data.imbalance", !(d.Imbalance >= 0) || math.IsInf(d.Imbalance, 0), fmt.Sprintf("%v, want 0 (balanced) or a ratio ≥ 1", d.Imbalance)},
 		{"data.imbalance", d.Imbalance > 0 && d.Imbalance < 1, fmt.Sprintf("%v, want 0 (balanced) or a ratio ≥ 1", d.Imbalance)},
 		{"data.noise", !(d.Noise >= 0) || math.IsInf(d.Noise, 0), "want a finite std ≥ 0"},
 		{"data.classes", d.Classes < 0, "negative"},
+		{"data.classes", d.Name == "digits" && (d.Classes == 1 || d.Classes > 10), fmt.Sprintf("%d: the digits have 2 to 10 classes (0: all)", d.Classes)},
 		{"data.per_class", d.PerClass < 0, "negative"},
 		{"data.augment.shift", d.Augment.Shift < 0, "negative"},
 		{"data.augment.rotate", !(d.Augment.Rotate >= 0) || math.IsInf(d.Augment.Rotate, 0), "want a finite angle ≥ 0"},
@@ -105,11 +109,14 @@ func (c *Config) Validate() error {
 			return c.errorf("data.shape", "%v", err)
 		}
 	}
+	if _, ok := delimiter(d.Delimiter); !ok {
+		return c.errorf("data.delimiter", "%q: want auto, tab or one character such as ';'", d.Delimiter)
+	}
 	if d.Name != "csv" {
 		for _, k := range []struct {
 			key string
 			set bool
-		}{{"data.path", d.Path != ""}, {"data.label", d.Label != ""}, {"data.shape", d.Shape != ""}, {"data.string_labels", d.StringLabels}, {"data.regression", d.Regression}} {
+		}{{"data.delimiter", d.Delimiter != "auto" && d.Delimiter != ""}, {"data.path", d.Path != ""}, {"data.label", d.Label != ""}, {"data.shape", d.Shape != ""}, {"data.string_labels", d.StringLabels}, {"data.regression", d.Regression}} {
 			if k.set {
 				return c.errorf(k.key, "applies to data.name csv only, not %s", d.Name)
 			}
@@ -130,7 +137,7 @@ func (c *Config) Validate() error {
 	}
 	if m.Preset != "" {
 		if _, err := trainer.PresetSpec(m.Preset, 2); err != nil {
-			return c.errorf("model.preset", "%v", strings.TrimPrefix(err.Error(), "trainer: "))
+			return c.wrap("model.preset", err)
 		}
 	}
 	if len(m.Hidden) > 0 {
@@ -161,14 +168,17 @@ func (c *Config) Validate() error {
 		}
 	}
 	if _, err := c.Optimizer.New(); err != nil {
-		return c.errorf("optimizer", "%s", strings.TrimPrefix(err.Error(), "trainer: "))
+		return c.wrap("optimizer", err)
 	}
 	if _, err := c.Schedule.New(max(c.Steps, 1)); err != nil {
-		return c.errorf("schedule", "%s", strings.TrimPrefix(err.Error(), "trainer: "))
+		return c.wrap("schedule", err)
 	}
 	regression := d.Name == "sine" || d.Regression
 	if regression && c.Loss != "mse" {
 		return c.errorf("loss", "%s needs class labels; %s data is a regression: use mse", c.Loss, d.Name)
+	}
+	if regression && d.ShuffleLabels > 0 {
+		return c.errorf("data.shuffle_labels", "shuffles class labels; %s data is a regression", d.Name)
 	}
 	if regression && c.Balance != "none" {
 		return c.errorf("balance", "%s needs class labels; %s data is a regression", c.Balance, d.Name)
@@ -243,6 +253,7 @@ func Build(cfg Config) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	ds = cfg.plant(ds)
 	j := &Job{Config: cfg}
 	split := data.SplitOptions{Val: cfg.Data.Val, Seed: cfg.Seed, Ordered: cfg.Data.Name == "sine"}
 	if cfg.Data.Val > 0 {
@@ -349,6 +360,9 @@ func (c *Config) dataset() (*data.Dataset, error) {
 	switch d.Name {
 	case "digits":
 		ds, err = data.Digits()
+		if err == nil && d.Classes > 0 {
+			ds = digitsSubset(ds, d.Classes)
+		}
 	case "spirals":
 		ds, err = data.Spirals(data.SpiralsOptions{Classes: d.Classes, PerClass: d.PerClass, Turns: d.Turns, Noise: d.Noise, Imbalance: d.Imbalance, Seed: c.Seed})
 	case "xor":
@@ -373,17 +387,18 @@ func (c *Config) dataset() (*data.Dataset, error) {
 		if d.Shape != "" {
 			o.Shape, _ = parseShape(d.Shape)
 		}
+		o.Comma, _ = delimiter(d.Delimiter)
 		path := c.path(d.Path)
 		ds, err = data.LoadCSV(path, o)
 		if err != nil {
-			return nil, fmt.Errorf("run: %w", err)
+			return nil, csvError(err)
 		}
 	}
 	if err != nil {
 		return nil, c.errorf("data", "%v", err)
 	}
 	if err := ds.Validate(); err != nil {
-		return nil, fmt.Errorf("run: %s: %w", ds.Name, err)
+		return nil, fmt.Errorf("job: %s: %w", ds.Name, err)
 	}
 	return ds, nil
 }
@@ -405,7 +420,7 @@ func (c *Config) spec(out int) (trainer.Spec, error) {
 	case m.Preset != "":
 		s, err := trainer.PresetSpec(m.Preset, out)
 		if err != nil {
-			return spec, c.errorf("model.preset", "%v", err)
+			return spec, c.wrap("model.preset", err)
 		}
 		spec = s
 	case m.Spec != nil:
@@ -414,10 +429,10 @@ func (c *Config) spec(out int) (trainer.Spec, error) {
 	case m.SpecFile != "":
 		b, err := os.ReadFile(c.path(m.SpecFile))
 		if err != nil {
-			return spec, fmt.Errorf("run: model.spec_file: %w", err)
+			return spec, fmt.Errorf("job: model.spec_file: %w", err)
 		}
 		if spec, err = trainer.ParseSpec(b); err != nil {
-			return spec, fmt.Errorf("run: %s: %w", m.SpecFile, err)
+			return spec, fmt.Errorf("job: %s: %w", m.SpecFile, err)
 		}
 	default:
 		act := trainer.LayerType(m.Activation)
@@ -477,7 +492,7 @@ func (j *Job) configure() error {
 		tc.Loss = trainer.MeanSquaredError{}
 	}
 	if err := tc.Loss.Check(j.Outputs, trainer.Targets{Labels: j.Train.Y, Values: j.Train.Targets}); err != nil {
-		return c.errorf("loss", "%v", strings.TrimPrefix(err.Error(), "trainer: "))
+		return c.wrap("loss", err)
 	}
 	if c.Balance == "sampler" {
 		s, err := data.NewBalancedSampler(j.Train.Y, j.Train.Classes, c.Seed)
@@ -500,7 +515,7 @@ func (j *Job) configure() error {
 	}
 	opt, err := c.Optimizer.New()
 	if err != nil {
-		return c.errorf("optimizer", "%v", err)
+		return c.wrap("optimizer", err)
 	}
 	tc.Optimizer = opt
 	steps := c.Steps
@@ -509,7 +524,7 @@ func (j *Job) configure() error {
 	}
 	sch, err := c.Schedule.New(steps)
 	if err != nil {
-		return c.errorf("schedule", "%v", err)
+		return c.wrap("schedule", err)
 	}
 	tc.Schedule = sch
 	j.Trainer = tc
@@ -523,4 +538,143 @@ func (j *Job) TotalSteps() int {
 		return j.Trainer.Steps
 	}
 	return j.Trainer.Epochs * ((j.Train.Len() + j.Trainer.BatchSize - 1) / j.Trainer.BatchSize)
+}
+
+// plant adds the problems data.duplicate and data.shuffle_labels ask
+// for, before the split, from the seed: copies of a fraction of the
+// samples, then a fraction of the labels shuffled among their samples.
+func (c *Config) plant(ds *data.Dataset) *data.Dataset {
+	d := &c.Data
+	if d.Duplicate == 0 && d.ShuffleLabels == 0 {
+		return ds
+	}
+	rng := rand.New(rand.NewPCG(c.Seed, 0x706c616e74))
+	if n := int(math.Round(d.Duplicate * float64(ds.Len()))); n > 0 {
+		idx := append(seq(ds.Len()), rng.Perm(ds.Len())[:n]...)
+		ds = ds.Subset(idx)
+	}
+	if n := int(math.Round(d.ShuffleLabels * float64(ds.Len()))); n > 1 && ds.Y != nil {
+		ds = ds.Subset(seq(ds.Len())) // a copy: the labels change
+		idx := rng.Perm(ds.Len())[:n]
+		labels := make([]int, n)
+		for k, i := range idx {
+			labels[k] = ds.Y[i]
+		}
+		rng.Shuffle(n, func(a, b int) { labels[a], labels[b] = labels[b], labels[a] })
+		for k, i := range idx {
+			ds.Y[i] = labels[k]
+		}
+	}
+	return ds
+}
+
+// seq returns 0, 1, ..., n-1.
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// delimiter reads the data.delimiter knob: 0 for auto.
+func delimiter(s string) (rune, bool) {
+	switch s {
+	case "auto", "":
+		return 0, true
+	case "tab", `\t`, "\t":
+		return '\t', true
+	}
+	r := []rune(s)
+	if len(r) != 1 || r[0] == '"' || r[0] == '\n' || r[0] == '\r' || r[0] == utf8.RuneError {
+		return 0, false
+	}
+	return r[0], true
+}
+
+// csvKeys are the knobs, with a value, that set the options of
+// data.CSVOptions a CSV error may name (data.CSVError.Option).
+var csvKeys = map[string][2]string{
+	"StringLabels": {"data.string_labels", "true"},
+	"Classes":      {"data.classes", "K"},
+	"Header":       {"data.header", "yes (or no)"},
+	"Comma":        {"data.delimiter", "';' (or tab, or another character)"},
+}
+
+// csvError returns a CSV error naming the knob that resolves it, as a
+// flag and a YAML key, instead of the Go option.
+func csvError(err error) error {
+	var ce *data.CSVError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	k, ok := csvKeys[ce.Option]
+	if !ok {
+		return err
+	}
+	e := *ce
+	e.Err = fmt.Errorf("%w; set -%s %s (%s in YAML)", ce.Err, k[0], k[1], k[0])
+	e.Option = ""
+	return &e
+}
+
+// DataText describes the prepared data in one line, as tbgo train prints
+// it after "data: ": the dataset, the split, the classes, what was done
+// to the inputs (preprocessing, augmentation, planted problems) and, for
+// the embedded digits, their source.
+func (j *Job) DataText() string {
+	c, d := j.Config, j.Config.Data
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, %d training and %d validation samples", j.Train.Name, j.Train.Len(), lenOf(j.Val))
+	switch {
+	case j.Classes > 0 && len(j.Train.ClassNames) > 0:
+		fmt.Fprintf(&b, ", %d classes (%s)", j.Classes, strings.Join(j.Train.ClassNames, ", "))
+	case j.Classes > 0:
+		fmt.Fprintf(&b, ", %d classes", j.Classes)
+	default:
+		b.WriteString(", regression")
+	}
+	var done []string
+	switch d.Preprocess {
+	case "standardize":
+		done = append(done, "standardised (each feature to mean 0, std 1 with the training split's statistics)")
+	case "center":
+		done = append(done, "centred (each feature's training mean subtracted)")
+	case "window":
+		done = append(done, "each window centred on its own mean")
+	case "none":
+		done = append(done, "no preprocessing (raw values)")
+	}
+	if a := d.Augment; a != (AugmentConfig{}) {
+		done = append(done, fmt.Sprintf("training batches distorted (shift %d, rotate %g°, noise %g)", a.Shift, a.Rotate, a.Noise))
+	}
+	if d.Duplicate > 0 {
+		done = append(done, fmt.Sprintf("%g of the samples repeated before the split (data.duplicate)", d.Duplicate))
+	}
+	if d.ShuffleLabels > 0 {
+		done = append(done, fmt.Sprintf("%g of the labels shuffled (data.shuffle_labels)", d.ShuffleLabels))
+	}
+	if len(done) > 0 {
+		b.WriteString("; " + strings.Join(done, "; "))
+	}
+	if j.Train.Source != "" && c.Data.Name == "digits" {
+		fmt.Fprintf(&b, " (%s)", j.Train.Source)
+	}
+	return b.String()
+}
+
+// digitsSubset keeps the samples of the first k digits, 0 to k-1.
+func digitsSubset(ds *data.Dataset, k int) *data.Dataset {
+	var idx []int
+	for i, y := range ds.Y {
+		if y < k {
+			idx = append(idx, i)
+		}
+	}
+	sub := ds.Subset(idx)
+	sub.Classes = k
+	if len(sub.ClassNames) > k {
+		sub.ClassNames = sub.ClassNames[:k]
+	}
+	return sub
 }

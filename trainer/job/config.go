@@ -1,7 +1,6 @@
-package run
+package job
 
 import (
-	"bytes"
 	"encoding"
 	"errors"
 	"fmt"
@@ -10,9 +9,10 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/tbgo/tbgo/trainer"
+	"github.com/tbgo/tbgo/trainer/internal/yamltext"
 )
 
 // Config describes one training run: the data, the model, the training
@@ -57,13 +57,14 @@ type DataConfig struct {
 	Name string `yaml:"name" doc:"dataset: digits (embedded UCI digits), spirals, xor, blobs, sine (regression) or csv"`
 
 	Path         string `yaml:"path" doc:"csv: the file to read"`
+	Delimiter    string `yaml:"delimiter" doc:"csv: the field separator: auto (',', ';' or tab, whichever splits the first line), or the character itself (tab: \\t)"`
 	Label        string `yaml:"label" doc:"csv: the label column, by header name or 1-based number (default the last)"`
 	Header       string `yaml:"header" doc:"csv: auto, yes or no: whether the first line names the columns"`
 	StringLabels bool   `yaml:"string_labels" doc:"csv: labels are names (sorted into classes), not integers 0..K-1"`
 	Regression   bool   `yaml:"regression" doc:"csv: the label column is a real-valued target (regression)"`
 	Shape        string `yaml:"shape" doc:"csv: the shape of one sample, CxHxW such as 1x8x8 (default a vector)"`
 
-	Classes    int     `yaml:"classes" doc:"csv: number of classes, labels outside are errors (0: the largest label + 1); spirals, blobs: number of classes (0: 2 and 3)"`
+	Classes    int     `yaml:"classes" doc:"csv: number of classes, labels outside are errors (0: the largest label + 1, every class must have samples); spirals, blobs: number of classes (0: 2 and 3); digits: keep the digits 0 to classes-1 (0: all 10)"`
 	PerClass   int     `yaml:"per_class" doc:"spirals, xor, blobs: samples in the largest class (0: 200, 200, 100)"`
 	Noise      float64 `yaml:"noise" doc:"spirals, xor, sine: std of the Gaussian noise"`
 	Imbalance  float64 `yaml:"imbalance" doc:"spirals, xor, blobs: largest/smallest class size (0 or 1: balanced)"`
@@ -75,6 +76,9 @@ type DataConfig struct {
 	Period     float64 `yaml:"period" doc:"sine: steps per cycle (0: 25)"`
 	Trend      float64 `yaml:"trend" doc:"sine: level added per step (a drifting series)"`
 	Offset     float64 `yaml:"offset" doc:"sine: constant level of the series"`
+
+	ShuffleLabels float64 `yaml:"shuffle_labels" doc:"fraction of the samples whose labels are shuffled among themselves before the split: labels misaligned with their inputs, on purpose"`
+	Duplicate     float64 `yaml:"duplicate" doc:"fraction of the samples repeated before the split, so that copies land in both training and validation, on purpose"`
 
 	Val          float64       `yaml:"val" doc:"fraction of the samples held out for validation (stratified by class)"`
 	TrainSamples int           `yaml:"train_samples" doc:"keep only this many training samples (0: all), to overfit on purpose"`
@@ -111,7 +115,7 @@ type ModelConfig struct {
 // DiagConfig says what the diagnostics Monitor measures and logs (see
 // package trainer/diag).
 type DiagConfig struct {
-	Enabled        bool `yaml:"enabled" doc:"measure and check the rules of DIAGNOSTICS.md (losses, accuracy and learning rate are logged regardless)"`
+	Enabled        bool `yaml:"enabled" doc:"measure and check the rules of docs/DIAGNOSTICS.md (losses, accuracy and learning rate are logged regardless)"`
 	DiagEvery      int  `yaml:"diag_every" doc:"per-layer measurements every this many steps"`
 	K              int  `yaml:"k" doc:"consecutive checks a rule must hold before it fires"`
 	Histograms     bool `yaml:"histograms" doc:"log histograms of weights, gradients, activations and pre-activations"`
@@ -135,6 +139,7 @@ func Default() Config {
 		Data: DataConfig{
 			Name:       "digits",
 			Header:     "auto",
+			Delimiter:  "auto",
 			Val:        0.2,
 			Preprocess: "standardize",
 		},
@@ -172,10 +177,13 @@ type ConfigError struct {
 	Msg  string
 }
 
-// Error returns "run: FILE:LINE: KEY: MSG", leaving out what is unknown.
-func (e *ConfigError) Error() string {
+// Error returns "job: FILE:LINE: KEY: MSG", leaving out what is unknown.
+func (e *ConfigError) Error() string { return "job: " + e.Detail() }
+
+// Detail returns the error without the package name, "FILE:LINE: KEY:
+// MSG", for a program that reports it under its own name (tbgo train).
+func (e *ConfigError) Detail() string {
 	var b strings.Builder
-	b.WriteString("run: ")
 	switch {
 	case e.File != "" && e.Line > 0:
 		fmt.Fprintf(&b, "%s:%d: ", e.File, e.Line)
@@ -200,16 +208,25 @@ func (c *Config) errorf(key, format string, args ...any) error {
 	return &ConfigError{File: c.file, Line: c.lines[key], Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
+// wrap returns a ConfigError about key for an error of package trainer,
+// whose reason it states without that package's name.
+func (c *Config) wrap(key string, err error) error {
+	var ve *trainer.ValueError
+	if errors.As(err, &ve) {
+		return c.errorf(key, "%s", ve.Reason)
+	}
+	return c.errorf(key, "%v", err)
+}
+
 // typeMessage rewrites a YAML decoding error about a value of the wrong
 // type, such as "line 3: cannot unmarshal !!str `abc` into int", as
 // "abc is not an integer".
 func typeMessage(err error, t reflect.Type) string {
-	msg := err.Error()
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
+		err = errors.New(te.Errors[0])
 	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
+	_, msg := yamltext.Syntax(err)
 	if _, rest, ok := strings.Cut(msg, "cannot unmarshal "); ok && t != nil {
 		if v, _, ok := strings.Cut(rest, " into "); ok {
 			switch _, val, ok := strings.Cut(v, " "); {
@@ -222,9 +239,6 @@ func typeMessage(err error, t reflect.Type) string {
 			}
 			return fmt.Sprintf("%s is not %s", v, kindPhrase(t))
 		}
-	}
-	if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "line ") {
-		msg = rest
 	}
 	return msg
 }
@@ -262,7 +276,7 @@ func kindPhrase(t reflect.Type) string {
 func Load(path string) (Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("run: %w", err)
+		return Config{}, fmt.Errorf("job: %w", err)
 	}
 	c := Default()
 	if err := c.Parse(b, path); err != nil {
@@ -278,11 +292,8 @@ func Load(path string) (Config, error) {
 func (c *Config) Parse(b []byte, name string) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		e := &ConfigError{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
-		if n, _ := fmt.Sscanf(e.Msg, "line %d:", &e.Line); n == 1 {
-			_, e.Msg, _ = strings.Cut(e.Msg, ": ")
-		}
-		return e
+		line, msg := yamltext.Syntax(err)
+		return &ConfigError{File: name, Line: line, Msg: msg}
 	}
 	if len(doc.Content) == 0 {
 		return nil // an empty file changes nothing
@@ -538,27 +549,15 @@ func valueText(v reflect.Value) string {
 	if in, ok := v.Interface().(trainer.Init); ok {
 		return in.String()
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
 	node := &yaml.Node{}
 	if err := node.Encode(v.Interface()); err != nil {
 		return fmt.Sprint(v.Interface())
 	}
-	setFlow(node)
-	if err := enc.Encode(node); err != nil {
+	s, err := yamltext.OneLine(node)
+	if err != nil {
 		return fmt.Sprint(v.Interface())
 	}
-	return strings.TrimSpace(buf.String())
-}
-
-// setFlow makes a YAML node print on one line.
-func setFlow(n *yaml.Node) {
-	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
-		n.Style = yaml.FlowStyle
-	}
-	for _, c := range n.Content {
-		setFlow(c)
-	}
+	return s
 }
 
 // field returns the field of c at the dotted key, settable.
@@ -568,7 +567,7 @@ func (c *Config) field(key string) (reflect.Value, error) {
 	for i, p := range parts {
 		f, ok := yamlFields(v.Type())[p]
 		if !ok || (i < len(parts)-1) == leaf(f.Type) {
-			return reflect.Value{}, &ConfigError{Msg: fmt.Sprintf("unknown key %q (see Knobs, or tbgo train -h)", key)}
+			return reflect.Value{}, &ConfigError{Msg: fmt.Sprintf("unknown key %q (tbgo train -h lists the knobs)", key)}
 		}
 		v = v.FieldByIndex(f.Index)
 	}
@@ -647,10 +646,10 @@ func (c *Config) Values() map[string]any {
 func (c *Config) YAML() ([]byte, error) {
 	var doc yaml.Node
 	if err := doc.Encode(c); err != nil {
-		return nil, fmt.Errorf("run: encoding the configuration: %w", err)
+		return nil, fmt.Errorf("job: encoding the configuration: %w", err)
 	}
 	if err := addOmitted(&doc, reflect.ValueOf(c).Elem()); err != nil {
-		return nil, fmt.Errorf("run: encoding the configuration: %w", err)
+		return nil, fmt.Errorf("job: encoding the configuration: %w", err)
 	}
 	return yaml.Marshal(&doc)
 }
@@ -701,4 +700,46 @@ func addOmitted(n *yaml.Node, v reflect.Value) error {
 		pos += 2
 	}
 	return nil
+}
+
+// A Setting is one knob set from text, as a flag (-schedule.lr 0.01) or
+// a sweep's set: section gives it: a dotted key and one line of YAML.
+type Setting struct{ Key, Value string }
+
+// Compose builds a configuration from its layers, each over the one
+// before: the scenario called scenario (Default if ""), the YAML file
+// (none if ""), then each setting in order, as tbgo train, tbgo doctor
+// and the trials of tbgo sweep do. A setting of data.path to a file also
+// sets data.name to csv. The errors are *ConfigError values naming the
+// file and line, or the setting's key.
+//
+// Compose does not Validate: a caller may change more before it does.
+func Compose(scenario, file string, settings []Setting) (Config, error) {
+	c := Default()
+	if scenario != "" {
+		var err error
+		if c, err = ScenarioConfig(scenario); err != nil {
+			return c, err
+		}
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return c, fmt.Errorf("job: %w", err)
+		}
+		if err := c.Parse(b, file); err != nil {
+			return c, err
+		}
+	}
+	for _, s := range settings {
+		if s.Key == "data.path" && s.Value != "" {
+			if err := c.Set("data.name", "csv"); err != nil {
+				return c, err
+			}
+		}
+		if err := c.Set(s.Key, s.Value); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
 }

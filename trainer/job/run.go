@@ -1,4 +1,4 @@
-package run
+package job
 
 import (
 	"context"
@@ -45,6 +45,38 @@ type Result struct {
 	// Duration is the wall time of training, from the first step to the
 	// last evaluation.
 	Duration time.Duration
+	// StoppedBy is the alert that stopped training, a NaN or infinite
+	// value (rule 5), or nil.
+	StoppedBy *diag.Alert
+
+	valSamples int
+}
+
+// A StopError is the error of a run the diagnostics stopped: a NaN or
+// infinite loss or gradient (rule 5) would have spread into the weights.
+// The run is saved, its session ended as failed.
+type StopError struct {
+	// Alert is the alert that stopped training: its step, rule, the
+	// tensor at fault and the value.
+	Alert diag.Alert
+}
+
+// Error names the step, the rule, the tensor and the value.
+func (e *StopError) Error() string {
+	a := e.Alert
+	where := ""
+	if a.Layer != "" {
+		where = " at " + a.Layer
+	}
+	return fmt.Sprintf("job: training stopped at step %d by rule %d %s%s: %s (%s)", a.Step, a.Rule, a.Name, where, fmtFloat(a.Value), a.Threshold)
+}
+
+// fmtFloat formats a measurement, NaN and infinities included.
+func fmtFloat(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Sprint(v)
+	}
+	return fmt.Sprintf("%.4g", v)
 }
 
 // Fired reports whether rule id raised an alert.
@@ -100,7 +132,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 // Run builds the job cfg describes (see Build: every configuration and
 // data error comes before training, and no directory is made), creates
 // its run directory, <logdir>/<timestamp>-<name>/ or cfg.Dir, and trains
-// with a diag.Monitor logging every tag of DIAGNOSTICS.md there, the
+// with a diag.Monitor logging every tag of docs/DIAGNOSTICS.md there, the
 // hyper-parameters (every knob, see Config.Values) and the run
 // information (with the dataset's attribution) as the run's HParams
 // session.
@@ -129,24 +161,20 @@ func (r *Runner) RunJob(ctx context.Context, job *Job) (res *Result, err error) 
 	}
 	w, err := summary.NewWriter(dir, nil)
 	if err != nil {
-		return nil, fmt.Errorf("run: %w", err)
+		return nil, fmt.Errorf("job: %w", err)
 	}
 	if cfg.Diagnostics.SystemMetrics {
 		runinfo.StartSampler(w, 5*time.Second) // stopped by w.Close
 	}
 	defer func() {
 		if cerr := w.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("run: %w", cerr)
+			err = fmt.Errorf("job: %w", cerr)
 		}
 	}()
 
 	p := &printer{w: out, mode: r.Progress}
 	fmt.Fprintf(p, "%s\n", strings.TrimRight(job.Model.String(), "\n"))
-	fmt.Fprintf(p, "data: %s, %d training and %d validation samples", job.Train.Name, job.Train.Len(), lenOf(job.Val))
-	if job.Train.Source != "" && cfg.Data.Name == "digits" {
-		fmt.Fprintf(p, " (%s)", job.Train.Source)
-	}
-	fmt.Fprintf(p, "\nlogging to %s\n", dir)
+	fmt.Fprintf(p, "data: %s\nlogging to %s\n", job.DataText(), dir)
 
 	hp := cfg.Values()
 	info := cfg.Values()
@@ -161,7 +189,10 @@ func (r *Runner) RunJob(ctx context.Context, job *Job) (res *Result, err error) 
 	start := time.Now()
 	tr, terr := trainer.Train(ctx, job.Model, train, val, tc)
 	res = &Result{Dir: dir, Name: cfg.Name, Params: job.Model.NumParams(), Alerts: mon.Alerts(),
-		Status: mon.Status(), Duration: time.Since(start), NonFiniteStep: -1}
+		Status: mon.Status(), Duration: time.Since(start), NonFiniteStep: -1, valSamples: lenOf(job.Val)}
+	if a, ok := mon.StoppedBy(); ok {
+		res.StoppedBy = &a
+	}
 	if tr != nil {
 		res.Steps, res.Epochs, res.Stop = tr.Steps, tr.Epochs, tr.Stop
 		res.Train, res.Val, res.Best, res.NonFiniteStep = tr.Train, tr.Val, tr.Best, tr.NonFiniteStep
@@ -170,6 +201,9 @@ func (r *Runner) RunJob(ctx context.Context, job *Job) (res *Result, err error) 
 	fmt.Fprintf(p, "%s\n", res.summaryLine())
 	if terr != nil {
 		return res, terr
+	}
+	if res.StoppedBy != nil {
+		return res, &StopError{Alert: *res.StoppedBy}
 	}
 	return res, nil
 }
@@ -192,19 +226,29 @@ func (j *Job) monitorOptions() *diag.Options {
 	}
 }
 
-// summaryLine describes the outcome in one line.
+// summaryLine describes the outcome in one line: why training ended,
+// after how long, the last validation and training metrics (NaN shown as
+// such) and the number of alerts.
 func (r *Result) summaryLine() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s after %d steps (%d epochs) in %.1fs:", r.Stop, r.Steps, r.Epochs, r.Duration.Seconds())
-	if !math.IsNaN(r.Val.Loss) {
-		fmt.Fprintf(&b, " val loss %.4g", r.Val.Loss)
+	switch {
+	case r.StoppedBy != nil:
+		fmt.Fprintf(&b, "stopped by rule %d %s at step %d", r.StoppedBy.Rule, r.StoppedBy.Name, r.StoppedBy.Step)
+	case r.Stop == trainer.StopHook:
+		b.WriteString("stopped by a hook")
+	default:
+		b.WriteString(string(r.Stop))
 	}
-	if !math.IsNaN(r.Val.Accuracy) {
-		fmt.Fprintf(&b, ", val accuracy %.2f%%", 100*r.Val.Accuracy)
+	fmt.Fprintf(&b, " after %d steps (%d epochs) in %.1fs:", r.Steps, r.Epochs, r.Duration.Seconds())
+	var parts []string
+	if r.valSamples > 0 {
+		parts = append(parts, "val loss "+fmtFloat(r.Val.Loss))
+		if !math.IsNaN(r.Val.Accuracy) {
+			parts = append(parts, fmt.Sprintf("val accuracy %.2f%%", 100*r.Val.Accuracy))
+		}
 	}
-	if !math.IsNaN(r.Train.Loss) {
-		fmt.Fprintf(&b, "; train loss %.4g", r.Train.Loss)
-	}
+	parts = append(parts, "train loss "+fmtFloat(r.Train.Loss))
+	b.WriteString(" " + strings.Join(parts, ", "))
 	switch n := len(r.Alerts); n {
 	case 0:
 		b.WriteString("; no alerts")
@@ -221,7 +265,7 @@ func (r *Result) summaryLine() string {
 func (r *Runner) makeDir(cfg *Config) (string, error) {
 	if cfg.Dir != "" {
 		if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
-			return "", fmt.Errorf("run: %w", err)
+			return "", fmt.Errorf("job: %w", err)
 		}
 		return cfg.Dir, nil
 	}
@@ -230,7 +274,7 @@ func (r *Runner) makeDir(cfg *Config) (string, error) {
 		now = r.Now
 	}
 	if err := os.MkdirAll(cfg.Logdir, 0o755); err != nil {
-		return "", fmt.Errorf("run: %w", err)
+		return "", fmt.Errorf("job: %w", err)
 	}
 	base := filepath.Join(cfg.Logdir, now().Format("20060102-150405")+"-"+cfg.Name)
 	dir := base
@@ -240,7 +284,7 @@ func (r *Runner) makeDir(cfg *Config) (string, error) {
 			return dir, nil
 		}
 		if !errors.Is(err, os.ErrExist) || i > 1000 {
-			return "", fmt.Errorf("run: %w", err)
+			return "", fmt.Errorf("job: %w", err)
 		}
 		dir = fmt.Sprintf("%s-%d", base, i)
 	}

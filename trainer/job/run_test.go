@@ -1,4 +1,4 @@
-package run
+package job
 
 import (
 	"context"
@@ -40,8 +40,8 @@ func read(t *testing.T, dir string) (map[string][]summary.Value, history.Session
 	return got, sess
 }
 
-// A run writes every tag of DIAGNOSTICS.md, under its exact name, with the
-// kind of data DIAGNOSTICS.md says, plus the graph and the session.
+// A run writes every tag of docs/DIAGNOSTICS.md, under its exact name, with the
+// kind of data docs/DIAGNOSTICS.md says, plus the graph and the session.
 func TestRunLogsEveryTag(t *testing.T) {
 	t.Parallel()
 	cfg := configure(t, "logdir="+t.TempDir(), "name=tags", "epochs=0", "steps=40", "eval_every=10",
@@ -240,5 +240,36 @@ func TestRunBar(t *testing.T) {
 	}
 	if !alerted {
 		t.Errorf("no alert in:\n%q", s)
+	}
+}
+
+// A run the diagnostics stop at a non-finite value returns a StopError
+// naming the rule, the step, the tensor and the value, with its Result;
+// the session ends as failed and the summary line says what stopped it.
+func TestRunStoppedByDiagnostics(t *testing.T) {
+	t.Parallel()
+	cfg, err := ScenarioConfig("divergence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Logdir = t.TempDir()
+	var out strings.Builder
+	res, err := (&Runner{Out: &out, Progress: Quiet}).Run(context.Background(), cfg)
+	var se *StopError
+	if !errors.As(err, &se) || res == nil {
+		t.Fatalf("err = %v, want a *StopError with a Result", err)
+	}
+	a := se.Alert
+	if a.Rule != 5 || a.Step != res.Steps || res.StoppedBy == nil || *res.StoppedBy != a || a.Layer == "" {
+		t.Errorf("alert %+v, result stopped by %v after %d steps", a, res.StoppedBy, res.Steps)
+	}
+	if !strings.Contains(se.Error(), "job: training stopped at step") || !strings.Contains(se.Error(), "rule 5 nan_inf at "+a.Layer) {
+		t.Errorf("error %q", se)
+	}
+	if res.Status != summary.StatusFailure {
+		t.Errorf("status %v, want failure", res.Status)
+	}
+	if line := out.String(); !strings.Contains(line, "stopped by rule 5 nan_inf at step") || strings.Contains(line, ":,") {
+		t.Errorf("summary:\n%s", line)
 	}
 }
