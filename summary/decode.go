@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tbgo/tbgo/proto/tbpb"
+	"github.com/tbgo/tbgo/tfevents"
 )
 
 // Names TensorBoard gives the values it makes of graph events.
@@ -192,11 +193,13 @@ func (d *Decoder) learn(info *tagInfo) {
 	d.tags[info.tag] = info
 }
 
-// Record decodes a serialized Event, such as tfevents.Reader.Next returns,
-// as Event does. The Values do not share memory with record.
+// Record decodes a serialized Event, such as tfevents.Scanner.Record
+// returns, as Event does. A record that is not an Event gives damage of
+// kind tfevents.InvalidEvent. The Values do not share memory with record.
 func (d *Decoder) Record(dst []Value, record []byte) ([]Value, error) {
 	if err := proto.Unmarshal(record, &d.ev); err != nil {
-		return dst, fmt.Errorf("%w: event does not decode: %v", ErrMalformed, err)
+		return dst, &tfevents.Damage{Offset: -1, Kind: tfevents.InvalidEvent,
+			Err: fmt.Errorf("%w: event does not decode: %v", ErrMalformed, err)}
 	}
 	dst, err := d.Event(dst, &d.ev)
 	d.ev.Reset() // the Values own the event's parts now
@@ -220,11 +223,20 @@ func (d *Decoder) Record(dst []Value, record []byte) ([]Value, error) {
 // (bucket_limit[i-1], bucket_limit[i]]. A histo with no positive count
 // gives no buckets.
 //
-// A value whose data does not fit its plugin's format is left out and
-// reported in the returned error, which wraps ErrMalformed and names the
-// tag, the step and the problem; the event's other values are still
-// appended.
+// Errors are damage, a *tfevents.Damage that tfevents.Scanner.Report
+// takes as it is. An event whose wall time is NaN or infinite gives no
+// values and damage of kind tfevents.NonFiniteWallTime: tbgo's writers
+// refuse such times and its readers skip such events. A value whose data
+// does not fit its plugin's format is left out and the event's other
+// values are still appended; the damage, of kind tfevents.InvalidValue,
+// counts the values left out and describes the first (its Err wraps
+// ErrMalformed and names the tag, the step and the problem), so that an
+// event of a million bad values costs one error, not a million.
 func (d *Decoder) Event(dst []Value, ev *tbpb.Event) ([]Value, error) {
+	if wall := ev.GetWallTime(); math.IsNaN(wall) || math.IsInf(wall, 0) {
+		return dst, &tfevents.Damage{Offset: -1, Kind: tfevents.NonFiniteWallTime,
+			Err: fmt.Errorf("event at step %d has wall time %v", ev.GetStep(), wall)}
+	}
 	base := Value{Step: ev.GetStep(), WallTime: ev.GetWallTime()}
 	switch w := ev.GetWhat().(type) {
 	case *tbpb.Event_GraphDef:
@@ -240,16 +252,21 @@ func (d *Decoder) Event(dst []Value, ev *tbpb.Event) ([]Value, error) {
 		v.Blobs = [][]byte{w.TaggedRunMetadata.GetRunMetadata()}
 		return append(dst, v), nil
 	case *tbpb.Event_Summary:
-		var errs []error
+		var bad *tfevents.Damage
 		for _, sv := range w.Summary.GetValue() {
 			v, ok, err := d.value(base, sv)
-			if err != nil {
-				errs = append(errs, err)
-			} else if ok {
+			switch {
+			case err != nil && bad == nil:
+				bad = &tfevents.Damage{Offset: -1, Kind: tfevents.InvalidValue, Count: 1, Err: err}
+			case err != nil:
+				bad.Count++
+			case ok:
 				dst = append(dst, v)
 			}
 		}
-		return dst, errors.Join(errs...)
+		if bad != nil {
+			return dst, bad
+		}
 	}
 	return dst, nil
 }

@@ -182,6 +182,9 @@ func (d *Decoder) fastScalars(dst []ScalarPoint, b []byte) (_ []ScalarPoint, ok 
 			}
 		}
 	}
+	if math.IsNaN(wall) || math.IsInf(wall, 0) {
+		return dst, false // damage: Record reports it
+	}
 	if what != 5 {
 		return dst, true
 	}

@@ -661,8 +661,9 @@ func TestDecodeErrors(t *testing.T) {
 					t.Fatalf("%s: error %v, want ErrMalformed", path, err)
 				}
 				want := fmt.Sprintf("summary: malformed value: %q at step 3: %s", tt.v.GetTag(), tt.want)
-				if err.Error() != want {
-					t.Errorf("%s: error\n %q\nwant\n %q", path, err, want)
+				var d *tfevents.Damage
+				if !errors.As(err, &d) || d.Kind != tfevents.InvalidValue || d.Count != 1 || d.Err.Error() != want {
+					t.Errorf("%s: error\n %q\nwant invalid value damage of one value, described as\n %q", path, err, want)
 				}
 				// The good values around the bad one still decode.
 				if len(got) != 2 || got[0].Tag != "good" || got[1].Tag != "good" {
@@ -706,8 +707,10 @@ func TestRecordMalformed(t *testing.T) {
 			d := NewDecoder()
 			dst := []Value{{Tag: "kept"}}
 			got, err := d.Record(dst, tt.record)
-			if !errors.Is(err, ErrMalformed) || !strings.HasPrefix(err.Error(), "summary: malformed value: event does not decode: ") {
-				t.Errorf("Record error %v, want ErrMalformed", err)
+			var dmg *tfevents.Damage
+			if !errors.Is(err, ErrMalformed) || !errors.As(err, &dmg) || dmg.Kind != tfevents.InvalidEvent ||
+				!strings.HasPrefix(dmg.Err.Error(), "summary: malformed value: event does not decode: ") {
+				t.Errorf("Record error %v, want invalid event damage wrapping ErrMalformed", err)
 			}
 			if len(got) != 1 {
 				t.Errorf("Record appended %d values to dst", len(got)-1)
@@ -857,5 +860,36 @@ func TestWriterRoundTripDecode(t *testing.T) {
 	}
 	if wantPts := decScalars(want); !decSamePoints(pts, wantPts) {
 		t.Errorf("AppendScalars gave %v, want %v", pts, wantPts)
+	}
+}
+
+// TestDecodeDamage: an event of many bad values is one damage counting
+// them, and an event with a wall time that is not a number is damage
+// whatever it holds, on both paths.
+func TestDecodeDamage(t *testing.T) {
+	t.Parallel()
+	bad := decTensor("s", decMeta("scalars", 0), &tbpb.TensorProto{Dtype: tbpb.DataType_DT_STRING})
+	var vals []*tbpb.Summary_Value
+	for range 1000 {
+		vals = append(vals, bad)
+	}
+	vals = append(vals, decSimple("good", 1))
+	_, err := NewDecoder().Record(nil, decMarshal(t, decEvent(3, vals...)))
+	var d *tfevents.Damage
+	if !errors.As(err, &d) || d.Kind != tfevents.InvalidValue || d.Count != 1000 || !strings.Contains(d.Error(), "(and 999 more)") {
+		t.Errorf("1000 bad values: %v, want one damage counting 1000", err)
+	}
+	for _, wall := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		ev := decEvent(3, decSimple("loss", 1))
+		ev.WallTime = wall
+		rec := decMarshal(t, ev)
+		vals, err := NewDecoder().Record(nil, rec)
+		if !errors.As(err, &d) || d.Kind != tfevents.NonFiniteWallTime || len(vals) != 0 {
+			t.Errorf("wall time %v: Record gave %d values, %v; want none and non-finite wall time damage", wall, len(vals), err)
+		}
+		pts, err := NewDecoder().AppendScalars(nil, rec)
+		if !errors.As(err, &d) || d.Kind != tfevents.NonFiniteWallTime || len(pts) != 0 {
+			t.Errorf("wall time %v: AppendScalars gave %d points, %v; want none and non-finite wall time damage", wall, len(pts), err)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package summary
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -183,26 +182,24 @@ func readRootExperiments(logdir string) (*rootExperiments, error) {
 }
 
 // readExperimentFile returns the experiments an event file declares and
-// whether it holds nothing else. A file that ends inside a record is being
-// written, so it is not only experiments.
+// whether it holds nothing else. Damage is skipped, as every reader skips
+// it, but a damaged file, or one that ends inside a record (it is being
+// written), is not only experiments: WriteExperiment must not replace it.
 func readExperimentFile(name string) (exps []*hparamspb.Experiment, only bool, err error) {
-	r, err := tfevents.Open(name, 0)
+	f, err := os.Open(name)
 	if err != nil {
 		return nil, false, fmt.Errorf("summary: %w", err)
 	}
-	defer r.Close()
+	defer f.Close()
 	only = true
+	sc := tfevents.NewScanner(f)
+	sc.Name = name
+	sc.Damaged = func(*tfevents.Damage) error { only = false; return nil }
 	var ev tbpb.Event
-	for {
-		err := r.ReadEvent(&ev)
-		if err == io.EOF {
-			return exps, only, nil
-		}
-		if err == io.ErrUnexpectedEOF {
-			return exps, false, nil
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("summary: reading the logdir root: %w", err)
+	for sc.Scan() {
+		if err := proto.Unmarshal(sc.Record(), &ev); err != nil {
+			sc.Report(tfevents.Damage{Kind: tfevents.InvalidEvent, Err: err})
+			continue
 		}
 		switch what := ev.What.(type) {
 		case *tbpb.Event_FileVersion:
@@ -222,6 +219,10 @@ func readExperimentFile(name string) (exps []*hparamspb.Experiment, only bool, e
 			only = false
 		}
 	}
+	if err := sc.Err(); err != nil {
+		return nil, false, fmt.Errorf("summary: reading the logdir root: %w", err)
+	}
+	return exps, only, nil
 }
 
 // mergeExperiments returns the union of two declarations, b's names and
