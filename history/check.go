@@ -89,7 +89,8 @@ func (c *checker) check(record []byte, fn func(*summary.Value)) (int, *tfevents.
 		vals, err := c.dec.Event(c.vals[:0], &c.ev)
 		n := c.emit(vals, fn)
 		if err != nil {
-			return n, &tfevents.Damage{Kind: tfevents.InvalidValue, Err: err}
+			d := damageOf(err)
+			return n, &d
 		}
 		return n, nil
 	}
@@ -108,8 +109,9 @@ func (c *checker) check(record []byte, fn func(*summary.Value)) (int, *tfevents.
 		vals, err := c.dec.Event(c.vals[:0], &c.one)
 		n += c.emit(vals, fn)
 		if err != nil {
-			if bad++; first == nil {
-				first = err
+			d := damageOf(err)
+			if bad += max(d.Count, 1); first == nil {
+				first = d.Err
 			}
 			return
 		}

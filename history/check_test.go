@@ -89,13 +89,9 @@ func decodeWhole(dec *summary.Decoder, record []byte) (tags []string, kind tfeve
 	for _, v := range vals {
 		tags = append(tags, v.Tag)
 	}
-	if err != nil {
-		kind = tfevents.InvalidValue
-		bad = 1
-		var joined interface{ Unwrap() []error }
-		if errors.As(err, &joined) {
-			bad = len(joined.Unwrap())
-		}
+	var d *tfevents.Damage
+	if errors.As(err, &d) {
+		kind, bad = d.Kind, d.Count
 	}
 	return tags, kind, bad
 }

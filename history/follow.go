@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -213,14 +212,6 @@ func (f *follower) read(ctx context.Context) error {
 			f.pts, err = ff.dec.AppendScalars(f.pts[:0], ff.sc.Record())
 			if err != nil && !ff.sc.Report(damageOf(err)) {
 				break
-			}
-			if len(f.pts) > 0 {
-				if w := f.pts[0].WallTime; math.IsNaN(w) || math.IsInf(w, 0) {
-					// The decoder does not check wall times yet.
-					ff.sc.Report(tfevents.Damage{Kind: tfevents.NonFiniteWallTime,
-						Err: fmt.Errorf("wall time %v (step %d)", w, f.pts[0].Step)})
-					continue
-				}
 			}
 			for i := range f.pts {
 				if !f.tags.match(f.pts[i].Tag) {

@@ -23,13 +23,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/summary"
-	"github.com/tbgo/tbgo/tfevents"
 )
 
 // Limits of a plot.
@@ -166,14 +164,6 @@ func Collect(ctx context.Context, src *history.Source, o *Options) ([]*Chart, er
 	err := src.Values(ctx, &read, func(v *history.Value) error {
 		if v.Kind != summary.KindScalar && v.Kind != summary.KindHistogram {
 			return nil
-		}
-		if math.IsNaN(v.WallTime) || math.IsInf(v.WallTime, 0) {
-			// Damage, which the decoder does not report yet.
-			if o.Read.Damaged == nil {
-				return nil
-			}
-			return o.Read.Damaged(&tfevents.Damage{File: v.File, Offset: v.Offset, Kind: tfevents.NonFiniteWallTime,
-				Err: fmt.Errorf("wall time %v (step %d)", v.WallTime, v.Step)})
 		}
 		c := charts[v.Tag]
 		if c == nil {
