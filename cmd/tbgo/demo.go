@@ -14,9 +14,14 @@ import (
 )
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", "[-logdir DIR]", stderr)
-	logdir := fs.String("logdir", filepath.Join("runs", "demo"), "directory to write the runs `train` and `eval` into")
+	fs := newFlagSet("demo", "[-logdir DIR] [-steps N]", stderr)
+	logdir := fs.String("logdir", filepath.Join("runs", "demo"), "`directory` to write the runs train and eval into")
 	steps := fs.Int("steps", 200, "number of training steps to simulate")
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprint(stderr, demoAbout)
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -29,9 +34,20 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err := writeDemo(*logdir, *steps); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (runs train and eval)\nview it with:\n  tensorboard --logdir %s\n", *logdir, *logdir)
+	fmt.Fprintf(stderr, "tbgo: wrote %s (runs train and eval)\nview it with:\n  tensorboard --logdir %s\n", *logdir, *logdir)
 	return nil
 }
+
+// demoAbout is what demo -h says demo writes.
+const demoAbout = `
+Demo simulates a training run of -steps steps and writes it, as two runs
+DIR/train and DIR/eval, for TensorBoard to show:
+  scalars     loss (train and eval), learning_rate (train), accuracy (eval)
+  histograms  layer1/weights and layer1/activations (train), every 10 steps
+  images      layer1/filters (train), every 50 steps
+  text        notes and a config table (train)
+It then prints the tensorboard command that opens them.
+`
 
 // writeDemo simulates a training run: a loss that falls, an accuracy that
 // rises, weights whose spread shrinks, filters that sharpen, and notes.

@@ -26,12 +26,12 @@ func runTool(t *testing.T, args ...string) (stdout, stderr string, err error) {
 
 func TestDemoThenInspect(t *testing.T) {
 	logdir := filepath.Join(t.TempDir(), "demo")
-	out, _, err := runTool(t, "demo", "-logdir", logdir, "-steps", "30")
+	out, status, err := runTool(t, "demo", "-logdir", logdir, "-steps", "30")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "tensorboard --logdir "+logdir) {
-		t.Errorf("demo output lacks the tensorboard command:\n%s", out)
+	if out != "" || !strings.Contains(status, "tensorboard --logdir "+logdir) {
+		t.Errorf("demo printed %q to stdout, and to stderr, which lacks the tensorboard command:\n%s", out, status)
 	}
 	out, _, err = runTool(t, "inspect", "-json", logdir)
 	if err != nil {
