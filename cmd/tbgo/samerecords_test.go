@@ -141,4 +141,3 @@ func TestEveryCommandSeesTheSameRecords(t *testing.T) {
 		}
 	}
 }
-
