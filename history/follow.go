@@ -55,10 +55,12 @@ type FollowOptions struct {
 // An error from fn or Damaged ends Follow and is returned, and so does a
 // read error; a tbgo archive, which does not grow, is an error.
 //
-// Every file followed is held open, with a buffer as large as its
-// largest record.
+// Records are decoded one summary value at a time, as Verify decodes
+// them, and damage is what Verify reports, but for torn tails: memory is
+// bounded by the largest record, whatever it holds. Every file followed
+// is held open, with a buffer as large as its largest record.
 func Follow(ctx context.Context, path string, o *FollowOptions, fn func(*Scalar) error) error {
-	f := &follower{path: path, fn: fn, files: map[string]bool{}, decs: map[string]*summary.Decoder{}}
+	f := &follower{path: path, fn: fn, files: map[string]bool{}, checkers: map[string]*checker{}}
 	if o != nil {
 		f.FollowOptions = *o
 	}
@@ -95,14 +97,13 @@ func Follow(ctx context.Context, path string, o *FollowOptions, fn func(*Scalar)
 // A follower is the state of one Follow.
 type follower struct {
 	FollowOptions
-	path   string
-	fn     func(*Scalar) error
-	files  map[string]bool // followed
-	order  []*followedFile
-	decs   map[string]*summary.Decoder // by run
-	tags   tagFilter
-	pts    []summary.ScalarPoint
-	scalar Scalar
+	path     string
+	fn       func(*Scalar) error
+	files    map[string]bool // followed
+	order    []*followedFile
+	checkers map[string]*checker // by run
+	tags     tagFilter
+	scalar   Scalar
 }
 
 // A followedFile is an event file being followed.
@@ -110,7 +111,7 @@ type followedFile struct {
 	run string
 	f   *os.File
 	sc  *tfevents.Scanner
-	dec *summary.Decoder
+	c   *checker // its run's
 }
 
 func (f *follower) close() {
@@ -169,19 +170,19 @@ func (f *follower) add(run, name string, skip bool) error {
 		return fmt.Errorf("history: %w", err)
 	}
 	f.files[name] = true
-	dec := f.decs[run]
-	if dec == nil {
-		dec = summary.NewDecoder()
-		f.decs[run] = dec
+	c := f.checkers[run]
+	if c == nil {
+		c = newChecker()
+		f.checkers[run] = c
 	}
-	ff := &followedFile{run: run, f: file, sc: tfevents.NewScanner(file), dec: dec}
+	ff := &followedFile{run: run, f: file, sc: tfevents.NewScanner(file), c: c}
 	ff.sc.Name, ff.sc.Follow = name, true
 	ff.sc.Damaged = f.damaged
 	f.order = append(f.order, ff)
 	if skip {
 		// Learn the metadata of what is there, pass none of it.
 		for ff.sc.Scan() {
-			f.pts, _ = dec.AppendScalars(f.pts[:0], ff.sc.Record())
+			c.check(ff.sc.Record(), nil)
 		}
 		if err := ff.sc.Err(); err != nil {
 			return err
@@ -209,18 +210,18 @@ func (f *follower) read(ctx context.Context) error {
 				return ctx.Err()
 			}
 			var err error
-			f.pts, err = ff.dec.AppendScalars(f.pts[:0], ff.sc.Record())
-			if err != nil && !ff.sc.Report(damageOf(err)) {
-				break
+			_, d := ff.c.check(ff.sc.Record(), func(v *summary.Value) {
+				if err != nil || v.Kind != summary.KindScalar || !f.tags.match(v.Tag) {
+					return
+				}
+				f.scalar.ScalarPoint = summary.ScalarPoint{Tag: v.Tag, Step: v.Step, WallTime: v.WallTime, Value: v.Scalar}
+				err = f.fn(&f.scalar)
+			})
+			if err != nil {
+				return err
 			}
-			for i := range f.pts {
-				if !f.tags.match(f.pts[i].Tag) {
-					continue
-				}
-				f.scalar.ScalarPoint = f.pts[i]
-				if err := f.fn(&f.scalar); err != nil {
-					return err
-				}
+			if d != nil && !ff.sc.Report(*d) {
+				break
 			}
 		}
 		if err := ff.sc.Err(); err != nil {

@@ -117,6 +117,24 @@ var damageCases = []damageCase{
 			Value: []*tbpb.Summary_Value{{Tag: "x", Value: &tbpb.Summary_Value_SimpleValue{SimpleValue: 1}}}}}})
 		return append(b, framed(nan)...)
 	}, []tfevents.DamageKind{tfevents.NonFiniteWallTime}, stepRange(0, 10), false},
+	{"infinite wall time", func(t *testing.T, b []byte, offs []int64) []byte {
+		inf := marshalEvent(t, &tbpb.Event{WallTime: math.Inf(1), Step: 100, What: &tbpb.Event_Summary{Summary: &tbpb.Summary{
+			Value: []*tbpb.Summary_Value{{Tag: "x", Value: &tbpb.Summary_Value_SimpleValue{SimpleValue: 1}}}}}})
+		return slices.Concat(b[:offs[5]], framed(inf), b[offs[5]:])
+	}, []tfevents.DamageKind{tfevents.NonFiniteWallTime}, stepRange(0, 10), false},
+	// A record holding values that do not decode, between sound ones:
+	// repair rewrites it without them.
+	{"invalid values", func(t *testing.T, b []byte, offs []int64) []byte {
+		bad := marshalEvent(t, &tbpb.Event{WallTime: 1, Step: 100, What: &tbpb.Event_Summary{Summary: &tbpb.Summary{
+			Value: []*tbpb.Summary_Value{imageWithoutData("img"), {Tag: "y", Value: &tbpb.Summary_Value_SimpleValue{SimpleValue: 1}}, imageWithoutData("img2")}}}})
+		return slices.Concat(b[:offs[5]], framed(bad), b[offs[5]:])
+	}, []tfevents.DamageKind{tfevents.InvalidValue}, slices.Concat(stepRange(0, 4), []int64{100}, stepRange(4, 10)), false},
+}
+
+// imageWithoutData is an image value without its data, which does not
+// decode.
+func imageWithoutData(tag string) *tbpb.Summary_Value {
+	return &tbpb.Summary_Value{Tag: tag, Metadata: &tbpb.SummaryMetadata{PluginData: &tbpb.SummaryMetadata_PluginData{PluginName: summary.PluginImages}}}
 }
 
 // damagedFile writes the damage case's event file into a new run
