@@ -2,7 +2,6 @@ package archive
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -28,14 +27,15 @@ const (
 
 // compactor drops values from event files in two passes: count reads
 // every event file and counts each series' values, then rewrite copies each
-// file keeping the values the settings keep. Both passes see each run's
-// files in name order and classify values with a summary.Decoder, so that
-// a value's index within its series is the same in both.
+// file keeping the values the settings keep. Both passes read each run's
+// files in name order with a tfevents.Scanner, which skips damage as every
+// tbgo reader does, and classify values with a summary.Decoder, so that a
+// value's index within its series is the same in both.
 type compactor struct {
-	c    Compaction
-	runs map[string]*runState // by run name
-	left map[string]string    // event files stored as they were: why
-	rep  *CompactionReport
+	c      Compaction
+	strict bool
+	runs   map[string]*runState // by run name
+	rep    *CompactionReport
 
 	ev    tbpb.Event
 	raws  [][]byte // the raw bytes of the summary's values
@@ -70,12 +70,12 @@ type tagState struct {
 	metaOut bool
 }
 
-func newCompactor(c Compaction) *compactor {
+func newCompactor(c Compaction, strict bool) *compactor {
 	return &compactor{
-		c:    c,
-		runs: map[string]*runState{},
-		left: map[string]string{},
-		rep:  &CompactionReport{Settings: c},
+		c:      c,
+		strict: strict,
+		runs:   map[string]*runState{},
+		rep:    &CompactionReport{Settings: c},
 	}
 }
 
@@ -131,15 +131,14 @@ func (rs *runState) classify(ev *tbpb.Event, sv *tbpb.Summary_Value) (tag string
 	return tag, kind, ok
 }
 
-// count is compaction's first pass.
+// count is compaction's first pass. It lists the damage it reads past in
+// the report.
 func (c *compactor) count(srcs []source) error {
-	pending := map[*tagState]int{}
 	for _, s := range srcs {
 		if !s.isEvent() {
 			continue
 		}
 		rs := c.run(path.Dir(s.rel))
-		clear(pending)
 		add := func(tag string, kind summary.Kind) {
 			if !c.active(kind) {
 				return
@@ -150,37 +149,39 @@ func (c *compactor) count(srcs []source) error {
 				rs.tags[tag] = ts
 			}
 			if ts.kind == kind {
-				pending[ts]++
+				ts.total++
 			}
 		}
-		err := c.records(s, func(data []byte) {
+		f, err := open(s)
+		if err != nil {
+			return err
+		}
+		err = c.scan(s, io.LimitReader(f, s.info.Size()), func(data []byte) error {
 			if !c.split(data) {
-				return
+				return nil
 			}
 			if tag, ok := rs.scalar(c, data); ok {
 				add(tag, summary.KindScalar)
-				return
+				return nil
 			}
 			if !c.decode(data) {
-				return
+				return nil
 			}
 			for _, sv := range c.ev.GetSummary().GetValue() {
 				if tag, kind, ok := rs.classify(&c.ev, sv); ok {
 					add(tag, kind)
 				}
 			}
-		})
-		var bad *badFile
-		switch {
-		case errors.As(err, &bad):
-			c.left[s.rel] = bad.reason
-			c.rep.Left = append(c.rep.Left, Skip{s.rel, bad.reason})
-		case err != nil:
-			return err
-		default:
-			for ts, n := range pending {
-				ts.total += n
+			return nil
+		}, func(d *tfevents.Damage) error {
+			if !d.Torn() {
+				c.rep.Damage = append(c.rep.Damage, *d)
 			}
+			return nil
+		})
+		f.Close()
+		if err != nil {
+			return err
 		}
 	}
 	for _, rs := range c.runs {
@@ -189,64 +190,22 @@ func (c *compactor) count(srcs []source) error {
 	return nil
 }
 
-// badFile is an event file whose records cannot all be framed.
-type badFile struct{ reason string }
-
-func (b *badFile) Error() string { return b.reason }
-
-// records calls visit with every record of the event file s up to a torn
-// tail, and returns a *badFile at the first record it cannot frame.
-func (c *compactor) records(s source, visit func([]byte)) error {
-	f, err := open(s)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := tfevents.NewReader(io.LimitReader(f, s.info.Size()))
-	for {
-		off := r.Offset()
-		data, err := r.Next()
-		switch {
-		case err == io.EOF, err == io.ErrUnexpectedEOF:
-			return nil
-		case errors.Is(err, tfevents.ErrCorrupt), errors.Is(err, tfevents.ErrRecordTooLarge):
-			var ce *tfevents.CorruptError
-			if errors.As(err, &ce) {
-				return &badFile{fmt.Sprintf("%s mismatch at offset %d", ce.Checksum, off)}
-			}
-			return &badFile{fmt.Sprintf("record too large at offset %d", off)}
-		case err != nil:
-			return fmt.Errorf("archive: %s: %w", s.abs, err)
+// scan reads the records of the event file s from r with a
+// tfevents.Scanner, calling visit with each and damaged with each damaged
+// part the Scanner skips, in the order they lie in the file. Damage ends
+// the scan only in a strict compaction.
+func (c *compactor) scan(s source, r io.Reader, visit func([]byte) error, damaged func(*tfevents.Damage) error) error {
+	sc := tfevents.NewScanner(r)
+	sc.Name, sc.Strict, sc.Damaged = s.rel, c.strict, damaged
+	for sc.Scan() {
+		if err := visit(sc.Record()); err != nil {
+			return err
 		}
-		visit(data)
 	}
-}
-
-// skim feeds the decoder the records of an event file stored as it was,
-// as count did, so that later files of the run decode alike in both passes.
-func (c *compactor) skim(s source, reason string) error {
-	rs := c.run(path.Dir(s.rel))
-	err := c.records(s, func(data []byte) {
-		if !c.split(data) {
-			return
-		}
-		if _, ok := rs.scalar(c, data); ok {
-			return
-		}
-		if c.decode(data) {
-			for _, sv := range c.ev.GetSummary().GetValue() {
-				rs.classify(&c.ev, sv)
-			}
-		}
-	})
-	var bad *badFile
-	if errors.As(err, &bad) && bad.reason == reason {
-		return nil
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("archive: compacting %s: %w", s.abs, err)
 	}
-	if err == nil {
-		err = errChanged
-	}
-	return fmt.Errorf("archive: %s: %w", s.abs, err)
+	return nil
 }
 
 // split finds the summary field of a serialized Event and the raw bytes
@@ -325,46 +284,42 @@ func (rs *runState) scalar(c *compactor, data []byte) (tag string, ok bool) {
 
 // rewrite is compaction's second pass for one event file: it writes the
 // file's records to w, keeping those with nothing to drop byte for byte,
-// and hashes the original bytes into orig.
+// and the damaged parts the Scanner skips as they were, and hashes the
+// original bytes into orig.
 func (c *compactor) rewrite(w io.Writer, f *os.File, s source, orig hash.Hash) (CompactedFile, error) {
 	cf := CompactedFile{Path: s.rel}
 	rs := c.run(path.Dir(s.rel))
 	size := s.info.Size()
 	cr := &countReader{r: io.TeeReader(io.LimitReader(f, size), orig)}
-	r := tfevents.NewReader(cr)
-	for {
-		off := r.Offset()
-		data, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err == io.ErrUnexpectedEOF {
-			// A torn tail stays as it was: a writer may have been
-			// appending, and it is not compaction's to repair.
-			n, err := io.Copy(w, io.NewSectionReader(f, off, size-off))
-			if err != nil {
-				return cf, fmt.Errorf("archive: %s: %w", s.abs, err)
-			}
-			if n != size-off {
-				return cf, fmt.Errorf("archive: %s: %w", s.abs, errChanged)
-			}
-			break
-		}
-		if err != nil {
-			return cf, fmt.Errorf("archive: %s: %w (%v)", s.abs, errChanged, err)
-		}
+	err := c.scan(s, cr, func(data []byte) error {
 		out, dropped, rewritten := c.event(rs, data)
 		switch {
 		case dropped:
 			cf.EventsDropped++
-			continue
+			return nil
 		case rewritten:
 			cf.EventsRewritten++
 		}
 		c.frame = tfevents.AppendRecord(c.frame[:0], out)
 		if _, err := w.Write(c.frame); err != nil {
-			return cf, fmt.Errorf("archive: %w", err)
+			return fmt.Errorf("archive: %w", err)
 		}
+		return nil
+	}, func(d *tfevents.Damage) error {
+		// Damage, a torn tail included, stays as it was: it is not
+		// compaction's to repair, and a writer may still be appending.
+		n := min(d.Bytes, size-d.Offset)
+		m, err := io.Copy(w, io.NewSectionReader(f, d.Offset, n))
+		if err != nil {
+			return fmt.Errorf("archive: %s: %w", s.abs, err)
+		}
+		if m != n {
+			return fmt.Errorf("archive: %s: %w", s.abs, errChanged)
+		}
+		return nil
+	})
+	if err != nil {
+		return cf, err
 	}
 	if cr.n != size {
 		return cf, fmt.Errorf("archive: %s: %w", s.abs, errChanged)
