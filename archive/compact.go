@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"iter"
+	"math"
 	"os"
 	"path"
 	"slices"
@@ -18,8 +20,10 @@ import (
 	"github.com/tbgo/tbgo/tfevents"
 )
 
-// Wire numbers of the fields compaction edits.
+// Wire numbers of the fields compaction reads and edits.
 const (
+	eventWallTimeField = 1 // Event.wall_time
+	eventStepField     = 2 // Event.step
 	eventSummaryField  = 5 // Event.summary
 	summaryValueField  = 1 // Summary.value
 	valueMetadataField = 9 // Summary.Value.metadata
@@ -37,13 +41,20 @@ type compactor struct {
 	runs   map[string]*runState // by run name
 	rep    *CompactionReport
 
-	ev    tbpb.Event
-	raws  [][]byte // the raw bytes of the summary's values
-	rest  []byte   // the summary's other fields
-	at    [2]int   // the summary field's extent in the record
-	sum   []byte   // scratch: the new summary
-	out   []byte   // scratch: the new event
-	frame []byte   // scratch: a framed record
+	// What split found in the record at hand: the extent of the summary
+	// field, the summary's bytes, how many values it holds and its other
+	// fields, and the event's step and wall time.
+	at    [2]int
+	sumB  []byte
+	nvals int
+	rest  []byte
+	step  int64
+	wall  float64
+
+	sv    tbpb.Summary_Value // scratch: the value at hand
+	sum   []byte             // scratch: the new summary
+	out   []byte             // scratch: the new event
+	frame []byte             // scratch: a framed record
 }
 
 // runState is compaction's view of one run.
@@ -116,10 +127,11 @@ func (c *compactor) keep(kind summary.Kind, i, n int) bool {
 	return true
 }
 
-// classify decodes one value of ev as the run's loaders would, learning
-// its metadata; ok is false for a value the decoder gives nothing for.
-func (rs *runState) classify(ev *tbpb.Event, sv *tbpb.Summary_Value) (tag string, kind summary.Kind, ok bool) {
-	rs.one.Step, rs.one.WallTime = ev.GetStep(), ev.GetWallTime()
+// classify decodes one value of an event at step and wall time as the
+// run's loaders would, learning its metadata; ok is false for a value the
+// decoder gives nothing for.
+func (rs *runState) classify(step int64, wall float64, sv *tbpb.Summary_Value) (tag string, kind summary.Kind, ok bool) {
+	rs.one.Step, rs.one.WallTime = step, wall
 	rs.sum.Value = append(rs.sum.Value[:0], sv)
 	vals, err := rs.dec.Event(rs.vals[:0], &rs.one)
 	if err == nil && len(vals) == 1 {
@@ -129,6 +141,12 @@ func (rs *runState) classify(ev *tbpb.Event, sv *tbpb.Summary_Value) (tag string
 	rs.vals = vals[:0]
 	rs.sum.Value[0] = nil
 	return tag, kind, ok
+}
+
+// value decodes a raw Summary.Value into c.sv. A value that does not
+// decode is kept as it is and not counted, in both passes alike.
+func (c *compactor) value(raw []byte) bool {
+	return proto.Unmarshal(raw, &c.sv) == nil
 }
 
 // count is compaction's first pass. It lists the damage it reads past in
@@ -164,11 +182,11 @@ func (c *compactor) count(srcs []source) error {
 				add(tag, summary.KindScalar)
 				return nil
 			}
-			if !c.decode(data) {
-				return nil
-			}
-			for _, sv := range c.ev.GetSummary().GetValue() {
-				if tag, kind, ok := rs.classify(&c.ev, sv); ok {
+			for raw := range c.values() {
+				if !c.value(raw) {
+					continue
+				}
+				if tag, kind, ok := rs.classify(c.step, c.wall, &c.sv); ok {
 					add(tag, kind)
 				}
 			}
@@ -208,12 +226,15 @@ func (c *compactor) scan(s source, r io.Reader, visit func([]byte) error, damage
 	return nil
 }
 
-// split finds the summary field of a serialized Event and the raw bytes
-// of the summary's values, from the wire format alone. It reports false for
-// a record compaction copies as it is: not an Event, no summary, or a
-// summary in more than one piece (which protobuf would merge).
+// split finds the summary field of a serialized Event, the event's step
+// and wall time, and counts the summary's values, from the wire format
+// alone; values then walks them. It reports false for a record compaction
+// copies as it is: not an Event, no summary, or a summary in more than
+// one piece (which protobuf would merge). It holds nothing per value, so
+// that a record of millions of values costs no more than its bytes.
 func (c *compactor) split(data []byte) bool {
 	found := false
+	c.step, c.wall = 0, 0
 	for b, off := data, 0; len(b) > 0; {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -223,12 +244,19 @@ func (c *compactor) split(data []byte) bool {
 		if m < 0 {
 			return false
 		}
-		if num == eventSummaryField {
+		switch {
+		case num == eventSummaryField:
 			if found || typ != protowire.BytesType {
 				return false
 			}
 			found = true
 			c.at = [2]int{off, off + n + m}
+		case num == eventWallTimeField && typ == protowire.Fixed64Type:
+			v, _ := protowire.ConsumeFixed64(b[n:])
+			c.wall = math.Float64frombits(v)
+		case num == eventStepField && typ == protowire.VarintType:
+			v, _ := protowire.ConsumeVarint(b[n:])
+			c.step = int64(v)
 		}
 		b, off = b[n+m:], off+n+m
 	}
@@ -239,7 +267,7 @@ func (c *compactor) split(data []byte) bool {
 	if n < 0 {
 		return false
 	}
-	c.raws, c.rest = c.raws[:0], c.rest[:0]
+	c.sumB, c.nvals, c.rest = sum, 0, c.rest[:0]
 	for b := sum; len(b) > 0; {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -250,8 +278,7 @@ func (c *compactor) split(data []byte) bool {
 			return false
 		}
 		if num == summaryValueField && typ == protowire.BytesType {
-			v, _ := protowire.ConsumeBytes(b[n:])
-			c.raws = append(c.raws, v)
+			c.nvals++
 		} else {
 			c.rest = append(c.rest, b[:n+m]...)
 		}
@@ -260,18 +287,39 @@ func (c *compactor) split(data []byte) bool {
 	return true
 }
 
-// decode parses a record split has taken apart into c.ev.
-func (c *compactor) decode(data []byte) bool {
-	return proto.Unmarshal(data, &c.ev) == nil && len(c.raws) == len(c.ev.GetSummary().GetValue())
+// values returns the raw bytes of the values of the summary split found,
+// in order.
+func (c *compactor) values() iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for b := c.sumB; len(b) > 0; {
+			num, typ, n := protowire.ConsumeTag(b)
+			m := protowire.ConsumeFieldValue(num, typ, b[n:]) // split checked it
+			if num == summaryValueField && typ == protowire.BytesType {
+				v, _ := protowire.ConsumeBytes(b[n:])
+				if !yield(v) {
+					return
+				}
+			}
+			b = b[n+m:]
+		}
+	}
+}
+
+// firstValue returns the raw bytes of the first value split found.
+func (c *compactor) firstValue() []byte {
+	for v := range c.values() {
+		return v
+	}
+	return nil
 }
 
 // scalar is the fast path for the commonest record, an event holding one
 // scalar: it returns the scalar's tag without unmarshaling the event, the
 // decoder learning what Event would learn. ok is false for any other
-// record, which then goes through decode and classify (learning again is
+// record, whose values then go through value and classify (learning again is
 // harmless: a Decoder keeps the first metadata of each tag).
 func (rs *runState) scalar(c *compactor, data []byte) (tag string, ok bool) {
-	if len(c.raws) != 1 {
+	if c.nvals != 1 {
 		return "", false
 	}
 	pts, err := rs.dec.AppendScalars(rs.pts[:0], data)
@@ -352,7 +400,7 @@ func (c *compactor) event(rs *runState, data []byte) (out []byte, dropped, rewri
 		if ts == nil || ts.kind != summary.KindScalar {
 			return data, false, false
 		}
-		if ts.metaOut || ts.meta == nil && !hasMetadata(c.raws[0]) {
+		if ts.metaOut || ts.meta == nil && !hasMetadata(c.firstValue()) {
 			idx := ts.seen
 			ts.seen++
 			if c.keep(summary.KindScalar, idx, ts.total) {
@@ -363,15 +411,17 @@ func (c *compactor) event(rs *runState, data []byte) (out []byte, dropped, rewri
 			return nil, true, false
 		}
 	}
-	if !c.decode(data) {
-		return data, false, false
-	}
 	changed := false
 	c.sum = c.sum[:0]
 	kept := 0
-	for i, sv := range c.ev.GetSummary().GetValue() {
-		raw := c.raws[i]
-		tag, kind, ok := rs.classify(&c.ev, sv)
+	for raw := range c.values() {
+		if !c.value(raw) {
+			c.sum = appendValue(c.sum, raw, nil)
+			kept++
+			continue
+		}
+		sv := &c.sv
+		tag, kind, ok := rs.classify(c.step, c.wall, sv)
 		ts := rs.tags[tag]
 		if !ok || ts == nil || ts.kind != kind {
 			c.sum = appendValue(c.sum, raw, nil)
