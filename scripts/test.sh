@@ -35,7 +35,7 @@ go test -race -count=1 ./...
 # The race detector slows the heaviest tests tenfold, so they run smaller
 # under it; run them once more at full size without it.
 echo "test: full-size hostile-input tests, and the cnn preset's 98% target"
-go test -count=1 -run 'TestHostile' ./cmd/tbgo
+go test -count=1 -run 'TestHostile' ./cmd/tbgo ./archive
 go test -count=1 -run 'TestPresetRecipes' ./trainer -cnn
 
 echo "test: a short run of every fuzz target (scripts/fuzz.sh 10m is the long one)"

@@ -23,7 +23,8 @@
 //			return
 //		}
 //		for _, c := range hostile.Corpus(t, t.TempDir()) {
-//			u, err := hostile.RunChild("TestHostile", c.Path, hostile.Limits{MaxRSS: 256 << 20, Timeout: time.Minute})
+//			lim := hostile.Limits{MaxRSS: 256 << 20, Timeout: time.Minute}
+//			usage, output, err := hostile.RunChild("TestHostile", c.Path, lim)
 //			...
 //		}
 //	}

@@ -14,10 +14,10 @@ import (
 // Limits bound a child process. A zero field sets no bound.
 type Limits struct {
 	// MaxRSS is the most resident memory, in bytes, the child may hold.
-	// On Linux it is sampled every few milliseconds and the child killed
-	// as soon as it holds more; its peak (VmHWM) is checked at the end
-	// too, so a spike between samples still fails it. Elsewhere memory
-	// is not measured.
+	// On Linux its resident memory and high-water mark (VmRSS, VmHWM) are
+	// sampled every few milliseconds, and the child is killed as soon as
+	// it holds more, and fails if its peak was more. Elsewhere memory is
+	// not measured.
 	MaxRSS int64
 	// Timeout is how long the child may run before it is killed.
 	Timeout time.Duration
@@ -25,8 +25,11 @@ type Limits struct {
 
 // Usage is what a child process used.
 type Usage struct {
-	// PeakRSS is the child's peak resident memory in bytes; 0 where the
-	// system does not tell (other than Linux).
+	// PeakRSS is the child's peak resident memory in bytes, its VmHWM
+	// when last sampled (growth in its last few milliseconds can be
+	// missed); 0 where the system does not tell (other than Linux).
+	// getrusage's ru_maxrss is no use here: a child forked from a large
+	// test process starts with the parent's.
 	PeakRSS int64
 	// Elapsed is the child's wall-clock time.
 	Elapsed time.Duration
@@ -79,18 +82,20 @@ func Run(cmd *exec.Cmd, lim Limits) (Usage, error) {
 	wg.Go(func() {
 		tick := time.NewTicker(pollInterval)
 		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
+		for first := true; ; first = false {
+			if !first {
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+				}
 			}
-			rss, ok := residentMemory(cmd.Process.Pid)
+			rss, hwm, ok := residentMemory(cmd.Process.Pid)
 			if !ok {
 				continue
 			}
 			mu.Lock()
-			peak = max(peak, rss)
+			peak = max(peak, hwm, rss)
 			mu.Unlock()
 			if lim.MaxRSS > 0 && rss > lim.MaxRSS {
 				kill(fmt.Errorf("%w: %.1f MB resident, over the ceiling of %.1f MB", ErrMemory, float64(rss)/1e6, float64(lim.MaxRSS)/1e6))
@@ -101,7 +106,7 @@ func Run(cmd *exec.Cmd, lim Limits) (Usage, error) {
 	err := cmd.Wait()
 	close(done)
 	wg.Wait()
-	u := Usage{Elapsed: time.Since(start), PeakRSS: max(peak, peakMemory(cmd.ProcessState))}
+	u := Usage{Elapsed: time.Since(start), PeakRSS: peak}
 	mu.Lock()
 	defer mu.Unlock()
 	switch {
@@ -126,10 +131,11 @@ func ChildArg() (string, bool) {
 // again, in a child process under lim, in which ChildArg returns arg; the
 // test must do its measured work there and return. Under the race
 // detector, which multiplies memory and time several times over, the
-// limits are ten times lim. RunChild returns what the child used, and an
-// error holding the child's output if it failed or broke a limit.
-func RunChild(test, arg string, lim Limits) (Usage, error) {
-	if raceEnabled {
+// limits are ten times lim. RunChild returns what the child used and its
+// output (stdout and stderr), and an error, holding the output, if the
+// child failed or broke a limit.
+func RunChild(test, arg string, lim Limits) (Usage, string, error) {
+	if Race {
 		lim.MaxRSS *= 10
 		lim.Timeout *= 10
 	}
@@ -140,9 +146,9 @@ func RunChild(test, arg string, lim Limits) (Usage, error) {
 	u, err := Run(cmd, lim)
 	switch {
 	case err != nil:
-		return u, fmt.Errorf("%w\n%s", err, out.Bytes())
+		return u, out.String(), fmt.Errorf("%w\n%s", err, out.Bytes())
 	case bytes.Contains(out.Bytes(), []byte("no tests to run")):
-		return u, fmt.Errorf("hostile: the child ran no test named %s", test)
+		return u, out.String(), fmt.Errorf("hostile: the child ran no test named %s", test)
 	}
-	return u, nil
+	return u, out.String(), nil
 }

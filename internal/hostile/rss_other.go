@@ -2,10 +2,5 @@
 
 package hostile
 
-import "os"
-
 // residentMemory is not measured outside Linux.
-func residentMemory(pid int) (int64, bool) { return 0, false }
-
-// peakMemory is not measured outside Linux.
-func peakMemory(*os.ProcessState) int64 { return 0 }
+func residentMemory(pid int) (rss, hwm int64, ok bool) { return 0, 0, false }
