@@ -15,6 +15,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -142,6 +143,11 @@ type Walker struct {
 	// Visit is called for each directory the walk reads, the root first,
 	// each directory before its subdirectories, with the entries it holds
 	// in name order (minus those skipped). An error ends the walk.
+	//
+	// Of two paths to one directory, the first met is read: in a
+	// directory, entries that are not symbolic links are met before
+	// links, each kind in name order; directories are read before their
+	// subdirectories.
 	Visit func(dir *Entry, entries []Entry) error
 	// Skipped, if not nil, is called with each entry the walk leaves
 	// out and why: a dangling symbolic link, a name that Ops.Valid or
@@ -174,17 +180,26 @@ func (w *Walker) walk(dir *Entry) error {
 	if err != nil {
 		return err
 	}
-	entries := make([]Entry, 0, len(list))
-	for _, de := range list {
-		e := Entry{Type: de.Type(), dir: ref, de: de}
-		if reason, ok := w.admit(&e); !ok {
-			if w.Skipped != nil {
-				w.Skipped(&e, reason)
+	// Entries that are not links are taken first, so that of a directory
+	// and a link to it side by side ("latest" -> "train"), the directory
+	// is read under its own name and the link skipped.
+	entries := make([]Entry, len(list))
+	for _, links := range []bool{false, true} {
+		for i, de := range list {
+			if (de.Type()&fs.ModeSymlink != 0) != links {
+				continue
 			}
-			continue
+			e := Entry{Type: de.Type(), dir: ref, de: de}
+			if reason, ok := w.admit(&e); !ok {
+				if w.Skipped != nil {
+					w.Skipped(&e, reason)
+				}
+				continue
+			}
+			entries[i] = e
 		}
-		entries = append(entries, e)
 	}
+	entries = slices.DeleteFunc(entries, func(e Entry) bool { return e.de == nil })
 	if err := w.Visit(dir, entries); err != nil {
 		return err
 	}
