@@ -210,12 +210,20 @@ func (c *compactor) count(srcs []source) error {
 
 // scan reads the records of the event file s from r with a
 // tfevents.Scanner, calling visit with each and damaged with each damaged
-// part the Scanner skips, in the order they lie in the file. Damage ends
-// the scan only in a strict compaction.
+// part, in the order they lie in the file. Damaged parts are what the
+// Scanner skips and the records every tbgo reader skips: those that are
+// not an Event, and events whose wall time is not finite. Damage ends the
+// scan only in a strict compaction.
 func (c *compactor) scan(s source, r io.Reader, visit func([]byte) error, damaged func(*tfevents.Damage) error) error {
 	sc := tfevents.NewScanner(r)
 	sc.Name, sc.Strict, sc.Damaged = s.rel, c.strict, damaged
 	for sc.Scan() {
+		if d, bad := eventDamage(sc.Record()); bad {
+			if !sc.Report(d) {
+				break
+			}
+			continue
+		}
 		if err := visit(sc.Record()); err != nil {
 			return err
 		}
@@ -224,6 +232,29 @@ func (c *compactor) scan(s source, r io.Reader, visit func([]byte) error, damage
 		return fmt.Errorf("archive: compacting %s: %w", s.abs, err)
 	}
 	return nil
+}
+
+// eventDamage tells, from the wire format alone, whether a record is one
+// that readers skip: not an Event, or an event whose wall time is NaN or
+// infinite.
+func eventDamage(data []byte) (tfevents.Damage, bool) {
+	wall := 0.0
+	for b := data; len(b) > 0; {
+		num, typ, n := protowire.ConsumeTag(b)
+		m := protowire.ConsumeFieldValue(num, typ, b[max(n, 0):])
+		if n < 0 || m < 0 {
+			return tfevents.Damage{Kind: tfevents.InvalidEvent, Err: fmt.Errorf("the record's bytes are not a protobuf message")}, true
+		}
+		if num == eventWallTimeField && typ == protowire.Fixed64Type {
+			v, _ := protowire.ConsumeFixed64(b[n:])
+			wall = math.Float64frombits(v)
+		}
+		b = b[n+m:]
+	}
+	if math.IsNaN(wall) || math.IsInf(wall, 0) {
+		return tfevents.Damage{Kind: tfevents.NonFiniteWallTime, Err: fmt.Errorf("wall time %v", wall)}, true
+	}
+	return tfevents.Damage{}, false
 }
 
 // split finds the summary field of a serialized Event, the event's step

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tbgo/tbgo/archive"
+	"github.com/tbgo/tbgo/internal/hostile"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
@@ -461,5 +463,55 @@ func TestCreateErrors(t *testing.T) {
 	}
 	if _, err := archive.CreateFile(filepath.Join(tmp, "no", "such", "dir.tbar"), tmp, archive.Options{}); err == nil {
 		t.Error("CreateFile into a missing directory succeeded")
+	}
+}
+
+// TestCompactionSkipsWhatReadersSkip shows that compaction counts the
+// values readers read: an event whose wall time is not finite and a
+// record that is not an Event are read past (kept as they were, reported
+// as damage, not counted), so that "every second scalar" means what a
+// reader sees.
+func TestCompactionSkipsWhatReadersSkip(t *testing.T) {
+	t.Parallel()
+	logdir := t.TempDir()
+	nan := hostile.Event(&tbpb.Event{WallTime: math.NaN(), Step: 2, What: &tbpb.Event_Summary{Summary: &tbpb.Summary{
+		Value: []*tbpb.Summary_Value{{Tag: "x", Value: &tbpb.Summary_Value_SimpleValue{SimpleValue: 2}}},
+	}}})
+	notEvent := []byte{0xff, 0xff} // a tag whose varint never ends
+	name := hostile.EventFile(t, filepath.Join(logdir, "run"),
+		hostile.Scalar("x", 0, 0), hostile.Scalar("x", 1, 1), nan, hostile.Scalar("x", 3, 3),
+		notEvent, hostile.Scalar("x", 4, 4), hostile.Scalar("x", 5, 5))
+
+	var out bytes.Buffer
+	rep, err := archive.Create(&out, logdir, archive.Options{Compaction: archive.Compaction{ScalarFactor: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := rep.Compaction
+	if len(cr.Damage) != 2 || cr.Damage[0].Kind != tfevents.NonFiniteWallTime || cr.Damage[1].Kind != tfevents.InvalidEvent {
+		t.Fatalf("damage %v, want a non-finite wall time and an invalid event", cr.Damage)
+	}
+	// Five scalars read: steps 0, 1, 3, 4, 5; every second and the last
+	// kept.
+	if cr.ScalarsDropped != 2 {
+		t.Errorf("%d scalars dropped, want 2 (steps 1 and 4)", cr.ScalarsDropped)
+	}
+	r, err := archive.NewReader(bytes.NewReader(out.Bytes()), int64(out.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := records(t, r, "run/"+filepath.Base(name))
+	want := [][]byte{hostile.Scalar("x", 0, 0), nan, hostile.Scalar("x", 3, 3), notEvent, hostile.Scalar("x", 5, 5)}
+	if len(recs) != 1+len(want) {
+		t.Fatalf("%d records, want %d", len(recs), 1+len(want))
+	}
+	for i, w := range want {
+		if !bytes.Equal(recs[1+i], w) {
+			t.Errorf("record %d differs from the original", 1+i)
+		}
+	}
+	_, err = archive.Create(io.Discard, logdir, archive.Options{Compaction: archive.Compaction{ScalarFactor: 2}, Strict: true})
+	if !errors.Is(err, tfevents.ErrNonFiniteWallTime) {
+		t.Errorf("strict Create = %v, want the non-finite wall time", err)
 	}
 }

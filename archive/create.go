@@ -27,12 +27,11 @@ type Options struct {
 	// Compaction. The zero value keeps every byte.
 	Compaction Compaction
 
-	// Strict makes compaction fail on damage in an event file (a record
-	// whose checksum fails, a length that does not match its checksum, a
-	// record over the reader's limit) with the *tfevents.Damage, instead
-	// of reading past it and keeping it as it was. A torn tail is never
-	// an error. Without compaction, files are copied byte for byte and
-	// their records are not read.
+	// Strict makes compaction fail on damage in an event file (see
+	// CompactionReport.Damage) with the *tfevents.Damage, instead of
+	// reading past it and keeping it as it was. A torn tail is never an
+	// error. Without compaction, files are copied byte for byte and their
+	// records are not read.
 	Strict bool
 }
 
@@ -106,11 +105,13 @@ type CompactionReport struct {
 	// order, as a tfevents.Scanner reports them (File is the path
 	// relative to the logdir): records whose checksum fails, the bytes
 	// from a corrupt length to the next valid record, records over the
-	// reader's limit. Compaction reads past them, as every tbgo reader
-	// does, and keeps their bytes as they were, where they were, so that
-	// the compacted file is damaged exactly as the original (run "tbgo
-	// repair" first for a clean one). Torn tails, which a writer still
-	// appending leaves, are kept as they were too, and not listed.
+	// reader's limit, records that are not an Event, events whose wall
+	// time is not finite. Compaction reads past them, as every tbgo
+	// reader does (their values are not counted), and keeps their bytes
+	// as they were, where they were, so that the compacted file is
+	// damaged exactly as the original (run "tbgo repair" first for a
+	// clean one). Torn tails, which a writer still appending leaves, are
+	// kept as they were too, and not listed.
 	Damage []tfevents.Damage
 	// ImagesDropped, AudioDropped and ScalarsDropped total the values
 	// dropped of each kind.

@@ -123,8 +123,10 @@
 //   - damage is read past, as every tbgo reader reads past it, and kept
 //     byte for byte where it was: a record whose checksum fails, the bytes
 //     from a corrupt length to the next valid record, a record over the
-//     readers' limit; it is listed in CompactionReport.Damage ("tbgo
-//     repair" drops it), or, with Options.Strict, fails Create.
+//     readers' limit, a record that is not an Event, an event whose wall
+//     time is not finite (its values are not counted); it is listed in
+//     CompactionReport.Damage ("tbgo repair" drops it), or, with
+//     Options.Strict, fails Create.
 //
 // A compacted file's manifest entry keeps the original's size and SHA-256
 // besides its own, and the manifest records the settings, so the archive

@@ -18,7 +18,7 @@
 // resident memory passes Limits.MaxRSS or its time Limits.Timeout.
 //
 //	func TestHostile(t *testing.T) {
-//		if arg, ok := hostile.ChildArg(); ok {
+//		if arg, ok := hostile.ChildArg(t); ok {
 //			read(arg) // the work measured; a failure fails the child
 //			return
 //		}

@@ -155,7 +155,7 @@ func TestManyValuesRecord(t *testing.T) {
 // TestRunChild runs children that pass, that take too much memory and
 // that take too long.
 func TestRunChild(t *testing.T) {
-	if arg, ok := hostile.ChildArg(); ok {
+	if arg, ok := hostile.ChildArg(t); ok {
 		switch arg {
 		case "ok":
 			fmt.Println("child ran")

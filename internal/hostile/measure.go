@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -122,14 +124,39 @@ func Run(cmd *exec.Cmd, lim Limits) (Usage, error) {
 const childEnv = "TBGO_HOSTILE_CHILD"
 
 // ChildArg returns the argument RunChild passed, and true, when the
-// running test binary is RunChild's child.
-func ChildArg() (string, bool) {
-	return os.LookupEnv(childEnv)
+// running test binary is RunChild's child. The child then reports its
+// peak memory to RunChild when t ends, so that a child too quick for
+// RunChild's sampling is measured all the same.
+func ChildArg(t testing.TB) (string, bool) {
+	arg, ok := os.LookupEnv(childEnv)
+	if ok {
+		t.Cleanup(func() {
+			if _, hwm, ok := residentMemory(os.Getpid()); ok {
+				fmt.Printf("%s%d\n", peakLine, hwm)
+			}
+		})
+	}
+	return arg, ok
+}
+
+// peakLine starts the line in which a child reports its peak memory.
+const peakLine = "hostile: peak resident bytes "
+
+// reportedPeak returns the peak memory a child reported in its output.
+func reportedPeak(out []byte) int64 {
+	i := bytes.LastIndex(out, []byte(peakLine))
+	if i < 0 {
+		return 0
+	}
+	line, _, _ := bytes.Cut(out[i+len(peakLine):], []byte("\n"))
+	n, _ := strconv.ParseInt(string(line), 10, 64)
+	return n
 }
 
 // RunChild runs the top-level test named test of the running test binary
 // again, in a child process under lim, in which ChildArg returns arg; the
-// test must do its measured work there and return. Under the race
+// test must do its measured work there and return. The child's peak memory
+// is the larger of what RunChild sampled and what the child reported. Under the race
 // detector, which multiplies memory and time several times over, the
 // limits are ten times lim. RunChild returns what the child used and its
 // output (stdout and stderr), and an error, holding the output, if the
@@ -144,6 +171,12 @@ func RunChild(test, arg string, lim Limits) (Usage, string, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	u, err := Run(cmd, lim)
+	if peak := reportedPeak(out.Bytes()); peak > u.PeakRSS {
+		u.PeakRSS = peak
+		if err == nil && lim.MaxRSS > 0 && peak > lim.MaxRSS {
+			err = fmt.Errorf("%w: peak %.1f MB resident, over the ceiling of %.1f MB", ErrMemory, float64(peak)/1e6, float64(lim.MaxRSS)/1e6)
+		}
+	}
 	switch {
 	case err != nil:
 		return u, out.String(), fmt.Errorf("%w\n%s", err, out.Bytes())
