@@ -63,10 +63,11 @@
 //   - a manifest over MaxManifestSize, or one declaring more than 32 bytes
 //     per compressed byte (Snappy cannot exceed about 21), so a
 //     decompression bomb is refused before anything is decompressed;
-//     the manifest is decoded an entry at a time into a compact index, so
-//     the memory an open archive holds grows with the manifest's size (a
-//     dozen bytes and the path per entry), never with a Go value per
-//     entry: two million entries in a 64 MiB manifest take about 40 MB;
+//   - a manifest listing more than MaxEntries entries. The manifest is
+//     decoded an entry at a time into a compact index, so the memory an
+//     open archive holds grows with the manifest's size (a dozen bytes
+//     and the path per entry), never with a Go value per entry: a million
+//     entries take about 17 MB;
 //   - an entry that is not a file or a directory (a symbolic link, a hard
 //     link, a device), a path that is absolute, holds "..", a backslash, a
 //     NUL byte or a drive letter, entries out of order or repeated, a path
