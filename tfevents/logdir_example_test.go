@@ -19,7 +19,7 @@ func ExampleDiscovery() {
 	}
 	defer os.RemoveAll(logdir)
 	for _, dir := range []string{"train", "eval\xff"} {
-		w, err := tfevents.Create(filepath.Join(logdir, dir), &tfevents.FileOptions{Hostname: "host"})
+		w, err := tfevents.CreateFile(filepath.Join(logdir, dir), &tfevents.FileOptions{Hostname: "host"})
 		if err != nil {
 			log.Fatal(err)
 		}
