@@ -179,7 +179,7 @@ func verify(p string, strict bool) (*verifyReport, error) {
 	}
 	if src.archive != nil {
 		// The other files are checked against their SHA-256.
-		for _, e := range src.archive.Entries() {
+		for e := range src.archive.Entries() {
 			if e.IsDir() || events[e.Path] {
 				continue
 			}
