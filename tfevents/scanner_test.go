@@ -42,6 +42,23 @@ func scanAll(s *tfevents.Scanner) (recs [][]byte, offs []int64, dmg []tfevents.D
 	return recs, offs, dmg, s.Err()
 }
 
+// openScanner opens the named file at offset off and returns a Scanner
+// over it, named after it; the file is closed when the test ends.
+func openScanner(t testing.TB, name string, off int64) *tfevents.Scanner {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	s := tfevents.NewScannerAt(f, off)
+	s.Name = name
+	return s
+}
+
 // mixedPayloads are records of assorted sizes, an empty one included,
 // about 2 KB once framed: small enough to cut at every offset.
 func mixedPayloads() [][]byte {
@@ -643,21 +660,8 @@ func TestScannerResumeFile(t *testing.T) {
 	if err := os.WriteFile(name, stream, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	open := func(off int64) *tfevents.Scanner {
-		f, err := os.Open(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { f.Close() })
-		if _, err := f.Seek(off, io.SeekStart); err != nil {
-			t.Fatal(err)
-		}
-		s := tfevents.NewScannerAt(f, off)
-		s.Name = name
-		return s
-	}
 	for n := 0; n <= len(want); n++ {
-		s := open(0)
+		s := openScanner(t, name, 0)
 		for i := range n {
 			if !s.Scan() {
 				t.Fatalf("record %d: %v", i, s.Err())
@@ -668,7 +672,7 @@ func TestScannerResumeFile(t *testing.T) {
 			t.Fatalf("End() after %d records = %d, want %d", n, end, starts[n-1]+s.RecordLen())
 		}
 
-		r := open(end)
+		r := openScanner(t, name, end)
 		recs, offs, dmg, err := scanAll(r)
 		if err != nil || !equalRecords(recs, want[n:]) || !slices.Equal(offs, starts[n:]) || r.End() != int64(len(stream)) {
 			t.Fatalf("resumed at %d: %d records at %v, Err %v, End %d; want the last %d at %v",
@@ -698,12 +702,7 @@ func TestScannerAwait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s := tfevents.NewScanner(f)
+	s := openScanner(t, name, 0)
 	s.Follow = true
 
 	writeErr := make(chan error, 1)
@@ -840,13 +839,8 @@ func TestScannerFileTruncated(t *testing.T) {
 	if err := os.WriteFile(name, old, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s := tfevents.NewScanner(f)
-	s.Name, s.Follow = name, true
+	s := openScanner(t, name, 0)
+	s.Follow = true
 	if recs, _, dmg, err := scanAll(s); err != nil || len(recs) != 2 || len(dmg) != 0 {
 		t.Fatalf("before: %d records, damage %v, Err %v", len(recs), dmg, err)
 	}

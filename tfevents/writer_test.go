@@ -158,12 +158,11 @@ func btoi(b bool) int {
 // Scanner, and whether it ends in a torn tail; other damage fails t.
 func fileRecords(t testing.TB, name string) (recs [][]byte, torn bool) {
 	t.Helper()
-	f, err := os.Open(name)
+	b, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	s := tfevents.NewScanner(f)
+	s := tfevents.NewScanner(bytes.NewReader(b))
 	s.Name, s.Strict = name, true
 	recs, _, dmg, err := scanAll(s)
 	if err != nil {
@@ -235,12 +234,7 @@ func TestWriterFlush(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	f, err := os.Open(w.FileName())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s := tfevents.NewScanner(f)
+	s := openScanner(t, w.FileName(), 0)
 	s.Follow = true // the same Scanner reads on after Flush
 
 	if err := w.WriteRecord([]byte("buffered")); err != nil {
