@@ -237,6 +237,7 @@ func verifyFile(src *eventSource, name string, dec *summary.Decoder) (verifiedFi
 		}
 		if math.IsNaN(ev.GetWallTime()) {
 			vf.Problems = append(vf.Problems, damage{Offset: off, Kind: damageNaNWall, Detail: "TensorBoard's data server stops reading the file here"})
+			continue // the decoder skips the event's values too
 		}
 		vals, err = dec.Event(vals[:0], &ev)
 		vf.Values += len(vals)
