@@ -25,6 +25,10 @@ type RepairReport struct {
 	Repaired int `json:"files_repaired"`
 	// Dropped counts the damage left out: records, stretches and values.
 	Dropped int `json:"records_dropped"`
+	// Skipped lists what could be neither repaired nor copied, with why:
+	// names io/fs cannot give (not UTF-8), links to nowhere, pipes and
+	// devices. Source.Skipped lists what discovery left out.
+	Skipped []tfevents.Skip `json:"skipped,omitempty"`
 }
 
 // A RepairedFile is one event file as Repair wrote it.
@@ -171,12 +175,28 @@ func (s *Source) repairToDir(dst string, rep *RepairReport) (err error) {
 	// Everything else is copied byte for byte: projector configs and
 	// assets, and event files TensorBoard does not read (profiler markers).
 	err = fs.WalkDir(s.fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || done[p] {
-			return err
+		if err != nil {
+			if p == "." {
+				return err
+			}
+			// A directory that cannot be read, such as one whose name is
+			// not UTF-8, is left out, not the whole logdir.
+			rep.Skipped = append(rep.Skipped, tfevents.Skip{Path: p, Reason: err.Error()})
+			return nil
+		}
+		if d.IsDir() || done[p] {
+			return nil
 		}
 		info, err := fs.Stat(s.fsys, p) // follows a link to a file
-		if err != nil || !info.Mode().IsRegular() {
-			return nil // dangling links, pipes, devices, linked directories
+		switch {
+		case err != nil:
+			rep.Skipped = append(rep.Skipped, tfevents.Skip{Path: p, Reason: err.Error()})
+			return nil
+		case info.IsDir():
+			return nil // a link to a directory, which discovery read if it holds runs
+		case !info.Mode().IsRegular():
+			rep.Skipped = append(rep.Skipped, tfevents.Skip{Path: p, Reason: "not a regular file"})
+			return nil
 		}
 		rep.Copied++
 		return s.writeStaged(stage, p, func(w io.Writer) error {

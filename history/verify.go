@@ -109,7 +109,7 @@ func (s *Source) Verify(ctx context.Context, o *VerifyOptions) (*VerifyReport, e
 		}
 	}
 	if ar, ok := s.fsys.(*archive.Reader); ok {
-		for _, e := range ar.Entries() {
+		for e := range ar.Entries() {
 			if e.IsDir() || events[e.Path] {
 				continue
 			}

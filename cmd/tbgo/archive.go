@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/tbgo/tbgo/archive"
+	"github.com/tbgo/tbgo/tfevents"
 )
 
 func runArchive(args []string, stdout, stderr io.Writer) error {
@@ -51,7 +52,7 @@ func writeArchiveReport(w io.Writer, logdir, out string, rep *archive.Report) er
 	fmt.Fprintf(tw, "  %d files, %d directories\n", rep.Files, rep.Dirs)
 	fmt.Fprintf(tw, "  %s in, %s out (%.1f%% of the logdir)\n", byteSize(rep.BytesIn), byteSize(rep.BytesOut), 100*rep.Ratio())
 	for _, s := range rep.Skipped {
-		fmt.Fprintf(tw, "  skipped %s: %s\n", s.Path, s.Reason)
+		fmt.Fprintf(tw, "  %v\n", s)
 	}
 	if c := rep.Compaction; c != nil {
 		fmt.Fprintf(tw, "compaction (lossy): %s\n", describeCompaction(c.Settings))
@@ -60,8 +61,8 @@ func writeArchiveReport(w io.Writer, logdir, out string, rep *archive.Report) er
 		for _, t := range c.Tags {
 			fmt.Fprintf(tw, "  run %q\ttag %q\t%s\tkept %d of %d\n", t.Run, t.Tag, t.Kind, t.Kept, t.Kept+t.Dropped)
 		}
-		for _, s := range c.Left {
-			fmt.Fprintf(tw, "  left as it was: %s: %s (run \"tbgo repair\" first to compact it)\n", s.Path, s.Reason)
+		for _, d := range c.Damage {
+			fmt.Fprintf(tw, "  read past and kept as it was: %v (\"tbgo repair\" first drops it)\n", &d)
 		}
 	}
 	return tw.Flush()
@@ -112,7 +113,7 @@ type compactionJSON struct {
 	Settings       archive.Compaction      `json:"settings"`
 	Files          []archive.CompactedFile `json:"files"`
 	Tags           []tagDropJSON           `json:"tags"`
-	Left           []archive.Skip          `json:"left,omitempty"`
+	Damage         []tfevents.Damage       `json:"damage,omitempty"`
 	ScalarsDropped int                     `json:"scalars_dropped"`
 	ImagesDropped  int                     `json:"images_dropped"`
 	AudioDropped   int                     `json:"audio_dropped"`
@@ -130,7 +131,7 @@ func archiveJSON(logdir, out string, rep *archive.Report) archiveReport {
 	j := archiveReport{Logdir: logdir, Archive: out, Files: rep.Files, Dirs: rep.Dirs, BytesIn: rep.BytesIn,
 		BytesStored: rep.BytesStored, BytesOut: rep.BytesOut, Ratio: rep.Ratio(), Skipped: rep.Skipped}
 	if c := rep.Compaction; c != nil {
-		j.Compaction = &compactionJSON{Settings: c.Settings, Files: c.Files, Left: c.Left,
+		j.Compaction = &compactionJSON{Settings: c.Settings, Files: c.Files, Damage: c.Damage,
 			ScalarsDropped: c.ScalarsDropped, ImagesDropped: c.ImagesDropped, AudioDropped: c.AudioDropped}
 		for _, t := range c.Tags {
 			j.Compaction.Tags = append(j.Compaction.Tags, tagDropJSON{t.Run, t.Tag, t.Kind.String(), t.Kept, t.Dropped})

@@ -23,7 +23,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("%w: inspect takes one LOGDIR, RUN, FILE or ARCHIVE", errUsage)
 	}
-	src, err := history.Open(fs.Arg(0))
+	src, err := openSource(fs.Arg(0), stderr)
 	if err != nil {
 		return err
 	}

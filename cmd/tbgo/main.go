@@ -501,3 +501,16 @@ func warnUnmatched(stderr io.Writer, flag string, patterns, names []string) {
 		fmt.Fprintf(stderr, "tbgo: warning: %s %s matches none of the %d %s(s)\n", flag, strconv.Quote(p), len(names), what)
 	}
 }
+
+// openSource opens a run history with history.Open and warns on stderr
+// about what discovery left out of it.
+func openSource(path string, stderr io.Writer) (*history.Source, error) {
+	src, err := history.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, sk := range src.Skipped() {
+		fmt.Fprintf(stderr, "tbgo: warning: %v\n", sk)
+	}
+	return src, nil
+}

@@ -76,7 +76,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if o.Read.Runs, o.Read.Tags, err = compileSelection(runs, tags); err != nil {
 		return err
 	}
-	src, err := history.Open(fs.Arg(0))
+	src, err := openSource(fs.Arg(0), stderr)
 	if err != nil {
 		return err
 	}

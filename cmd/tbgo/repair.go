@@ -17,7 +17,7 @@ func runRepair(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("%w: repair takes a source (LOGDIR, RUN, FILE or ARCHIVE) and a destination", errUsage)
 	}
-	src, err := history.Open(fs.Arg(0))
+	src, err := openSource(fs.Arg(0), stderr)
 	if err != nil {
 		return err
 	}
@@ -39,6 +39,9 @@ func writeRepair(w io.Writer, rep *history.RepairReport) error {
 		fmt.Fprintf(w, ", %d other file(s) copied", rep.Copied)
 	}
 	fmt.Fprintln(w)
+	for _, sk := range rep.Skipped {
+		fmt.Fprintf(w, "  %v\n", sk)
+	}
 	for _, f := range rep.Files {
 		if len(f.Dropped) == 0 && !f.AddedFileVersion {
 			continue

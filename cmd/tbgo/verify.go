@@ -57,7 +57,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 // verify verifies one path, showing progress on stderr if it is a
 // terminal.
 func verify(ctx context.Context, p string, strict bool, stderr io.Writer) (*history.VerifyReport, error) {
-	src, err := history.Open(p)
+	src, err := openSource(p, stderr)
 	if err != nil {
 		return nil, err
 	}
