@@ -16,13 +16,11 @@ import (
 
 // corpusCeiling is the most resident memory a reading command may hold
 // on any input of the hostile corpus: that of archive's own corpus test,
-// where opening an archive of a million entries takes 270 MB. The largest
+// where opening an archive of a million entries takes 300 MB. The largest
 // record holds a million values in 2 MB, or 32 MB of text; the commands
-// of this package hold 25 MB and 190 MB for them (TestHostileManyValues
-// holds inspect, verify, repair and tail to 48 MB of heap). export is the
-// exception: its scalar path (summary.Decoder.AppendScalars) holds a
-// slice entry per value of a record, up to 780 MB for the million.
-var corpusCeiling = map[string]int64{"": 512 << 20, "export": 1 << 30}
+// hold at most 150 MB and 190 MB for them (and TestHostileManyValues holds
+// inspect, verify, repair and tail to 48 MB of heap on the first).
+const corpusCeiling = 512 << 20
 
 // corpusCommands are the reading commands, each with its arguments
 // around the input (%[1]s) and a scratch directory (%[2]s).
@@ -61,11 +59,7 @@ func TestHostileCorpusCommands(t *testing.T) {
 				t.Fatal(err)
 			}
 			args := fmt.Sprintf(cmd.args, c.Path, scratch)
-			ceiling, ok := corpusCeiling[cmd.name]
-			if !ok {
-				ceiling = corpusCeiling[""]
-			}
-			u, out, err := hostile.RunChild("TestHostileCorpusCommands", args, hostile.Limits{MaxRSS: ceiling, Timeout: 2 * time.Minute})
+			u, out, err := hostile.RunChild("TestHostileCorpusCommands", args, hostile.Limits{MaxRSS: corpusCeiling, Timeout: 2 * time.Minute})
 			outcome := "?"
 			if _, after, ok := strings.Cut(out, "outcome: "); ok {
 				outcome, _, _ = strings.Cut(after, "\n")
