@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,5 +196,54 @@ func appendEvents(t *testing.T, file, tag string, steps ...int64) {
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTailText prints values at the precision they were stored with and
+// wall times in RFC 3339 (issue 14, item 6).
+func TestTailText(t *testing.T) {
+	t.Parallel()
+	logdir := t.TempDir()
+	file := writeRun(t, filepath.Join(logdir, "train"))
+	appendEvents(t, file, "loss", 1, 3) // float32 0.1 and 0.3
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		errc <- tail(ctx, logdir, &history.FollowOptions{FromStart: true, Poll: 10 * time.Millisecond}, nil, "text", &out, &syncBuffer{})
+	}()
+	want := "2023-11-14T22:13:21.000Z\ttrain\tloss\t1\t0.1\n2023-11-14T22:13:23.000Z\ttrain\tloss\t3\t0.3\n"
+	deadline := time.After(30 * time.Second)
+	for out.String() != want {
+		select {
+		case err := <-errc:
+			t.Fatalf("tail returned %v; output:\n%s", err, out.String())
+		case <-deadline:
+			t.Fatalf("tail printed\n%q\nwant\n%q", out.String(), want)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	mustNil(t, <-errc)
+}
+
+func TestAppendStored(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		v    float64
+		want string
+	}{
+		{float64(float32(0.1)), "0.1"},
+		{0.1, "0.1"},
+		{1.0 / 3, "0.3333333333333333"},
+		{float64(float32(1.0 / 3)), "0.33333334"},
+		{1e300, "1e+300"},
+		{math.NaN(), "NaN"},
+		{math.Inf(-1), "-Inf"},
+		{42, "42"},
+	} {
+		if got := string(appendStored(nil, tc.v)); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.v, got, tc.want)
+		}
 	}
 }
