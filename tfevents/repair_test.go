@@ -17,27 +17,19 @@ import (
 	"github.com/tbgo/tbgo/tfevents"
 )
 
-// eventStream returns an event file's bytes, a file_version event then
+// scalarStream returns an event file's bytes, a file_version event then
 // scalar "x" at steps 0..n-1, and each record's offset.
-func eventStream(t testing.TB, n int) ([]byte, []int64) {
+func scalarStream(t testing.TB, n int) ([]byte, []int64) {
 	t.Helper()
-	var recs [][]byte
-	version, err := proto.Marshal(&tbpb.Event{WallTime: 1700000000, What: &tbpb.Event_FileVersion{FileVersion: tfevents.FileVersion}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs = append(recs, version)
+	evs := []*tbpb.Event{{WallTime: 1700000000, What: &tbpb.Event_FileVersion{FileVersion: tfevents.FileVersion}}}
 	for step := range int64(n) {
-		b, err := proto.Marshal(scalarEvent(step, "x", float32(step)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, b)
+		evs = append(evs, scalarEvent(step, "x", float32(step)))
 	}
-	stream, ends := frame(t, recs...)
-	offs := []int64{0}
-	for _, e := range ends[:len(ends)-1] {
-		offs = append(offs, int64(e))
+	stream := eventStream(t, evs...)
+	var offs []int64
+	s := tfevents.NewScanner(bytes.NewReader(stream))
+	for s.Scan() {
+		offs = append(offs, s.Offset())
 	}
 	return stream, offs
 }
@@ -90,7 +82,7 @@ func TestRepair(t *testing.T) {
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
-			stream, offs := eventStream(t, 6)
+			stream, offs := scalarStream(t, 6)
 			in := tc.edit(stream, offs)
 			var out bytes.Buffer
 			rep, err := tfevents.Repair(&out, iotest.HalfReader(bytes.NewReader(in)), &tfevents.RepairOptions{Name: "f"})
@@ -127,7 +119,7 @@ func TestRepair(t *testing.T) {
 // TestRepairCheck drops and rewrites records through Check.
 func TestRepairCheck(t *testing.T) {
 	t.Parallel()
-	stream, _ := eventStream(t, 4)
+	stream, _ := scalarStream(t, 4)
 	rewritten := scalarEvent(100, "y", 1)
 	check := func(rec []byte) ([]byte, *tfevents.Damage) {
 		var ev tbpb.Event
@@ -166,7 +158,7 @@ func TestRepairCheck(t *testing.T) {
 
 func TestRepairErrors(t *testing.T) {
 	t.Parallel()
-	stream, _ := eventStream(t, 4)
+	stream, _ := scalarStream(t, 4)
 	boom := errors.New("boom")
 	if _, err := tfevents.Repair(io.Discard, iotest.ErrReader(boom), nil); !errors.Is(err, boom) {
 		t.Errorf("read error: %v", err)
@@ -218,7 +210,7 @@ func TestDamageJSON(t *testing.T) {
 // FuzzRepair repairs any input: the result scans without damage, and
 // repairing it again changes nothing.
 func FuzzRepair(f *testing.F) {
-	stream, offs := eventStream(f, 5)
+	stream, offs := scalarStream(f, 5)
 	f.Add(stream)
 	f.Add(stream[:len(stream)-3])
 	bad := bytes.Clone(stream)
