@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"runtime"
+	"slices"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -112,23 +113,11 @@ func agree(t *testing.T, records [][]byte) {
 				bad = 0
 			}
 		}
-		if kind != wantKind || bad != wantBad || n != len(tags) || !equalStrings(tags, wantTags) {
+		if kind != wantKind || bad != wantBad || n != len(tags) || !slices.Equal(tags, wantTags) {
 			t.Errorf("record %d: check gives %v (%d bad), values %q; whole decoding %v (%d bad), values %q",
 				i, kind, bad, tags, wantKind, wantBad, wantTags)
 		}
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestCheckerAgreesWithDecoder(t *testing.T) {
