@@ -44,6 +44,7 @@ type checker struct {
 	vals []summary.Value
 
 	rest []byte // the record without its summary fields
+	from int    // where in the record the summary that counts starts
 
 	// keeping makes check gather the values that decode into keep, for
 	// repair.
@@ -172,31 +173,38 @@ func (c *checker) repair(record []byte) ([]byte, *tfevents.Damage) {
 // summary value but a lone one, which check finds as it decodes it.
 func (c *checker) split(record []byte) (int, error) {
 	c.rest = c.rest[:0]
+	c.from = 0
 	what := protowire.Number(0)
-	for b := record; len(b) > 0; {
+	all, counted := 0, 0
+	for b, off := record, 0; len(b) > 0; {
 		num, typ, n, m, err := consumeField(b)
 		if err != nil {
 			return 0, err
 		}
-		if num >= firstWhatField && num <= lastWhatField && typ == protowire.BytesType {
+		isWhat := num >= firstWhatField && num <= lastWhatField && typ == protowire.BytesType
+		if isWhat {
 			what = num
 		}
-		if num == eventSummaryField && typ == protowire.BytesType {
+		switch {
+		case num == eventSummaryField && typ == protowire.BytesType:
 			sum, _ := protowire.ConsumeBytes(b[n:])
-			if err := checkWire(sum); err != nil {
+			k, err := countValues(sum)
+			if err != nil {
 				return 0, err
 			}
-		} else {
+			all += k
+			counted += k
+		case isWhat: // another member of the oneof replaces the summary
+			counted, c.from = 0, off+n+m
+			fallthrough
+		default:
 			c.rest = append(c.rest, b[:n+m]...)
 		}
-		b = b[n+m:]
+		b, off = b[n+m:], off+n+m
 	}
 	if err := proto.Unmarshal(c.rest, &c.ev); err != nil {
 		return 0, malformed(err)
 	}
-	all, counted := 0, 0
-	c.summaries(record, true, func([]byte) { all++ })
-	c.summaries(record, false, func([]byte) { counted++ })
 	if all > 1 || all != counted {
 		if err := c.unmarshalAll(record); err != nil {
 			return 0, err
@@ -223,21 +231,14 @@ func (c *checker) unmarshalAll(record []byte) error {
 	return err
 }
 
-// summaries calls fn with the raw bytes of each summary value of a record
-// split accepted, in order: the values of every summary field if all is
-// set, else those of the summary that counts, made of the summary fields
-// after the oneof's last other member.
+// summaries calls fn with the raw bytes of each summary value of the
+// record split last accepted, in order: the values of every summary field
+// if all is set, else those of the summary that counts, made of the
+// summary fields after the oneof's last other member.
 func (c *checker) summaries(record []byte, all bool, fn func(raw []byte)) {
-	from := 0
-	if !all {
-		for b, off := record, 0; len(b) > 0; {
-			num, typ, n := protowire.ConsumeTag(b)
-			m := protowire.ConsumeFieldValue(num, typ, b[n:])
-			if num >= firstWhatField && num <= lastWhatField && num != eventSummaryField && typ == protowire.BytesType {
-				from = off + n + m
-			}
-			b, off = b[n+m:], off+n+m
-		}
+	from := c.from
+	if all {
+		from = 0
 	}
 	for b := record[from:]; len(b) > 0; {
 		num, typ, n := protowire.ConsumeTag(b)
@@ -258,16 +259,21 @@ func (c *checker) summaries(record []byte, all bool, fn func(raw []byte)) {
 	}
 }
 
-// checkWire checks that b is a sequence of well-formed fields.
-func checkWire(b []byte) error {
-	for len(b) > 0 {
-		_, _, n, m, err := consumeField(b)
+// countValues checks that a Summary's wire form is a sequence of
+// well-formed fields and counts its values.
+func countValues(sum []byte) (int, error) {
+	n := 0
+	for len(sum) > 0 {
+		num, typ, k, m, err := consumeField(sum)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		b = b[n+m:]
+		if num == summaryValueField && typ == protowire.BytesType {
+			n++
+		}
+		sum = sum[k+m:]
 	}
-	return nil
+	return n, nil
 }
 
 // consumeField reads the field at the start of b: its number and type,

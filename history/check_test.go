@@ -201,3 +201,41 @@ func TestCheckerManyBadValues(t *testing.T) {
 		t.Errorf("damage %v, want one invalid value counted %d times", d, len(vals))
 	}
 }
+
+// BenchmarkCheck decodes scalar records with the checker, as verify,
+// inspect, repair and tail do, and whole, as summary.Decoder.Record does.
+func BenchmarkCheck(b *testing.B) {
+	var recs [][]byte
+	size := 0
+	for step := range int64(1000) {
+		r := marshal(b, summaryEvent(step, simple("loss", float32(step))))
+		recs = append(recs, r)
+		size += len(r)
+	}
+	b.Run("checker", func(b *testing.B) {
+		c := newChecker()
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, r := range recs {
+				if _, d := c.check(r, nil); d != nil {
+					b.Fatal(d)
+				}
+			}
+		}
+	})
+	b.Run("record", func(b *testing.B) {
+		dec := summary.NewDecoder()
+		var vals []summary.Value
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, r := range recs {
+				var err error
+				if vals, err = dec.Record(vals[:0], r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
