@@ -162,3 +162,35 @@ func TestPlotBadInput(t *testing.T) {
 		t.Errorf("left behind: %v", entries)
 	}
 }
+
+// TestPlotStdoutAndWarnings writes the image to standard output with -o -
+// (status messages go to standard error) and warns about a -tag or -run
+// that matches nothing.
+func TestPlotStdoutAndWarnings(t *testing.T) {
+	t.Parallel()
+	logdir := plotLogdir(t)
+	out, status, err := runTool(t, "plot", "-o", "-", "-tag", "loss", "-tag", "nope", "-run", "zz*", "-run", "a", logdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(strings.NewReader(out)); err != nil {
+		t.Errorf("-o - did not write a PNG to stdout: %v", err)
+	}
+	for _, want := range []string{`-tag "nope" matches none`, `-run "zz*" matches none of the 2 run(s)`} {
+		if !strings.Contains(status, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, status)
+		}
+	}
+	if strings.Contains(status, `"loss" matches`) || strings.Contains(status, `"a" matches`) {
+		t.Errorf("a pattern that matched was warned about:\n%s", status)
+	}
+	out, _, err = runTool(t, "plot", "-o", "-", "-format", "svg", logdir)
+	if err != nil || !strings.Contains(out, "<svg") {
+		t.Errorf("-o - -format svg: %v\n%.200s", err, out)
+	}
+	file := filepath.Join(t.TempDir(), "p.png")
+	out, status, err = runTool(t, "plot", "-o", file, logdir)
+	if err != nil || out != "" || !strings.Contains(status, "wrote "+file) {
+		t.Errorf("plot -o FILE: %v; stdout %q, stderr %q", err, out, status)
+	}
+}
