@@ -1,0 +1,140 @@
+//go:build compat
+
+package compat
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tbgo/tbgo/summary"
+)
+
+// keepAll is a --samples-per-plugin that keeps every point of every plugin
+// the suite writes.
+const keepAll = "--samples-per-plugin=scalars=all,histograms=all,images=all,audio=all,text=all," +
+	"pr_curves=all,hparams=all,custom_scalars=all,mesh=all,graphs=all,graph_tagged_run_metadata=all," +
+	"graph_run_metadata=all,graph_run_metadata_graph=all,graph_keras_model=all"
+
+// sampleFew makes both servers sample: fewer points kept than written.
+const sampleFew = "--samples-per-plugin=scalars=3,histograms=2,images=1,text=1,audio=1,pr_curves=1"
+
+// diffLogdir is every logdir the suite writes, each in its own
+// subdirectory of one logdir, and the deliberate differences its series
+// show.
+type diffLogdir struct {
+	dir string
+	cfg diffConfig
+}
+
+var diffFixture struct {
+	once sync1
+	l    *diffLogdir
+}
+
+// sync1 is a sync.Once whose result a failed test can report.
+type sync1 struct {
+	done bool
+	err  error
+}
+
+// writeDiffLogdir writes, under one directory: the suite's main logdir
+// (with its damaged run), the browser's, the model dashboards', both
+// HParams sweeps, the media and projector logdirs, and logdirs written by
+// tensorboardX and by PyTorch (when its venv is there).
+func writeDiffLogdir(t *testing.T) *diffLogdir {
+	t.Helper()
+	f := &diffFixture
+	if f.once.done {
+		if f.once.err != nil {
+			t.Fatal(f.once.err)
+		}
+		return f.l
+	}
+	f.once.done = true
+	tmp, err := os.MkdirTemp("", "tbgo-diff-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &diffLogdir{dir: filepath.Join(tmp, "logdir")}
+	sub := func(name string) string { return filepath.Join(l.dir, name) }
+	fail := func(err error) {
+		if err != nil && f.once.err == nil {
+			f.once.err = err
+		}
+	}
+	_, err = WriteLogdir(sub("main"))
+	fail(err)
+	fail(writeBrowserLogdir(sub("browser")))
+	_, err = writeGraphRun(sub("models"))
+	fail(err)
+	_, err = writePRCurveRun(sub("models"))
+	fail(err)
+	_, err = writeCustomScalarRuns(sub("models"))
+	fail(err)
+	info, err := summary.CollectRunInfo(map[string]any{"batch": 32})
+	fail(err)
+	if err == nil {
+		writeDeclaredSweep(t, sub("hp-declared"), info)
+		writeInferredSweep(t, sub("hp-inferred"), info)
+	}
+	m := writeMediaLogdir(t)
+	fail(os.CopyFS(sub("media"), os.DirFS(m.dir)))
+	writeProjectorLogdir(t, sub("projector"))
+
+	venv, err := Venv()
+	fail(err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	_, err = Python(ctx, venv, "write_tensorboardx.py", nil, sub("tensorboardx"))
+	fail(err)
+	torch, err := TorchVenv()
+	switch {
+	case errors.Is(err, ErrNoTorch):
+		t.Log(err)
+	case err != nil:
+		fail(err)
+	default:
+		_, err = Python(ctx, torch, "write_pytorch.py", nil, sub("pytorch"))
+		fail(err)
+		// PyTorch's double_precision scalars are DT_DOUBLE tensors, which
+		// TensorBoard's data server hides and its Python loader shows.
+		l.cfg.DoubleScalars = append(l.cfg.DoubleScalars, [2]string{"pytorch", "exact"})
+	}
+	if f.once.err != nil {
+		t.Fatal(f.once.err)
+	}
+	f.l = l
+	return l
+}
+
+// TestDataServerMatchesRustBoard serves every logdir the suite writes with
+// tbgo-data-server and with TensorBoard's Rust data server, both keeping
+// every point and verifying checksums, calls every RPC on both with
+// TensorBoard's own stubs (every plugin, run and tag filters absent, empty
+// and naming, downsampling to all, 0, 1, 2 and 5 points, every blob, and
+// requests that must fail) and requires equal answers, but for the
+// deliberate differences of docs/DATASERVER.md.
+func TestDataServerMatchesRustBoard(t *testing.T) {
+	l := writeDiffLogdir(t)
+	ours := startDataServer(t, "tbgo-data-server", tbgoDataServer(t), l.dir, "--reload=once", "--checksum", keepAll)
+	theirs := startDataServer(t, "rustboard", rustBoard(t), l.dir, "--reload=once", "--checksum", keepAll)
+	r := diffServers(t, l.cfg, ours, theirs, nil)
+	checkReport(t, r, 1000)
+}
+
+// TestDataServerSamplesLikeRustBoard serves the same logdirs with both
+// servers sampling few points per series: counts and last points must be
+// equal and every point served must be one of the logdir's (as RustBoard
+// keeping everything serves them).
+func TestDataServerSamplesLikeRustBoard(t *testing.T) {
+	l := writeDiffLogdir(t)
+	ours := startDataServer(t, "tbgo-data-server", tbgoDataServer(t), l.dir, "--reload=once", "--checksum", sampleFew)
+	theirs := startDataServer(t, "rustboard", rustBoard(t), l.dir, "--reload=once", "--checksum", sampleFew)
+	source := startDataServer(t, "rustboard-all", rustBoard(t), l.dir, "--reload=once", "--checksum", keepAll)
+	r := diffServers(t, l.cfg, ours, theirs, source)
+	checkReport(t, r, 1000)
+}
