@@ -205,4 +205,3 @@ func checkReport(t *testing.T, r diffReport, minCalls int) {
 	}
 	t.Logf("%d calls compared, %d differences; notes %q", r.Calls, len(r.Diffs), r.Notes)
 }
-
