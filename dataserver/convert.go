@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
 )
@@ -93,7 +95,12 @@ func convert(v *summary.Value, class tbpb.DataClass, plugin string) point {
 			p.scalar, ok = float32(v.Scalar), true
 		}
 	case tbpb.DataClass_DATA_CLASS_TENSOR:
-		p.tensor, ok = tensorOf(v)
+		var t *tbpb.TensorProto
+		if t, ok = tensorOf(v); ok {
+			var err error
+			p.tensor, err = proto.Marshal(t)
+			ok = err == nil
+		}
 	case tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE:
 		p.blobs, ok = blobsOf(v, plugin)
 	}

@@ -42,10 +42,14 @@ type run struct {
 }
 
 // An eventFile is an event file of a run being followed across load
-// cycles; a dead one is never read again.
+// cycles; a dead one is never read again. Between cycles a file read to a
+// record boundary keeps only its offset, not a Scanner and its buffer: a
+// logdir of many quiet files costs little memory.
 type eventFile struct {
+	name string
 	f    fs.File
-	sc   *tfevents.Scanner
+	sc   *tfevents.Scanner // nil between cycles at a record boundary
+	end  int64             // where the next Scanner starts
 	dead bool
 }
 
@@ -65,6 +69,7 @@ func (ef *eventFile) kill() {
 		ef.f.Close()
 		ef.f = nil
 	}
+	ef.sc = nil
 	ef.dead = true
 }
 
@@ -150,24 +155,33 @@ func (s *Server) open(name string) *eventFile {
 	f, err := s.fsys.Open(name)
 	if err != nil {
 		s.log.Warn("dataserver: cannot open event file", "file", name, "err", err)
-		return &eventFile{dead: true}
+		return &eventFile{name: name, dead: true}
 	}
-	sc := tfevents.NewScanner(f)
-	sc.Name = name
+	return &eventFile{name: name, f: f}
+}
+
+// scanner returns the Scanner that goes on reading ef.
+func (s *Server) scanner(ef *eventFile) *tfevents.Scanner {
+	if ef.sc != nil {
+		return ef.sc
+	}
+	sc := tfevents.NewScannerAt(ef.f, ef.end)
+	sc.Name = ef.name
 	sc.Follow = true
 	sc.Strict = s.opts.Checksum
 	sc.Damaged = func(d *tfevents.Damage) error {
 		s.log.Warn("dataserver: skipping damage", "damage", d.Error())
 		return nil
 	}
-	return &eventFile{f: f, sc: sc}
+	ef.sc = sc
+	return sc
 }
 
 // read reads the records of ef that have arrived since the last read. A
 // partial record at the end waits for the rest; damage that ends the scan
 // (a strict scan's, or a read error) kills the file.
 func (s *Server) read(r *run, ef *eventFile) {
-	sc := ef.sc
+	sc := s.scanner(ef)
 	for more := true; more; {
 		r.mu.Lock()
 		n := 0
@@ -181,6 +195,11 @@ func (s *Server) read(r *run, ef *eventFile) {
 	if err := sc.Err(); err != nil {
 		s.log.Warn("dataserver: no longer reading event file", "file", sc.Name, "err", err)
 		ef.kill()
+		return
+	}
+	if sc.Pending() == 0 {
+		// The file's offset is at sc.End: a new Scanner resumes there.
+		ef.end, ef.sc = sc.End(), nil
 	}
 }
 

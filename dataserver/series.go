@@ -14,7 +14,7 @@ const Unbounded = -1
 // A series is one time series (a run's tag): its metadata, fixed by its
 // first value, and the points its reservoir keeps, in ascending step
 // order, as parallel columns so that a point costs only its fields (20
-// bytes for a scalar). Points that did not convert to the series' data
+// bytes for a scalar; tensors are kept serialized). Points that did not convert to the series' data
 // class are kept too, marked bad: like TensorBoard's data server, they
 // take part in sampling and preemption but are never served.
 type series struct {
@@ -30,7 +30,7 @@ type series struct {
 	walls   []float64
 	bad     []bool // nil while every point is good
 	scalars []float32
-	tensors []*tbpb.TensorProto
+	tensors [][]byte // serialized TensorProtos: a third of the memory of decoded ones
 	blobs   [][][]byte
 }
 
@@ -41,7 +41,7 @@ type point struct {
 	wall   float64
 	bad    bool
 	scalar float32
-	tensor *tbpb.TensorProto
+	tensor []byte // serialized
 	blobs  [][]byte
 }
 

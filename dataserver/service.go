@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	dp "github.com/tbgo/tbgo/proto/dataproviderpb"
 	"github.com/tbgo/tbgo/proto/tbpb"
@@ -153,8 +154,12 @@ func (s *Server) ReadTensors(_ context.Context, req *dp.ReadTensorsRequest) (*dp
 				Value:    make([]*tbpb.TensorProto, len(idx)),
 			}
 			for j, i := range idx {
-				// Stored tensors are never modified, so they can be shared.
-				d.Step[j], d.WallTime[j], d.Value[j] = ts.steps[i], ts.walls[i], ts.tensors[i]
+				d.Step[j], d.WallTime[j] = ts.steps[i], ts.walls[i]
+				d.Value[j] = new(tbpb.TensorProto)
+				if err := proto.Unmarshal(ts.tensors[i], d.Value[j]); err != nil {
+					// Marshalled by convert: cannot happen.
+					panic(fmt.Sprintf("dataserver: stored tensor does not decode: %v", err))
+				}
 			}
 			e.Tags = append(e.Tags, &dp.ReadTensorsResponse_TagEntry{TagName: tag, Data: d})
 		}

@@ -101,7 +101,16 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
+// gcPercent is the garbage collector's target when GOGC is not set: the
+// index is long-lived and most allocations while loading are short-lived
+// garbage, so collecting twice as often as Go's default halves the heap's
+// headroom for a few percent of CPU.
+const gcPercent = 50
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
