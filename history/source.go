@@ -129,14 +129,3 @@ func (s *Source) Close() error {
 	s.closer = nil
 	return c.Close()
 }
-
-// openFile opens an event file of the Source for reading from its start.
-func (s *Source) openFile(p string) (*tfevents.Reader, io.Closer, error) {
-	f, err := s.fsys.Open(p)
-	if err != nil {
-		return nil, nil, fmt.Errorf("history: %w", err)
-	}
-	r := tfevents.NewReader(f)
-	r.Name = s.FileName(p)
-	return r, f, nil
-}
