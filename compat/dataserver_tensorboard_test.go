@@ -3,13 +3,19 @@
 package compat
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tbgo/tbgo/summary"
 )
@@ -153,4 +159,89 @@ func running(bin, arg string) bool {
 		}
 	}
 	return false
+}
+
+// TestTbgoBoardAndServe runs the suite's main assertions on TensorBoard
+// started by "tbgo board", and on TensorBoard attached to "tbgo serve".
+func TestTbgoBoardAndServe(t *testing.T) {
+	setup(t)
+	venv, err := Venv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := buildTbgo(t)
+	freePort := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	}
+	check := func(t *testing.T, s *Server) {
+		if err := s.WaitFor("the sentinels", func() (bool, error) { return sentinelsLoaded(fx.logdir.Runs)(s) }); err != nil {
+			t.Fatal(err)
+		}
+		checkPluginsListing(t, s, fx.logdir.Plugins())
+		v := &view{name: "tbgo", runsOrdered: true, descHTML: true, series: map[key]*viewSeries{}}
+		if err := s.GetJSON("data/runs", nil, &v.runs); err != nil {
+			t.Fatal(err)
+		}
+		httpScalars(t, s, v)
+		httpHistograms(t, s, v)
+		httpImages(t, s, v)
+		httpText(t, s, v)
+		checkView(t, fx.logdir, v)
+	}
+
+	t.Run("board", func(t *testing.T) {
+		port := freePort()
+		cmd := exec.Command(bin, "board", "-reload=0", "-samples-per-plugin="+SamplesPerPlugin,
+			"-tensorboard", filepath.Join(venv, "bin", "tensorboard"), fx.logdir.Dir, "--", "--host=127.0.0.1", "--port="+port)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+			cmd.Wait()
+		})
+		urls := make(chan string, 1)
+		go func() {
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				if m := regexp.MustCompile(`open (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+					urls <- m[1]
+				}
+			}
+		}()
+		select {
+		case u := <-urls:
+			check(t, &Server{URL: u})
+		case <-time.After(StartTimeout):
+			t.Fatal("tbgo board printed no URL")
+		}
+	})
+
+	t.Run("serve", func(t *testing.T) {
+		addr := "localhost:" + freePort()
+		cmd := exec.Command(bin, "serve", "-addr", addr, "-reload=0", "-samples-per-plugin="+SamplesPerPlugin, fx.logdir.Dir)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Signal(os.Interrupt)
+			cmd.Wait()
+		})
+		s, err := StartTensorBoard(venv, ServerOptions{Logdir: fx.logdir.Dir, GRPCDataProvider: addr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		check(t, s)
+	})
 }
