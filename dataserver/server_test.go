@@ -117,7 +117,7 @@ func loaded(t *testing.T, dir string, opts *Options) (*Server, dp.TensorBoardDat
 }
 
 func pf(name string) *dp.PluginFilter { return &dp.PluginFilter{PluginName: name} }
-func all() *dp.Downsample            { return &dp.Downsample{NumPoints: 1 << 40} }
+func all() *dp.Downsample             { return &dp.Downsample{NumPoints: 1 << 40} }
 
 // scalars reads run/tag's scalar steps and values.
 func scalars(t *testing.T, c dp.TensorBoardDataProviderClient, run, tag string) ([]int64, []float32) {
