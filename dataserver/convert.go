@@ -97,12 +97,14 @@ func convert(v *summary.Value, class tbpb.DataClass, plugin string) point {
 	case tbpb.DataClass_DATA_CLASS_TENSOR:
 		var t *tbpb.TensorProto
 		if t, ok = tensorOf(v); ok {
-			var err error
-			p.tensor, err = proto.Marshal(t)
-			ok = err == nil
+			b, err := proto.Marshal(t)
+			p.value.mem, ok = &held{tensor: b}, err == nil
 		}
 	case tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE:
-		p.blobs, ok = blobsOf(v, plugin)
+		var blobs [][]byte
+		if blobs, ok = blobsOf(v, plugin); ok {
+			p.value.mem, p.value.n = &held{blobs: blobs}, int32(len(blobs))
+		}
 	}
 	p.bad = !ok
 	return p

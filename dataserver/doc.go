@@ -57,5 +57,12 @@
 // # Memory
 //
 // Points are stored as parallel columns (step, wall time, value), 20
-// bytes for a scalar. Tensors and blobs are kept as decoded.
+// bytes for a scalar. Tensors and blobs (histograms, images, audio,
+// graphs...) are not kept: a point records where its record lies in its
+// event file, and ReadTensors and ReadBlob read and convert it again,
+// checking its checksum; a file stays open while its run lives, so a
+// deleted file's points are still served. Only files that cannot be read
+// at an offset (an fs.File that is not an io.ReaderAt) have their values
+// held in memory. Between load cycles a file keeps no buffer, only its
+// offset.
 package dataserver

@@ -18,6 +18,9 @@ import (
 	"github.com/tbgo/tbgo/tfevents"
 )
 
+// maxRecCopy is the largest copy of a record a run keeps for reuse.
+const maxRecCopy = 64 << 10
+
 // batch is how many records a loader reads while holding its run's lock:
 // enough to make locking cheap, few enough that an RPC waits at most a
 // fraction of a millisecond.
@@ -39,38 +42,56 @@ type run struct {
 	started bool    // a SessionLog START has been seen
 	scalars []summary.ScalarPoint
 	values  []summary.Value
+	rec     []byte // a copy of the record AppendScalars reads
 }
 
 // An eventFile is an event file of a run being followed across load
 // cycles; a dead one is never read again. Between cycles a file read to a
 // record boundary keeps only its offset, not a Scanner and its buffer: a
 // logdir of many quiet files costs little memory.
+//
+// A file stays open while its run lives, dead or not: the values of its
+// records are read again from it when RPCs ask for them (see payload).
 type eventFile struct {
 	name string
+	fsys fs.FS
 	f    fs.File
 	sc   *tfevents.Scanner // nil between cycles at a record boundary
 	end  int64             // where the next Scanner starts
 	dead bool
+
+	raMu sync.Mutex // for ra
+	ra   fs.File    // a second handle, for reads at offsets of a file that is not an *os.File
 }
 
 func newRun(name string) *run {
 	return &run{name: name, series: map[string]*series{}, files: map[string]*eventFile{}, dec: summary.NewDecoder()}
 }
 
-// close closes the run's open files.
+// close closes the run's files.
 func (r *run) close() {
 	for _, ef := range r.files {
-		ef.kill()
+		ef.close()
 	}
 }
 
+// kill stops reading ef for good; its records can still be read again.
 func (ef *eventFile) kill() {
-	if ef.f != nil {
-		ef.f.Close()
-		ef.f = nil
-	}
 	ef.sc = nil
 	ef.dead = true
+}
+
+func (ef *eventFile) close() {
+	ef.kill()
+	if ef.f != nil {
+		ef.f.Close()
+	}
+	ef.raMu.Lock()
+	if ef.ra != nil {
+		ef.ra.Close()
+		ef.ra = nil
+	}
+	ef.raMu.Unlock()
 }
 
 // cycle is one load cycle: discover the runs, drop the runs gone, add the
@@ -157,7 +178,7 @@ func (s *Server) open(name string) *eventFile {
 		s.log.Warn("dataserver: cannot open event file", "file", name, "err", err)
 		return &eventFile{name: name, dead: true}
 	}
-	return &eventFile{name: name, f: f}
+	return &eventFile{name: name, fsys: s.fsys, f: f}
 }
 
 // scanner returns the Scanner that goes on reading ef.
@@ -186,7 +207,7 @@ func (s *Server) read(r *run, ef *eventFile) {
 		r.mu.Lock()
 		n := 0
 		for n < batch && sc.Scan() {
-			r.record(s, sc)
+			r.record(s, ef)
 			n++
 		}
 		r.mu.Unlock()
@@ -203,8 +224,10 @@ func (s *Server) read(r *run, ef *eventFile) {
 	}
 }
 
-// record loads the record sc just scanned into r, whose lock is held.
-func (r *run) record(s *Server, sc *tfevents.Scanner) {
+// record loads the record ef's Scanner just scanned into r, whose lock is
+// held.
+func (r *run) record(s *Server, ef *eventFile) {
+	sc := ef.sc
 	rec := sc.Record()
 	ev, ok := peek(rec)
 	if !ok {
@@ -229,10 +252,10 @@ func (r *run) record(s *Server, sc *tfevents.Scanner) {
 		r.sessionLog(ev)
 	case fieldSummary:
 		if ev.values > 0 && !r.fastScalars(rec, ev.values) {
-			r.decode(s, sc, rec)
+			r.decode(s, ef, rec)
 		}
 	case fieldGraphDef, fieldTaggedRunMetadata:
-		r.decode(s, sc, rec)
+		r.decode(s, ef, rec)
 	}
 }
 
@@ -257,7 +280,14 @@ func (r *run) sessionLog(ev envelope) {
 // allocation-free scalar path, and reports whether that sufficed: every
 // value was a scalar of an existing scalar series.
 func (r *run) fastScalars(rec []byte, n int) bool {
-	pts, err := r.dec.AppendScalars(r.scalars[:0], rec)
+	// The Decoder's scratch keeps slices of the last record it read: give
+	// it a copy, so that it does not keep the Scanner's buffer alive
+	// between load cycles.
+	if cap(r.rec) > maxRecCopy {
+		r.rec = nil // a large record's copy is not kept for the next
+	}
+	r.rec = append(r.rec[:0], rec...)
+	pts, err := r.dec.AppendScalars(r.scalars[:0], r.rec)
 	r.scalars = pts[:0]
 	if err != nil || len(pts) != n {
 		return false
@@ -275,8 +305,10 @@ func (r *run) fastScalars(rec []byte, n int) bool {
 	return true
 }
 
-// decode loads an event through the Decoder's full path.
-func (r *run) decode(s *Server, sc *tfevents.Scanner, rec []byte) {
+// decode loads an event through the Decoder's full path. Tensors and
+// blobs are not kept when ef can be read again at the record's offset.
+func (r *run) decode(s *Server, ef *eventFile, rec []byte) {
+	sc := ef.sc
 	vals, err := r.dec.Record(r.values[:0], rec)
 	if err != nil {
 		if proto.Unmarshal(rec, new(tbpb.Event)) != nil {
@@ -286,6 +318,8 @@ func (r *run) decode(s *Server, sc *tfevents.Scanner, rec []byte) {
 		// Values that do not decode are left out, the event's others kept.
 		s.log.Debug("dataserver: skipping values", "file", sc.Name, "offset", sc.Offset(), "err", err)
 	}
+	var crc uint32
+	summed := false
 	for i := range vals {
 		v := &vals[i]
 		ts := r.series[v.Tag]
@@ -294,7 +328,14 @@ func (r *run) decode(s *Server, sc *tfevents.Scanner, rec []byte) {
 			ts = newSeries(md, s.opts.capacity(md))
 			r.series[v.Tag] = ts
 		}
-		ts.offer(convert(v, ts.class, ts.plugin))
+		p := convert(v, ts.class, ts.plugin)
+		if p.value.mem != nil && ef.canReread() {
+			if !summed {
+				crc, summed = tfevents.MaskedCRC(rec), true
+			}
+			p.value = payload{src: ef, off: sc.Offset() + recordHeader, size: uint32(len(rec)), crc: crc, n: p.value.n}
+		}
+		ts.offer(p)
 	}
 	clear(vals)
 	r.values = vals[:0]

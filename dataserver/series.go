@@ -13,10 +13,11 @@ const Unbounded = -1
 
 // A series is one time series (a run's tag): its metadata, fixed by its
 // first value, and the points its reservoir keeps, in ascending step
-// order, as parallel columns so that a point costs only its fields (20
-// bytes for a scalar; tensors are kept serialized). Points that did not convert to the series' data
-// class are kept too, marked bad: like TensorBoard's data server, they
-// take part in sampling and preemption but are never served.
+// order, as parallel columns so that a point costs only its fields: 20
+// bytes for a scalar, 40 for a tensor or blob sequence whose record can be
+// read again from its file (see payload). Points that did not convert to
+// the series' data class are kept too, marked bad: like TensorBoard's data
+// server, they take part in sampling and preemption but are never served.
 type series struct {
 	meta   *tbpb.SummaryMetadata // nil for a series no data class claims
 	class  tbpb.DataClass
@@ -29,19 +30,37 @@ type series struct {
 	steps   []int64
 	walls   []float64
 	bad     []bool // nil while every point is good
-	scalars []float32
-	tensors [][]byte // serialized TensorProtos: a third of the memory of decoded ones
-	blobs   [][][]byte
+	scalars []float32 // of a scalar series
+	values  []payload // of a tensor or blob sequence series
 }
 
-// A point is a value offered to a series: the field of its class is set,
-// and bad marks a value that did not convert.
+// A point is a value offered to a series: scalar or value holds it, by
+// its class, and bad marks a value that did not convert.
 type point struct {
 	step   int64
 	wall   float64
 	bad    bool
 	scalar float32
-	tensor []byte // serialized
+	value  payload
+}
+
+// A payload is the value of a tensor or blob sequence point. Held in
+// memory, it is a serialized tensor or the blobs; or, when its event file
+// can be read at an offset, only where its record's data lies in the file
+// (and its checksum), to be read and converted again when an RPC asks for
+// it: the server then holds no tensor or blob between requests.
+type payload struct {
+	src  *eventFile // nil when held in memory
+	off  int64      // the record's data is src[off : off+size]
+	size uint32
+	crc  uint32 // its masked CRC-32C
+	n    int32  // the number of blobs of a blob sequence
+	mem  *held  // the value, when held in memory
+}
+
+// held is a payload held in memory.
+type held struct {
+	tensor []byte // serialized TensorProto
 	blobs  [][]byte
 }
 
@@ -110,20 +129,16 @@ func (s *series) truncate(n int) {
 	if n < 0 {
 		n = 0
 	}
-	clear(s.tensors[min(n, len(s.tensors)):])
-	clear(s.blobs[min(n, len(s.blobs)):])
 	s.steps, s.walls = s.steps[:n], s.walls[:n]
 	if s.bad != nil {
 		s.bad = s.bad[:n]
 	}
-	switch s.class {
-	case tbpb.DataClass_DATA_CLASS_SCALAR:
+	if s.class == tbpb.DataClass_DATA_CLASS_SCALAR {
 		s.scalars = s.scalars[:n]
-	case tbpb.DataClass_DATA_CLASS_TENSOR:
-		s.tensors = s.tensors[:n]
-	default:
-		s.blobs = s.blobs[:n]
+		return
 	}
+	clear(s.values[n:])
+	s.values = s.values[:n]
 }
 
 func (s *series) remove(i int) {
@@ -132,16 +147,12 @@ func (s *series) remove(i int) {
 	if s.bad != nil {
 		s.bad = append(s.bad[:i], s.bad[i+1:]...)
 	}
-	switch s.class {
-	case tbpb.DataClass_DATA_CLASS_SCALAR:
+	if s.class == tbpb.DataClass_DATA_CLASS_SCALAR {
 		s.scalars = append(s.scalars[:i], s.scalars[i+1:]...)
-	case tbpb.DataClass_DATA_CLASS_TENSOR:
-		s.tensors = append(s.tensors[:i], s.tensors[i+1:]...)
-		s.tensors[len(s.tensors):cap(s.tensors)][0] = nil
-	default:
-		s.blobs = append(s.blobs[:i], s.blobs[i+1:]...)
-		s.blobs[len(s.blobs):cap(s.blobs)][0] = nil
+		return
 	}
+	s.values = append(s.values[:i], s.values[i+1:]...)
+	s.values[len(s.values):cap(s.values)][0] = payload{}
 }
 
 func (s *series) push(p point) {
@@ -153,13 +164,10 @@ func (s *series) push(p point) {
 	if s.bad != nil {
 		s.bad = append(s.bad, p.bad)
 	}
-	switch s.class {
-	case tbpb.DataClass_DATA_CLASS_SCALAR:
+	if s.class == tbpb.DataClass_DATA_CLASS_SCALAR {
 		s.scalars = append(s.scalars, p.scalar)
-	case tbpb.DataClass_DATA_CLASS_TENSOR:
-		s.tensors = append(s.tensors, p.tensor)
-	default:
-		s.blobs = append(s.blobs, p.blobs)
+	} else {
+		s.values = append(s.values, p.value)
 	}
 }
 

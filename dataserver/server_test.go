@@ -387,6 +387,55 @@ func appendBytes(t *testing.T, path string, b []byte) {
 	}
 }
 
+// TestValuesReadAgain shows that tensors and blobs, which the server reads
+// again from their files when asked for, survive their file's deletion
+// (the file stays open) and are refused, not garbled, when the file is
+// rewritten.
+func TestValuesReadAgain(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	hist := &tbpb.TensorProto{Dtype: tbpb.DataType_DT_DOUBLE, DoubleVal: []float64{0, 1, 5},
+		TensorShape: &tbpb.TensorShapeProto{Dim: []*tbpb.TensorShapeProto_Dim{{Size: 1}, {Size: 3}}}}
+	path := events(t, dir, "x.tfevents.1", fileVersion2(1),
+		tensorEvent("h", "histograms", tbpb.DataClass_DATA_CLASS_TENSOR, 1, hist),
+		tensorEvent("img", "images", tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE, 1, blobTensor([]byte("1"), []byte("1"), []byte("png"))))
+	events(t, dir, "x.tfevents.2", scalarEvent("s", 2, 2)) // keeps the run when the first goes
+	s, c := loaded(t, dir, nil)
+	ctx := context.Background()
+	read := func() (*tbpb.TensorProto, []byte, error) {
+		rt, err := c.ReadTensors(ctx, &dp.ReadTensorsRequest{PluginFilter: pf("histograms"), Downsample: all()})
+		if err != nil {
+			return nil, nil, err
+		}
+		st, err := c.ReadBlob(ctx, &dp.ReadBlobRequest{BlobKey: blobKey{"", ".", "img", 1, 2}.String()})
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := st.Recv()
+		if err != nil {
+			return nil, nil, err
+		}
+		return rt.Runs[0].Tags[0].Data.Value[0], m.Data, nil
+	}
+	got, blob, err := read()
+	if err != nil || !proto.Equal(got, hist) || string(blob) != "png" {
+		t.Fatalf("read = %v, %q, %v; want the histogram and png", got, blob, err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	s.Load(ctx)
+	if got, blob, err := read(); err != nil || !proto.Equal(got, hist) || string(blob) != "png" {
+		t.Errorf("after deleting the file: %v, %q, %v; want the values still", got, blob, err)
+	}
+	for _, f := range s.runs["."].files {
+		f.f.Close() // as if the file were gone for good
+	}
+	if _, _, err := read(); status.Code(err) != codes.Internal {
+		t.Errorf("after the file closed: %v, want Internal", err)
+	}
+}
+
 func TestChecksum(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

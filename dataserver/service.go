@@ -141,6 +141,15 @@ func (s *Server) ReadTensors(_ context.Context, req *dp.ReadTensorsRequest) (*dp
 	if err != nil {
 		return nil, err
 	}
+	// Collect the points under the runs' locks; read and convert their
+	// values after, so that a load is not held up by the reads.
+	type pending struct {
+		data   *dp.TensorData
+		tag    string
+		ts     *series
+		values []payload
+	}
+	var todo []pending
 	res := &dp.ReadTensorsResponse{}
 	var idx []int
 	err = s.each(req.GetPluginFilter(), req.GetRunTagFilter(), tbpb.DataClass_DATA_CLASS_TENSOR, func(r *run, tags []string) {
@@ -148,26 +157,37 @@ func (s *Server) ReadTensors(_ context.Context, req *dp.ReadTensorsRequest) (*dp
 		for _, tag := range tags {
 			ts := r.series[tag]
 			idx = downsample(ts.valid(idx[:0]), k)
-			d := &dp.TensorData{
+			p := pending{tag: tag, ts: ts, values: make([]payload, len(idx)), data: &dp.TensorData{
 				Step:     make([]int64, len(idx)),
 				WallTime: make([]float64, len(idx)),
 				Value:    make([]*tbpb.TensorProto, len(idx)),
-			}
+			}}
 			for j, i := range idx {
-				d.Step[j], d.WallTime[j] = ts.steps[i], ts.walls[i]
-				d.Value[j] = new(tbpb.TensorProto)
-				if err := proto.Unmarshal(ts.tensors[i], d.Value[j]); err != nil {
-					// Marshalled by convert: cannot happen.
-					panic(fmt.Sprintf("dataserver: stored tensor does not decode: %v", err))
-				}
+				p.data.Step[j], p.data.WallTime[j], p.values[j] = ts.steps[i], ts.walls[i], ts.values[i]
 			}
-			e.Tags = append(e.Tags, &dp.ReadTensorsResponse_TagEntry{TagName: tag, Data: d})
+			todo = append(todo, p)
+			e.Tags = append(e.Tags, &dp.ReadTensorsResponse_TagEntry{TagName: tag, Data: p.data})
 		}
 		if len(e.Tags) > 0 {
 			res.Runs = append(res.Runs, e)
 		}
 	})
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range todo {
+		for j, v := range p.values {
+			h, err := fetch(p.tag, p.ts, v)
+			if err != nil {
+				return nil, status.Errorf(codes.Internal, "tag %q step %d: %v", p.tag, p.data.Step[j], err)
+			}
+			p.data.Value[j] = new(tbpb.TensorProto)
+			if err := proto.Unmarshal(h.tensor, p.data.Value[j]); err != nil {
+				return nil, status.Errorf(codes.Internal, "tag %q step %d: stored tensor does not decode: %v", p.tag, p.data.Step[j], err)
+			}
+		}
+	}
+	return res, nil
 }
 
 // ListBlobSequences describes the blob sequence series of a plugin that
@@ -212,7 +232,7 @@ func (s *Server) ReadBlobSequences(_ context.Context, req *dp.ReadBlobSequencesR
 			}
 			for j, i := range idx {
 				d.Step[j], d.WallTime[j] = ts.steps[i], ts.walls[i]
-				refs := make([]*dp.BlobReference, len(ts.blobs[i]))
+				refs := make([]*dp.BlobReference, ts.values[i].n)
 				for b := range refs {
 					key := blobKey{req.GetExperimentId(), r.name, tag, ts.steps[i], uint64(b)}
 					refs[b] = &dp.BlobReference{BlobKey: key.String()}
@@ -248,8 +268,8 @@ func (s *Server) ReadBlob(req *dp.ReadBlobRequest, stream dp.TensorBoardDataProv
 	return nil
 }
 
-// blob finds the blob k names. Blobs are never modified once stored, so
-// it may be sent after the lock is released.
+// blob finds the blob k names. Stored blobs are never modified, so they
+// may be sent after the lock is released.
 func (s *Server) blob(k blobKey) ([]byte, error) {
 	s.mu.RLock()
 	r := s.runs[k.run]
@@ -258,21 +278,30 @@ func (s *Server) blob(k blobKey) ([]byte, error) {
 		return nil, status.Errorf(codes.NotFound, "no such run: %q", k.run)
 	}
 	r.mu.RLock()
-	defer r.mu.RUnlock()
 	ts := r.series[k.tag]
 	if ts == nil || ts.class != tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE {
+		r.mu.RUnlock()
 		return nil, status.Errorf(codes.NotFound, "run %q has no such tag: %q", k.run, k.tag)
 	}
 	i := ts.find(k.step)
 	if i < 0 {
+		r.mu.RUnlock()
 		return nil, status.Errorf(codes.NotFound, "run %q, tag %q has no step %d; may have been evicted", k.run, k.tag, k.step)
 	}
-	blobs := ts.blobs[i]
-	if k.index >= uint64(len(blobs)) {
+	v := ts.values[i]
+	r.mu.RUnlock()
+	if k.index >= uint64(v.n) {
 		return nil, status.Errorf(codes.NotFound, "blob sequence at run %q, tag %q, step %d has no index %d (length: %d)",
-			k.run, k.tag, k.step, k.index, len(blobs))
+			k.run, k.tag, k.step, k.index, v.n)
 	}
-	return blobs[k.index], nil
+	h, err := fetch(k.tag, ts, v)
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "run %q, tag %q, step %d: %v", k.run, k.tag, k.step, err)
+	}
+	if k.index >= uint64(len(h.blobs)) {
+		return nil, status.Errorf(codes.Internal, "run %q, tag %q, step %d: %v: it holds %d blobs", k.run, k.tag, k.step, errGone, len(h.blobs))
+	}
+	return h.blobs[k.index], nil
 }
 
 // maxima returns the step of the last good point, the largest wall time
@@ -286,7 +315,7 @@ func (ts *series) maxima() (step int64, wall float64, length int, ok bool) {
 			wall = ts.walls[i]
 		}
 		if ts.class == tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE {
-			length = max(length, len(ts.blobs[i]))
+			length = max(length, int(ts.values[i].n))
 		}
 		step, ok = ts.steps[i], true
 	}
