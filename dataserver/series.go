@@ -29,7 +29,7 @@ type series struct {
 
 	steps   []int64
 	walls   []float64
-	bad     []bool // nil while every point is good
+	bad     []bool    // nil while every point is good
 	scalars []float32 // of a scalar series
 	values  []payload // of a tensor or blob sequence series
 }
