@@ -62,16 +62,7 @@ func TestTensorBoardThroughTbgo(t *testing.T) {
 		for i, spec := range specs {
 			t.Run(spec.name, func(t *testing.T) {
 				s := servers[i]
-				checkPluginsListing(t, s, fx.logdir.Plugins())
-				v := &view{name: spec.name + " server", runsOrdered: true, descHTML: true, series: map[key]*viewSeries{}}
-				if err := s.GetJSON("data/runs", nil, &v.runs); err != nil {
-					t.Fatal(err)
-				}
-				httpScalars(t, s, v)
-				httpHistograms(t, s, v)
-				httpImages(t, s, v)
-				httpText(t, s, v)
-				checkView(t, fx.logdir, v)
+				checkMainLogdir(t, s, spec.name)
 			})
 		}
 	})
@@ -182,16 +173,7 @@ func TestTbgoBoardAndServe(t *testing.T) {
 		if err := s.WaitFor("the sentinels", func() (bool, error) { return sentinelsLoaded(fx.logdir.Runs)(s) }); err != nil {
 			t.Fatal(err)
 		}
-		checkPluginsListing(t, s, fx.logdir.Plugins())
-		v := &view{name: "tbgo", runsOrdered: true, descHTML: true, series: map[key]*viewSeries{}}
-		if err := s.GetJSON("data/runs", nil, &v.runs); err != nil {
-			t.Fatal(err)
-		}
-		httpScalars(t, s, v)
-		httpHistograms(t, s, v)
-		httpImages(t, s, v)
-		httpText(t, s, v)
-		checkView(t, fx.logdir, v)
+		checkMainLogdir(t, s, t.Name())
 	}
 
 	t.Run("board", func(t *testing.T) {
@@ -244,4 +226,20 @@ func TestTbgoBoardAndServe(t *testing.T) {
 		t.Cleanup(s.Close)
 		check(t, s)
 	})
+}
+
+// checkMainLogdir asserts every run, series and value of the suite's main
+// logdir as TensorBoard s serves them over its HTTP API.
+func checkMainLogdir(t *testing.T, s *Server, name string) {
+	t.Helper()
+	checkPluginsListing(t, s, fx.logdir.Plugins())
+	v := &view{name: name + " server", runsOrdered: true, descHTML: true, series: map[key]*viewSeries{}}
+	if err := s.GetJSON("data/runs", nil, &v.runs); err != nil {
+		t.Fatal(err)
+	}
+	httpScalars(t, s, v)
+	httpHistograms(t, s, v)
+	httpImages(t, s, v)
+	httpText(t, s, v)
+	checkView(t, fx.logdir, v)
 }
