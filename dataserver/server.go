@@ -113,8 +113,8 @@ func (s *Server) Register(g *grpc.Server) {
 }
 
 // Serve loads the logdir and answers RPCs on lis until ctx is done, then
-// stops the gRPC server, letting RPCs under way finish, and closes the
-// Server. Loading goes on in the background: RPCs are answered from the
+// stops the gRPC server, letting RPCs under way finish for up to 5
+// seconds, and closes the Server. Loading goes on in the background: RPCs are answered from the
 // start, with what has been loaded so far.
 func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	g := grpc.NewServer(grpc.MaxSendMsgSize(maxMessage))
@@ -125,7 +125,11 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	wg.Go(func() { s.Run(ctx) })
 	wg.Go(func() {
 		<-ctx.Done()
+		// Let RPCs under way finish, but not a client that stalls a
+		// stream.
+		t := time.AfterFunc(stopGrace, g.Stop)
 		g.GracefulStop()
+		t.Stop()
 	})
 	err := g.Serve(lis)
 	cancel()
@@ -133,6 +137,9 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	s.Close()
 	return err
 }
+
+// stopGrace is how long Serve waits for RPCs under way when it stops.
+const stopGrace = 5 * time.Second
 
 // maxMessage is the largest response the server sends: TensorBoard's
 // client accepts up to 256 MiB.
