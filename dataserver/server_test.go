@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	rpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
@@ -487,6 +488,41 @@ func TestSeriesMetadata(t *testing.T) {
 	lt, err := c.ListTensors(ctx, &dp.ListTensorsRequest{PluginFilter: pf("my_plugin")})
 	if err != nil || len(lt.Runs) != 1 || len(lt.Runs[0].Tags) != 1 || lt.Runs[0].Tags[0].TagName != "classed" {
 		t.Errorf("ListTensors(my_plugin) = %v, %v; want only the tag with a data class", lt, err)
+	}
+}
+
+func TestReflection(t *testing.T) {
+	t.Parallel()
+	s := New(os.DirFS(t.TempDir()), ".", "", nil)
+	lis := bufconn.Listen(1 << 16)
+	g := grpc.NewServer()
+	s.Register(g)
+	go g.Serve(lis)
+	defer g.Stop()
+	conn, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	st, err := rpb.NewServerReflectionClient(conn).ServerReflectionInfo(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Send(&rpb.ServerReflectionRequest{MessageRequest: &rpb.ServerReflectionRequest_ListServices{}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := st.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range res.GetListServicesResponse().GetService() {
+		names = append(names, s.GetName())
+	}
+	if !slices.Contains(names, "tensorboard.data.TensorBoardDataProvider") {
+		t.Errorf("reflection lists %q, want the data provider", names)
 	}
 }
 
