@@ -44,7 +44,8 @@ type sync1 struct {
 
 // writeDiffLogdir writes, under one directory: the suite's main logdir
 // (with its damaged run), the browser's, the model dashboards', both
-// HParams sweeps, the media and projector logdirs, and logdirs written by
+// HParams sweeps, the media and projector logdirs, a run directory written
+// twice and a run whose file ends in a torn record, and logdirs written by
 // tensorboardX and by PyTorch (when its venv is there).
 func writeDiffLogdir(t *testing.T) *diffLogdir {
 	t.Helper()
@@ -85,6 +86,8 @@ func writeDiffLogdir(t *testing.T) *diffLogdir {
 	m := writeMediaLogdir(t)
 	fail(os.CopyFS(sub("media"), os.DirFS(m.dir)))
 	writeProjectorLogdir(t, sub("projector"))
+
+	fail(writeReusedAndTorn(sub("reused"), sub("torn")))
 
 	venv, err := Venv()
 	fail(err)
@@ -143,4 +146,46 @@ func TestDataServerSamplesLikeRustBoard(t *testing.T) {
 	source := startDataServer(t, "rustboard-all", rustBoard(t), l.dir, "--reload=once", "--checksum", keepAll)
 	r := diffServers(t, l.cfg, ours, theirs, source)
 	checkReport(t, r, 1000)
+}
+
+// writeReusedAndTorn writes a run directory used by two writers one after
+// the other (the second's lower steps preempt the first's), and a run whose
+// last record is cut in half, as a writer killed mid-write leaves it.
+func writeReusedAndTorn(reused, torn string) error {
+	clock := time.Unix(1_700_000_000, 0)
+	now := func() time.Time { clock = clock.Add(time.Second); return clock }
+	for session, steps := range []int64{8, 3} {
+		w, err := summary.NewWriter(reused, &summary.Options{Now: now})
+		if err != nil {
+			return err
+		}
+		if err := w.StartSession(map[string]any{"session": session}, nil); err != nil {
+			return err
+		}
+		for step := range steps {
+			if err := w.Scalar("loss", step, float64(10*session)+float64(step)); err != nil {
+				return err
+			}
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+	}
+	w, err := summary.NewWriter(torn, &summary.Options{Now: now})
+	if err != nil {
+		return err
+	}
+	for step := range int64(10) {
+		if err := w.Scalar("loss", step, float64(step)); err != nil {
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	info, err := os.Stat(w.FileName())
+	if err != nil {
+		return err
+	}
+	return os.Truncate(w.FileName(), info.Size()-10)
 }
