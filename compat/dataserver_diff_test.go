@@ -11,7 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/tfevents"
 )
 
 // keepAll is a --samples-per-plugin that keeps every point of every plugin
@@ -188,4 +192,89 @@ func writeReusedAndTorn(reused, torn string) error {
 		return err
 	}
 	return os.Truncate(w.FileName(), info.Size()-10)
+}
+
+// TestDataServerReloadsLikeRustBoard serves a live logdir with both
+// servers reloading every second, then changes it (points appended to a
+// file, a new file in a run, a new run, a run deleted, half a record
+// appended): after the next cycles both serve the same answers again.
+func TestDataServerReloadsLikeRustBoard(t *testing.T) {
+	logdir := t.TempDir()
+	clock := time.Unix(1_700_000_000, 0)
+	now := func() time.Time { clock = clock.Add(time.Second); return clock }
+	writer := func(run string) *summary.Writer {
+		w, err := summary.NewWriter(filepath.Join(logdir, run), &summary.Options{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	scalars := func(w *summary.Writer, from, to int64) {
+		for step := from; step < to; step++ {
+			if err := w.Scalar("loss", step, float64(step)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live, gone := writer("live"), writer("gone")
+	scalars(live, 0, 5)
+	scalars(gone, 0, 5)
+	if err := gone.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ours := startDataServer(t, "tbgo-data-server", tbgoDataServer(t), logdir, "--reload=1", keepAll)
+	theirs := startDataServer(t, "rustboard", rustBoard(t), logdir, "--reload=1", keepAll)
+
+	scalars(live, 5, 12)
+	second := writer("live")
+	scalars(second, 20, 25)
+	fresh := writer("fresh")
+	scalars(fresh, 0, 3)
+	if err := os.RemoveAll(filepath.Join(logdir, "gone")); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []*summary.Writer{live, second, fresh} {
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Half a record, as a writer leaves it mid-write: both wait for the rest.
+	rec, err := proto.Marshal(&tbpb.Event{WallTime: 1.8e9, Step: 99, What: &tbpb.Event_Summary{Summary: &tbpb.Summary{
+		Value: []*tbpb.Summary_Value{{Tag: "loss", Value: &tbpb.Summary_Value_SimpleValue{SimpleValue: 99}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	framed := tfevents.AppendRecord(nil, rec)
+	f, err := os.OpenFile(second.FileName(), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(framed[:len(framed)/2]); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until both have seen it all: the new run's points.
+	for _, s := range []*dataServer{ours, theirs} {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if steps, _, _ := readScalars(t, s, "fresh", "loss"); len(steps) == 3 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not load the new run within 30 s", s.name)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	time.Sleep(2500 * time.Millisecond) // two more cycles: the deleted run is gone from both
+	r := diffServers(t, diffConfig{}, ours, theirs, nil)
+	checkReport(t, r, 100)
+	if steps, _, _ := readScalars(t, ours, "live", "loss"); len(steps) != 17 {
+		t.Errorf("run live: steps %v, want 0..11 and 20..24", steps)
+	}
 }
