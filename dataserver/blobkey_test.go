@@ -45,17 +45,3 @@ func mustDecode(t *testing.T, s string) []byte {
 	}
 	return b
 }
-
-func FuzzParseBlobKey(f *testing.F) {
-	f.Add(blobKey{"EXP", "run", "tag", 3, 1}.String())
-	f.Add("e30")
-	f.Fuzz(func(t *testing.T, s string) {
-		k, err := parseBlobKey(s)
-		if err != nil {
-			return
-		}
-		if again, err := parseBlobKey(k.String()); err != nil || again != k {
-			t.Fatalf("%q parses to %v, which round-trips to %v, %v", s, k, again, err)
-		}
-	})
-}

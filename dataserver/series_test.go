@@ -163,14 +163,3 @@ func TestParseSamples(t *testing.T) {
 		}
 	}
 }
-
-func FuzzPeek(f *testing.F) {
-	f.Add([]byte{0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x10, 0x01, 0x2a, 0x02, 0x0a, 0x00})
-	f.Add([]byte{0x1a, 0x0d, 'b', 'r', 'a', 'i', 'n', '.', 'E', 'v', 'e', 'n', 't', ':', '2'})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		e, ok := peek(b)
-		if ok && e.values < 0 {
-			t.Fatalf("negative value count")
-		}
-	})
-}
