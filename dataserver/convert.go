@@ -85,8 +85,11 @@ func nullTensor() *tbpb.TensorProto {
 }
 
 // convert turns v into a point of a series of class class and plugin
-// plugin; bad is set when v does not fit the class.
-func convert(v *summary.Value, class tbpb.DataClass, plugin string) point {
+// plugin; bad is set when v does not fit the class. With hold, a tensor or
+// blob sequence value is held in the point (a serialized tensor, or the
+// blobs); without, only checked and counted, for a point that will read
+// its value again from its file.
+func convert(v *summary.Value, class tbpb.DataClass, plugin string, hold bool) point {
 	p := point{step: v.Step, wall: v.WallTime}
 	var ok bool
 	switch class {
@@ -96,14 +99,17 @@ func convert(v *summary.Value, class tbpb.DataClass, plugin string) point {
 		}
 	case tbpb.DataClass_DATA_CLASS_TENSOR:
 		var t *tbpb.TensorProto
-		if t, ok = tensorOf(v); ok {
+		if t, ok = tensorOf(v); ok && hold {
 			b, err := proto.Marshal(t)
 			p.value.mem, ok = &held{tensor: b}, err == nil
 		}
 	case tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE:
 		var blobs [][]byte
 		if blobs, ok = blobsOf(v, plugin); ok {
-			p.value.mem, p.value.n = &held{blobs: blobs}, int32(len(blobs))
+			p.value.n = int32(len(blobs))
+			if hold {
+				p.value.mem = &held{blobs: blobs}
+			}
 		}
 	}
 	p.bad = !ok

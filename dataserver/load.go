@@ -328,8 +328,9 @@ func (r *run) decode(s *Server, ef *eventFile, rec []byte) {
 			ts = newSeries(md, s.opts.capacity(md))
 			r.series[v.Tag] = ts
 		}
-		p := convert(v, ts.class, ts.plugin)
-		if p.value.mem != nil && ef.canReread() {
+		reread := ef.canReread() && ts.class != tbpb.DataClass_DATA_CLASS_SCALAR
+		p := convert(v, ts.class, ts.plugin, !reread)
+		if reread && !p.bad && ts.capacity != 0 {
 			if !summed {
 				crc, summed = tfevents.MaskedCRC(rec), true
 			}

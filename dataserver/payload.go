@@ -94,7 +94,7 @@ func fetch(tag string, ts *series, p payload) (*held, error) {
 		if vals[i].Tag != tag {
 			continue
 		}
-		if pt := convert(&vals[i], ts.class, ts.plugin); !pt.bad {
+		if pt := convert(&vals[i], ts.class, ts.plugin, true); !pt.bad {
 			return pt.value.mem, nil
 		}
 		break
