@@ -29,7 +29,7 @@ targets=(
   "./tfevents FuzzReadEvent"
   "./tfevents FuzzResync"
   "./summary FuzzDecoder"
-  "./summary FuzzDecodeWAV"
+  "./internal/media FuzzDecodeWAV"
   "./archive FuzzReader"
   "./archive FuzzManifest"
   "./history FuzzRead"
@@ -39,7 +39,7 @@ targets=(
   "./trainer/data FuzzReadCSV"
   "./trainer FuzzParseSpec"
   "./trainer FuzzLoad"
-  "./trainer/run FuzzParse"
+  "./trainer/job FuzzParse"
 )
 if [ -d trainer/sweep ]; then
   targets+=("./trainer/sweep FuzzParseConfig")
