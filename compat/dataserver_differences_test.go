@@ -72,7 +72,7 @@ func bothServers(t *testing.T, logdir string, flags ...string) (ours, theirs *da
 
 func writeEvents(t *testing.T, dir string, evs ...*tbpb.Event) {
 	t.Helper()
-	w, err := tfevents.Create(dir, nil)
+	w, err := tfevents.CreateFile(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

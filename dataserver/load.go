@@ -11,8 +11,6 @@ import (
 	"slices"
 	"sync"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
@@ -310,12 +308,15 @@ func (r *run) fastScalars(rec []byte, n int) bool {
 func (r *run) decode(s *Server, ef *eventFile, rec []byte) {
 	sc := ef.sc
 	vals, err := r.dec.Record(r.values[:0], rec)
-	if err != nil {
-		if proto.Unmarshal(rec, new(tbpb.Event)) != nil {
-			sc.Report(tfevents.Damage{Kind: tfevents.InvalidEvent, Err: err})
-			return
-		}
-		// Values that do not decode are left out, the event's others kept.
+	if d := (*tfevents.Damage)(nil); errors.As(err, &d) && d.Kind != tfevents.InvalidValue {
+		// Not an Event: the scan's policy says whether the file goes on,
+		// as TensorBoard's data server abandons it under --checksum.
+		sc.Report(*d)
+		return
+	} else if err != nil {
+		// Values that do not decode are left out, the event's others
+		// kept; they do not end even a strict scan, as TensorBoard's data
+		// server keeps reading past values it cannot convert.
 		s.log.Debug("dataserver: skipping values", "file", sc.Name, "offset", sc.Offset(), "err", err)
 	}
 	var crc uint32

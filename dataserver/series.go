@@ -2,7 +2,6 @@ package dataserver
 
 import (
 	"math/rand/v2"
-	"sort"
 
 	"github.com/tbgo/tbgo/proto/tbpb"
 )
@@ -13,9 +12,10 @@ const Unbounded = -1
 
 // A series is one time series (a run's tag): its metadata, fixed by its
 // first value, and the points its reservoir keeps, in ascending step
-// order, as parallel columns so that a point costs only its fields: 20
-// bytes for a scalar, 40 for a tensor or blob sequence whose record can be
-// read again from its file (see payload). Points that did not convert to
+// order, as parallel columns so that a point costs only its fields: 16
+// bytes for a scalar (a step stored in 4, see stepColumn), 36 for a tensor
+// or blob sequence whose record can be read again from its file (see
+// payload). Points that did not convert to
 // the series' data class are kept too, marked bad: like TensorBoard's data
 // server, they take part in sampling and preemption but are never served.
 type series struct {
@@ -27,7 +27,7 @@ type series struct {
 	seen     int // points offered and not preempted, estimated after a preemption
 	rng      rand.PCG
 
-	steps   []int64
+	steps   stepColumn
 	walls   []float64
 	bad     []bool    // nil while every point is good
 	scalars []float32 // of a scalar series
@@ -73,7 +73,10 @@ func newSeries(meta *tbpb.SummaryMetadata, capacity int) *series {
 	return s
 }
 
-func (s *series) len() int { return len(s.steps) }
+func (s *series) len() int { return s.steps.len() }
+
+// step returns the step of point i.
+func (s *series) step(i int) int64 { return s.steps.at(i) }
 
 // stored reports whether the series is served at all: one of a known data
 // class. Others (and series whose capacity is 0) keep nothing.
@@ -115,7 +118,7 @@ func (s *series) offer(p point) {
 func (s *series) preempt(step int64) {
 	n := s.len()
 	keep := n
-	for keep > 0 && s.steps[keep-1] >= step {
+	for keep > 0 && s.steps.at(keep-1) >= step {
 		keep--
 	}
 	if keep == n {
@@ -129,7 +132,8 @@ func (s *series) truncate(n int) {
 	if n < 0 {
 		n = 0
 	}
-	s.steps, s.walls = s.steps[:n], s.walls[:n]
+	s.steps.truncate(n)
+	s.walls = s.walls[:n]
 	if s.bad != nil {
 		s.bad = s.bad[:n]
 	}
@@ -142,7 +146,7 @@ func (s *series) truncate(n int) {
 }
 
 func (s *series) remove(i int) {
-	s.steps = append(s.steps[:i], s.steps[i+1:]...)
+	s.steps.remove(i)
 	s.walls = append(s.walls[:i], s.walls[i+1:]...)
 	if s.bad != nil {
 		s.bad = append(s.bad[:i], s.bad[i+1:]...)
@@ -156,10 +160,10 @@ func (s *series) remove(i int) {
 }
 
 func (s *series) push(p point) {
-	s.steps = append(s.steps, p.step)
+	s.steps.push(p.step)
 	s.walls = append(s.walls, p.wall)
 	if p.bad && s.bad == nil {
-		s.bad = make([]bool, len(s.steps)-1, cap(s.steps))
+		s.bad = make([]bool, len(s.walls)-1, cap(s.walls))
 	}
 	if s.bad != nil {
 		s.bad = append(s.bad, p.bad)
@@ -176,7 +180,7 @@ func (s *series) good(i int) bool { return s.bad == nil || !s.bad[i] }
 
 // valid returns the indices of the good points, in step order.
 func (s *series) valid(dst []int) []int {
-	for i := range s.steps {
+	for i := range s.len() {
 		if s.good(i) {
 			dst = append(dst, i)
 		}
@@ -186,8 +190,8 @@ func (s *series) valid(dst []int) []int {
 
 // find returns the index of the good point at step, or -1.
 func (s *series) find(step int64) int {
-	i := sort.Search(len(s.steps), func(i int) bool { return s.steps[i] >= step })
-	if i < len(s.steps) && s.steps[i] == step && s.good(i) {
+	i := s.steps.search(step)
+	if i < s.len() && s.step(i) == step && s.good(i) {
 		return i
 	}
 	return -1

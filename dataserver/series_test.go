@@ -1,6 +1,7 @@
 package dataserver
 
 import (
+	"math"
 	"slices"
 	"testing"
 
@@ -36,19 +37,70 @@ func TestSeriesOffer(t *testing.T) {
 			for _, step := range tt.steps {
 				s.offer(point{step: step, wall: float64(step), scalar: float32(step)})
 			}
-			got := slices.Clone(s.steps)
-			if got == nil {
-				got = []int64{}
-			}
+			got := steps(s)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("kept steps %v, want %v", got, tt.want)
 			}
-			for i, step := range s.steps {
+			for i, step := range steps(s) {
 				if s.scalars[i] != float32(step) || s.walls[i] != float64(step) {
 					t.Errorf("point %d: step %d has value %v, wall %v", i, step, s.scalars[i], s.walls[i])
 				}
 			}
 		})
+	}
+}
+
+// steps returns the steps s keeps.
+func steps(s *series) []int64 {
+	out := []int64{}
+	for i := range s.len() {
+		out = append(out, s.step(i))
+	}
+	return out
+}
+
+func TestStepColumn(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		desc  string
+		steps []int64
+	}{
+		{"small", []int64{5, 6, 100}},
+		{"negative base", []int64{-7, -1, 0, 1 << 31}},
+		{"widens past 2^32", []int64{0, 1, 1<<32 + 5, 1 << 62}},
+		{"extremes", []int64{math.MinInt64, 0, math.MaxInt64}},
+	}
+	for _, tt := range tests {
+		var c stepColumn
+		for _, s := range tt.steps {
+			c.push(s)
+		}
+		var got []int64
+		for i := range c.len() {
+			got = append(got, c.at(i))
+		}
+		if !slices.Equal(got, tt.steps) {
+			t.Errorf("%s: %v, want %v", tt.desc, got, tt.steps)
+		}
+		for i, s := range tt.steps {
+			if j := c.search(s); j != i {
+				t.Errorf("%s: search(%d) = %d, want %d", tt.desc, s, j, i)
+			}
+		}
+		c.remove(0)
+		c.truncate(c.len() - 1)
+		if c.len() != len(tt.steps)-2 || (c.len() > 0 && c.at(0) != tt.steps[1]) {
+			t.Errorf("%s: after remove and truncate: len %d", tt.desc, c.len())
+		}
+	}
+	// An empty column takes a new base.
+	var c stepColumn
+	c.push(100)
+	c.truncate(0)
+	c.push(-5)
+	c.push(3)
+	if c.wide != nil || c.at(0) != -5 || c.at(1) != 3 {
+		t.Errorf("rebased column: wide %v, steps %d %d", c.wide != nil, c.at(0), c.at(1))
 	}
 }
 
@@ -62,17 +114,17 @@ func TestSeriesSampling(t *testing.T) {
 			if s.len() > capacity {
 				t.Fatalf("capacity %d: %d points kept", capacity, s.len())
 			}
-			if s.steps[s.len()-1] != step {
+			if s.step(s.len()-1) != step {
 				t.Fatalf("capacity %d: newest point %d not kept", capacity, step)
 			}
 		}
-		if s.len() != capacity || !slices.IsSorted(s.steps) {
-			t.Errorf("capacity %d: kept %d points, sorted %v", capacity, s.len(), slices.IsSorted(s.steps))
+		if s.len() != capacity || !slices.IsSorted(steps(s)) {
+			t.Errorf("capacity %d: kept %d points, sorted %v", capacity, s.len(), slices.IsSorted(steps(s)))
 		}
 		// A uniform sample of 0..n-1 has its mean near n/2.
 		if capacity >= 1000 {
 			var sum float64
-			for _, step := range s.steps {
+			for _, step := range steps(s) {
 				sum += float64(step)
 			}
 			if mean := sum / float64(s.len()); mean < 0.4*n || mean > 0.6*n {
@@ -81,8 +133,8 @@ func TestSeriesSampling(t *testing.T) {
 		}
 		// A rewind scales the count seen, so that sampling goes on.
 		s.offer(point{step: n / 2})
-		if s.steps[s.len()-1] != n/2 || s.seen < s.len() {
-			t.Errorf("capacity %d: after a rewind, newest %d, seen %d < kept %d", capacity, s.steps[s.len()-1], s.seen, s.len())
+		if s.step(s.len()-1) != n/2 || s.seen < s.len() {
+			t.Errorf("capacity %d: after a rewind, newest %d, seen %d < kept %d", capacity, s.step(s.len()-1), s.seen, s.len())
 		}
 	}
 }

@@ -553,7 +553,7 @@ func TestServeStops(t *testing.T) {
 func ExampleServer() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
-	f, _ := tfevents.Create(filepath.Join(dir, "train"), nil)
+	f, _ := tfevents.CreateFile(filepath.Join(dir, "train"), nil)
 	f.WriteEvent(scalarEvent("loss", 1, 0.5))
 	f.Close()
 

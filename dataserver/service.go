@@ -104,7 +104,7 @@ func (s *Server) ReadScalars(_ context.Context, req *dp.ReadScalarsRequest) (*dp
 				Value:    make([]float32, len(idx)),
 			}
 			for j, i := range idx {
-				d.Step[j], d.WallTime[j], d.Value[j] = ts.steps[i], ts.walls[i], ts.scalars[i]
+				d.Step[j], d.WallTime[j], d.Value[j] = ts.step(i), ts.walls[i], ts.scalars[i]
 			}
 			e.Tags = append(e.Tags, &dp.ReadScalarsResponse_TagEntry{TagName: tag, Data: d})
 		}
@@ -163,7 +163,7 @@ func (s *Server) ReadTensors(_ context.Context, req *dp.ReadTensorsRequest) (*dp
 				Value:    make([]*tbpb.TensorProto, len(idx)),
 			}}
 			for j, i := range idx {
-				p.data.Step[j], p.data.WallTime[j], p.values[j] = ts.steps[i], ts.walls[i], ts.values[i]
+				p.data.Step[j], p.data.WallTime[j], p.values[j] = ts.step(i), ts.walls[i], ts.values[i]
 			}
 			todo = append(todo, p)
 			e.Tags = append(e.Tags, &dp.ReadTensorsResponse_TagEntry{TagName: tag, Data: p.data})
@@ -231,10 +231,10 @@ func (s *Server) ReadBlobSequences(_ context.Context, req *dp.ReadBlobSequencesR
 				Values:   make([]*dp.BlobReferenceSequence, len(idx)),
 			}
 			for j, i := range idx {
-				d.Step[j], d.WallTime[j] = ts.steps[i], ts.walls[i]
+				d.Step[j], d.WallTime[j] = ts.step(i), ts.walls[i]
 				refs := make([]*dp.BlobReference, ts.values[i].n)
 				for b := range refs {
-					key := blobKey{req.GetExperimentId(), r.name, tag, ts.steps[i], uint64(b)}
+					key := blobKey{req.GetExperimentId(), r.name, tag, ts.step(i), uint64(b)}
 					refs[b] = &dp.BlobReference{BlobKey: key.String()}
 				}
 				d.Values[j] = &dp.BlobReferenceSequence{BlobRefs: refs}
@@ -307,7 +307,7 @@ func (s *Server) blob(k blobKey) ([]byte, error) {
 // maxima returns the step of the last good point, the largest wall time
 // and the most blobs of any good point; ok is false if there is none.
 func (ts *series) maxima() (step int64, wall float64, length int, ok bool) {
-	for i := range ts.steps {
+	for i := range ts.len() {
 		if !ts.good(i) {
 			continue
 		}
@@ -317,7 +317,7 @@ func (ts *series) maxima() (step int64, wall float64, length int, ok bool) {
 		if ts.class == tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE {
 			length = max(length, int(ts.values[i].n))
 		}
-		step, ok = ts.steps[i], true
+		step, ok = ts.step(i), true
 	}
 	return step, wall, length, ok
 }
