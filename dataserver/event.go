@@ -1,6 +1,7 @@
 package dataserver
 
 import (
+	"encoding/binary"
 	"math"
 	"strconv"
 	"strings"
@@ -38,6 +39,14 @@ type envelope struct {
 // peek reads the envelope of a serialized Event; ok is false when the
 // bytes are not valid wire format.
 func peek(b []byte) (e envelope, ok bool) {
+	if e, ok := peekSummary(b); ok {
+		return e, true
+	}
+	return peekFields(b)
+}
+
+// peekFields is peek reading field by field.
+func peekFields(b []byte) (e envelope, ok bool) {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -129,4 +138,32 @@ func fileVersion(s string) float64 {
 func isStart(b []byte) bool {
 	var l tbpb.SessionLog
 	return proto.Unmarshal(b, &l) == nil && l.GetStatus() == tbpb.SessionLog_START
+}
+
+// peekSummary is peek for the event nearly every record holds, in the
+// order every writer writes it: wall_time, step, then a summary of values
+// with one-byte lengths. ok is false for anything else, which peek then
+// reads field by field.
+func peekSummary(b []byte) (e envelope, ok bool) {
+	if len(b) < 13 || b[0] != fieldWallTime<<3|byte(protowire.Fixed64Type) || b[9] != fieldStep<<3|byte(protowire.VarintType) {
+		return e, false
+	}
+	e.wall = math.Float64frombits(binary.LittleEndian.Uint64(b[1:]))
+	step, n := protowire.ConsumeVarint(b[10:])
+	if n < 0 {
+		return e, false
+	}
+	e.step = int64(step)
+	b = b[10+n:]
+	if len(b) < 2 || b[0] != fieldSummary<<3|byte(protowire.BytesType) || b[1] >= 0x80 || int(b[1]) != len(b)-2 {
+		return e, false
+	}
+	e.what, e.payload = fieldSummary, b[2:]
+	for v := e.payload; len(v) > 0; e.values++ {
+		if len(v) < 2 || v[0] != fieldSummaryValue<<3|byte(protowire.BytesType) || v[1] >= 0x80 || int(v[1]) > len(v)-2 {
+			return envelope{}, false
+		}
+		v = v[2+int(v[1]):]
+	}
+	return e, true
 }

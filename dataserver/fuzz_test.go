@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -15,10 +16,19 @@ import (
 func FuzzPeek(f *testing.F) {
 	f.Add([]byte{0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x10, 0x01, 0x2a, 0x02, 0x0a, 0x00})
 	f.Add([]byte{0x1a, 0x0d, 'b', 'r', 'a', 'i', 'n', '.', 'E', 'v', 'e', 'n', 't', ':', '2'})
+	f.Add([]byte{0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x10, 0x05, 0x2a, 0x04, 0x0a, 0x00, 0x0a, 0x00})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, ok := peek(b)
 		if ok && e.values < 0 {
 			t.Fatalf("negative value count")
+		}
+		// The fast path agrees with the general one where it applies.
+		if fast, ok := peekSummary(b); ok {
+			slow, ok := peekFields(b)
+			if !ok || fast.what != slow.what || fast.values != slow.values || fast.step != slow.step ||
+				math.Float64bits(fast.wall) != math.Float64bits(slow.wall) {
+				t.Fatalf("peekSummary = %+v, the general peek %+v, %v", fast, slow, ok)
+			}
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
@@ -41,6 +42,17 @@ type run struct {
 	scalars []summary.ScalarPoint
 	values  []summary.Value
 	rec     []byte // a copy of the record AppendScalars reads
+	found   []*series
+	recent  [8]recentTag // the series of tags seen lately, for lookup
+	next    int
+}
+
+// A recentTag is a tag, by the address and length of its bytes, and its
+// series.
+type recentTag struct {
+	p *byte
+	n int
+	s *series
 }
 
 // An eventFile is an event file of a run being followed across load
@@ -290,17 +302,39 @@ func (r *run) fastScalars(rec []byte, n int) bool {
 	if err != nil || len(pts) != n {
 		return false
 	}
+	found := r.found[:0]
 	for i := range pts {
-		ts := r.series[pts[i].Tag]
+		ts := r.lookup(pts[i].Tag)
 		if ts == nil || (ts.class != tbpb.DataClass_DATA_CLASS_SCALAR && ts.stored()) {
 			return false
 		}
+		found = append(found, ts)
 	}
-	for i := range pts {
+	for i, ts := range found {
 		p := &pts[i]
-		r.series[p.Tag].offer(point{step: p.Step, wall: p.WallTime, scalar: float32(p.Value)})
+		ts.offer(point{step: p.Step, wall: p.WallTime, scalar: float32(p.Value)})
 	}
+	clear(found)
+	r.found = found[:0]
 	return true
+}
+
+// lookup returns the series of tag, or nil. The Decoder hands out the
+// same string for every scalar of a tag, so a few recent tags are found
+// by the address of their bytes before the map is asked.
+func (r *run) lookup(tag string) *series {
+	p := unsafe.StringData(tag)
+	for _, c := range &r.recent {
+		if c.p == p && c.n == len(tag) && c.s != nil {
+			return c.s
+		}
+	}
+	s := r.series[tag]
+	if s != nil {
+		r.recent[r.next] = recentTag{p, len(tag), s}
+		r.next = (r.next + 1) % len(r.recent)
+	}
+	return s
 }
 
 // decode loads an event through the Decoder's full path. Tensors and
