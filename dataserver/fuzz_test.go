@@ -3,8 +3,8 @@ package dataserver
 import (
 	"bytes"
 	"context"
-	"os"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
