@@ -56,8 +56,8 @@
 //
 // # Memory
 //
-// Points are stored as parallel columns (step, wall time, value), 20
-// bytes for a scalar. Tensors and blobs (histograms, images, audio,
+// Points are stored as parallel columns (step, wall time, value), 16
+// bytes for a scalar (steps are 4-byte offsets while they fit). Tensors and blobs (histograms, images, audio,
 // graphs...) are not kept: a point records where its record lies in its
 // event file, and ReadTensors and ReadBlob read and convert it again,
 // checking its checksum; a file stays open while its run lives, so a
