@@ -26,8 +26,6 @@ func (c *stepColumn) at(i int) int64 {
 	return c.base + int64(c.small[i])
 }
 
-func (c *stepColumn) last() int64 { return c.at(c.len() - 1) }
-
 func (c *stepColumn) push(step int64) {
 	if c.wide != nil {
 		c.wide = append(c.wide, step)
