@@ -15,6 +15,7 @@ import (
 
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/summary/runinfo"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -81,7 +82,7 @@ func writeDiffLogdir(t *testing.T) *diffLogdir {
 	fail(err)
 	_, err = writeCustomScalarRuns(sub("models"))
 	fail(err)
-	info, err := summary.CollectRunInfo(map[string]any{"batch": 32})
+	info, err := runinfo.Collect(map[string]any{"batch": 32})
 	fail(err)
 	if err == nil {
 		writeDeclaredSweep(t, sub("hp-declared"), info)

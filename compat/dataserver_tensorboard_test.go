@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/summary/runinfo"
 )
 
 // tbgoLoaders returns stock TensorBoard reading logdir through
@@ -91,7 +91,7 @@ func TestTensorBoardThroughTbgo(t *testing.T) {
 	})
 	t.Run("hparams", func(t *testing.T) {
 		t.Parallel()
-		info, err := summary.CollectRunInfo(map[string]any{"batch": 32, "data": map[string]any{"shuffle": true, "path": "/data/train"}})
+		info, err := runinfo.Collect(map[string]any{"batch": 32, "data": map[string]any{"shuffle": true, "path": "/data/train"}})
 		if err != nil {
 			t.Fatal(err)
 		}
