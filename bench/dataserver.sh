@@ -49,9 +49,11 @@ import json, sys
 a, b, c = (json.load(open(p)) for p in sys.argv[1:])
 print("%-28s %14s %14s %14s" % ("", a["name"], b["name"], c["name"]))
 for key, label, fmt in (("first_answer_s", "first ReadScalars answer", "%.2f s"), ("loaded_s", "all scalars loaded", "%.2f s"),
+                        ("load_cpu_s", "CPU time until loaded", "%.2f s"),
                         ("peak_rss_mb", "peak RSS", "%.0f MB"), ("read_ms", "ReadScalars 50 runs x 1 tag", "%.1f ms")):
     print("%-28s %14s %14s %14s" % (label, fmt % a[key], fmt % b[key], fmt % c[key]))
-print("tbgo vs rustboard: load speed-up %.2fx, peak RSS ratio %.2f" % (b["loaded_s"] / a["loaded_s"], a["peak_rss_mb"] / b["peak_rss_mb"]))
+print("tbgo vs rustboard: load speed-up %.2fx (CPU time %.2fx), peak RSS ratio %.2f" % (
+    b["loaded_s"] / a["loaded_s"], b["load_cpu_s"] / a["load_cpu_s"], a["peak_rss_mb"] / b["peak_rss_mb"]))
 def same(x, y):
     return x["max_steps"] == y["max_steps"] and all(
         x["loss"][r][0] == y["loss"][r][0] and x["loss"][r][1:] == y["loss"][r][1:] for r in y["loss"])

@@ -11,6 +11,7 @@ launched and its port, and measures, from the data server's start:
   loaded_s        until every run's scalar tags reach their last step
                   (GEN_JSON is genlogdir's output, which lists them);
   peak_rss_mb     the data server's peak resident memory (VmHWM) once loaded;
+  load_cpu_s      the CPU time (user + system) the server had used then;
   read_ms         the median latency of ReadScalars for 50 runs x 1 tag.
 
 It prints one JSON object with these and, for the equality check, every
@@ -54,6 +55,13 @@ def start_time(pid):
     with open("/proc/%d/stat" % pid) as f:
         ticks = int(f.read().rsplit(")", 1)[1].split()[19])
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time pid has used."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def vm(pid, key):
@@ -109,6 +117,7 @@ def main():
             if now() - t0 > 3600:
                 raise SystemExit("%s: not loaded after an hour" % name)
         rss = vm(ds, "VmHWM")
+        cpu = cpu_seconds(ds)
         runs = sorted(want)[:50]
         req = pb.ReadScalarsRequest(plugin_filter=pb.PluginFilter(plugin_name="scalars"),
                                     run_tag_filter=pb.RunTagFilter(runs=pb.RunFilter(names=runs),
@@ -123,7 +132,7 @@ def main():
             plugin_filter=pb.PluginFilter(plugin_name="scalars"), run_tag_filter=pb.RunTagFilter(tags=pb.TagFilter(names=["loss"])),
             downsample=pb.Downsample(num_points=1000)))
         loss = {run.run_name: [len(t.data.step), t.data.step[-1], t.data.value[-1]] for run in full.runs for t in run.tags}
-        print(json.dumps({"name": name, "first_answer_s": first, "loaded_s": loaded, "peak_rss_mb": rss,
+        print(json.dumps({"name": name, "first_answer_s": first, "loaded_s": loaded, "peak_rss_mb": rss, "load_cpu_s": cpu,
                           "read_ms": statistics.median(lat), "loss": loss, "max_steps": got}))
     finally:
         os.killpg(tb.pid, 15)
