@@ -272,3 +272,88 @@ func TestDifferenceProfileEmpty(t *testing.T) {
 		t.Errorf("rustboard: runs %q, want the profile directory too", got)
 	}
 }
+
+// TestDifferenceSmall pins the smaller differences of docs/DATASERVER.md,
+// in inputs no writer makes on purpose.
+func TestDifferenceSmall(t *testing.T) {
+	logdir := t.TempDir()
+	scalar := func(wall float64, step int64) *tbpb.Event {
+		return &tbpb.Event{WallTime: wall, Step: step, What: &tbpb.Event_Summary{Summary: &tbpb.Summary{
+			Value: []*tbpb.Summary_Value{{Tag: "x", Value: &tbpb.Summary_Value_SimpleValue{SimpleValue: float32(step)}}}}}}
+	}
+	// A NaN wall time: the event is skipped; RustBoard abandons the file.
+	// (tbgo's writers refuse such times: the records are framed by hand.)
+	var nan []byte
+	for _, ev := range []*tbpb.Event{scalar(1e9, 0), scalar(math.NaN(), 1), scalar(1e9+2, 2)} {
+		b, err := proto.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nan = tfevents.AppendRecord(nan, b)
+	}
+	if err := os.MkdirAll(filepath.Join(logdir, "nan"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(logdir, "nan", "events.out.tfevents.1"), nan, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A histogram tensor of the wrong shape: left out; RustBoard serves it.
+	md := &tbpb.SummaryMetadata{PluginData: &tbpb.SummaryMetadata_PluginData{PluginName: "histograms"}, DataClass: tbpb.DataClass_DATA_CLASS_TENSOR}
+	writeEvents(t, filepath.Join(logdir, "badhist"), &tbpb.Event{WallTime: 1e9, Step: 1, What: &tbpb.Event_Summary{Summary: &tbpb.Summary{
+		Value: []*tbpb.Summary_Value{{Tag: "h", Metadata: md, Value: &tbpb.Summary_Value_Tensor{Tensor: &tbpb.TensorProto{
+			Dtype: tbpb.DataType_DT_DOUBLE, DoubleVal: []float64{1, 2, 3, 4},
+			TensorShape: &tbpb.TensorShapeProto{Dim: []*tbpb.TensorShapeProto_Dim{{Size: 4}}}}}}}}}})
+	// A directory linked twice: one run; RustBoard lists each link.
+	writeEvents(t, filepath.Join(logdir, "real"), scalar(1e9, 0))
+	if err := os.Symlink("real", filepath.Join(logdir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	ours, theirs := bothServers(t, logdir)
+
+	if steps, _, _ := readScalars(t, ours, "nan", "x"); !slices.Equal(steps, []int64{0, 2}) {
+		t.Errorf("ours: NaN wall time: steps %v, want [0 2]", steps)
+	}
+	if steps, _, _ := readScalars(t, theirs, "nan", "x"); !slices.Equal(steps, []int64{0}) {
+		t.Errorf("rustboard: NaN wall time: steps %v, want [0] (file abandoned)", steps)
+	}
+	hists := func(s *dataServer) int {
+		res, err := s.client(t).ReadTensors(context.Background(), &dp.ReadTensorsRequest{
+			PluginFilter: &dp.PluginFilter{PluginName: "histograms"}, Downsample: &dp.Downsample{NumPoints: 10}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range res.Runs {
+			for _, tag := range r.Tags {
+				n += len(tag.Data.Value)
+			}
+		}
+		return n
+	}
+	if n := hists(ours); n != 0 {
+		t.Errorf("ours: %d malformed histograms served, want none", n)
+	}
+	if n := hists(theirs); n != 1 {
+		t.Errorf("rustboard: %d malformed histograms served, want 1", n)
+	}
+	runs := func(s *dataServer) []string {
+		res, err := s.client(t).ListRuns(context.Background(), &dp.ListRunsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, r := range res.Runs {
+			if r.Name == "real" || r.Name == "link" {
+				names = append(names, r.Name)
+			}
+		}
+		slices.Sort(names)
+		return names
+	}
+	if got := runs(ours); len(got) != 1 {
+		t.Errorf("ours: linked runs %q, want one", got)
+	}
+	if got := runs(theirs); !slices.Equal(got, []string{"link", "real"}) {
+		t.Errorf("rustboard: linked runs %q, want [link real]", got)
+	}
+}
