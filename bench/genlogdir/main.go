@@ -21,8 +21,8 @@ package main
 import (
 	"encoding/json"
 	"flag"
-	"image"
 	"fmt"
+	"image"
 	"math"
 	"math/rand/v2"
 	"os"
