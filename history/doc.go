@@ -17,9 +17,11 @@
 // # Selecting runs and tags
 //
 // Options.Runs and Options.Tags are Matchers compiled from patterns:
-// globs by default, matched against the whole name with path.Match ("*"
-// does not cross "/"), or regular expressions with the "re:" prefix,
-// matched anywhere in the name as TensorBoard's filter boxes match them.
+// globs by default, matched against the whole name ("*" matches any
+// characters, "/" included: names are names, not paths), or regular
+// expressions with the "re:" prefix, matched anywhere in the name as
+// TensorBoard's filter boxes match them. Matcher.Unmatched tells which
+// patterns selected nothing.
 //
 //	m, _ := history.Compile("train", "eval/*", "re:^sweep/lr=0\\.1")
 //
