@@ -463,7 +463,7 @@ func TestWriteWide(t *testing.T) {
 		v    float64
 	}{
 		{"loss", 0, 1}, {"loss", 1, 2}, {"acc", 0, 0.5}, {"loss", 2, 3}, {"acc", 2, 0.75},
-		{"loss", 1, 20}, // logged again at step 1: the later value wins
+		{"loss", 1, 20},  // logged again at step 1: the later value wins
 		{"acc", -5, 0.1}, // a step that goes back
 	} {
 		now = unix(1700000000 + 10*float64(i))
