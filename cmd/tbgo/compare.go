@@ -479,10 +479,10 @@ func (t *compareTable) write(w, stderr io.Writer, cfg *compareConfig) error {
 // the step columns left out and the hyper-parameters that every row
 // shares set apart.
 type humanTable struct {
-	head    []string
-	right   []bool // numbers, aligned right
-	rows    [][]string
-	same    []string // NAME=VALUE shared by every row
+	head  []string
+	right []bool // numbers, aligned right
+	rows  [][]string
+	same  []string // NAME=VALUE shared by every row
 }
 
 func (t *compareTable) human(oneStat bool) *humanTable {
