@@ -40,7 +40,7 @@ const compareColumns = `Columns, in this order:
 Runs with neither a session of their own nor a selected scalar (such as a sweep's root)
 are left out. csv and json hold every column at full precision, scalars as stored. The
 table format (the default) fits the terminal: numbers rounded to 4 digits, the _step
-columns left out, a tag's column named TAG alone when -stats is one statistic (by default
+columns and empty columns left out, a tag's column named TAG alone when -stats is one statistic (by default
 last, as TensorBoard's HParams table shows), hyper-parameters equal in every row shown
 once below it, and the columns that do not fit named on standard error; markdown is the
 same table, unbounded.
@@ -476,8 +476,8 @@ func (t *compareTable) write(w, stderr io.Writer, cfg *compareConfig) error {
 }
 
 // humanTable is the table for people: cells as text, numbers rounded,
-// the step columns left out and the hyper-parameters that every row
-// shares set apart.
+// the step columns and the empty columns left out, and the
+// hyper-parameters that every row shares set apart.
 type humanTable struct {
 	head  []string
 	right []bool // numbers, aligned right
@@ -491,6 +491,9 @@ func (t *compareTable) human(oneStat bool) *humanTable {
 	for i, c := range t.cols {
 		if c.Type == table.TypeInt && strings.HasSuffix(c.Name, "_step") && strings.Contains(c.Name, ":") {
 			continue
+		}
+		if i > 0 && !slices.ContainsFunc(t.rows, func(r []table.Value) bool { return !r[i].IsNull() }) {
+			continue // empty: runs without sessions have no status
 		}
 		hparam := i >= len(compareFixed) && !strings.Contains(c.Name, ":") || strings.HasPrefix(c.Name, "hparam:")
 		if hparam && len(t.rows) > 1 && !t.rows[0][i].IsNull() && slices.IndexFunc(t.rows, func(r []table.Value) bool {
