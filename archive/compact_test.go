@@ -197,7 +197,7 @@ func TestCompactionMetadata(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
 	logdir := filepath.Join(tmp, "logdir")
-	w, err := tfevents.Create(logdir, &tfevents.FileOptions{Hostname: "h"})
+	w, err := tfevents.CreateFile(logdir, &tfevents.FileOptions{Hostname: "h"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestCompactionMetadata(t *testing.T) {
 		t.Errorf("s: steps %v of kind %v, want %v of scalars", steps["s"], kinds["s"], w)
 	}
 	dec := summary.NewDecoder()
-	recs, _ := records(t, r, path.Base(w.Name()))
+	recs, _ := records(t, r, path.Base(w.FileName()))
 	for _, rec := range recs {
 		vals, _ := dec.Record(nil, rec)
 		for _, v := range vals {
@@ -264,7 +264,7 @@ func TestCompactionLegacyMultiValue(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
 	logdir := filepath.Join(tmp, "logdir")
-	w, err := tfevents.Create(logdir, &tfevents.FileOptions{Hostname: "h"})
+	w, err := tfevents.CreateFile(logdir, &tfevents.FileOptions{Hostname: "h"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestCompactionLegacyMultiValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := path.Base(w.Name())
+	name := path.Base(w.FileName())
 	recs, _ := records(t, r, name)
 	if len(recs) != 11 {
 		t.Fatalf("%d records, want the file_version and 10 events", len(recs))

@@ -18,6 +18,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
@@ -142,7 +143,7 @@ type gen struct {
 	w    *summary.Writer
 	run  string
 	err  error
-	enc  summary.Encoder
+	enc  media.PNGEncoder
 }
 
 // advance moves the clock on by one tick and returns the new wall time,

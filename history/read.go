@@ -568,16 +568,14 @@ func metadataOnly(tag string) bool {
 	return tag == summary.ExperimentTag || tag == summary.SessionStartTag || tag == summary.SessionEndTag
 }
 
-// damageOf classifies an error of summary.Decoder as damage to a record.
+// damageOf turns an error of summary.Decoder, which is damage, into the
+// damage to report.
 func damageOf(err error) tfevents.Damage {
-	kind := tfevents.InvalidValue
-	switch {
-	case errors.Is(err, tfevents.ErrNonFiniteWallTime):
-		kind = tfevents.NonFiniteWallTime
-	case errors.Is(err, tfevents.ErrInvalidEvent):
-		kind = tfevents.InvalidEvent
+	var d *tfevents.Damage
+	if errors.As(err, &d) {
+		return *d
 	}
-	return tfevents.Damage{Kind: kind, Err: err}
+	return tfevents.Damage{Kind: tfevents.InvalidValue, Err: err}
 }
 
 // pass scans the records of run's files in order with tfevents.Scanner,

@@ -29,14 +29,14 @@ targets=(
   "./tfevents FuzzReadEvent"
   "./tfevents FuzzResync"
   "./summary FuzzDecoder"
-  "./summary FuzzDecodeWAV"
+  "./internal/media FuzzDecodeWAV"
   "./archive FuzzReader"
   "./archive FuzzManifest"
   "./history FuzzRead"
   "./trainer/data FuzzReadCSV"
   "./trainer FuzzParseSpec"
   "./trainer FuzzLoad"
-  "./trainer/run FuzzParse"
+  "./trainer/job FuzzParse"
 )
 if [ -d trainer/sweep ]; then
   targets+=("./trainer/sweep FuzzParseConfig")

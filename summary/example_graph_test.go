@@ -104,9 +104,9 @@ func ExampleWriter_Graph() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := w.Close(); err != nil {
-		log.Fatal(err)
-	}
+	// Close reports the refused graph too, for programs that did not
+	// check the call.
+	fmt.Println(w.Close())
 	for _, v := range readWriterValues(w) {
 		var gd tbpb.GraphDef
 		if err := proto.Unmarshal(v.Blobs[0], &gd); err != nil {
@@ -116,6 +116,7 @@ func ExampleWriter_Graph() {
 	}
 	// Output:
 	// summary: graph node "y": input "z" names no node of the graph
+	// summary: 1 value refused since the last Flush: summary: graph node "y": input "z" names no node of the graph
 	// step 0 graph "__run_graph__": 2 nodes, producer 22
 }
 

@@ -11,10 +11,6 @@ import (
 	"math"
 	"os"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
@@ -128,38 +124,6 @@ func ExampleWriter_Video() {
 	}
 	// Output:
 	// rollout step 5: image 32x16, 10 frames of 100 ms, loop count 0
-}
-
-// A gonum plot, rendered at 4 by 3 inches (384 by 288 pixels at 96 dpi),
-// is logged as an image: the counterpart of add_figure.
-func ExampleWriter_Figure() {
-	dir, err := os.MkdirTemp("", "tbgo-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	w, err := summary.NewWriter(dir, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	p := plot.New()
-	p.Title.Text = "validation loss"
-	pts := plotter.XYs{{X: 0, Y: 1}, {X: 1, Y: 0.6}, {X: 2, Y: 0.45}, {X: 3, Y: 0.4}}
-	line, err := plotter.NewLine(pts)
-	if err != nil {
-		log.Fatal(err)
-	}
-	p.Add(line)
-	if err := w.Figure("plots/loss", 3, p, 4*vg.Inch, 3*vg.Inch); err != nil {
-		log.Fatal(err)
-	}
-
-	for _, v := range readBack(w) {
-		fmt.Printf("%s step %d: %v %dx%d, PNG %t\n", v.Tag, v.Step, v.Kind, v.Width, v.Height, bytes.HasPrefix(v.Blobs[0], []byte("\x89PNG")))
-	}
-	// Output:
-	// plots/loss step 3: image 384x288, PNG true
 }
 
 // A coloured triangle mesh goes to the mesh dashboard as one value per

@@ -195,14 +195,13 @@ func TestWriterBadInput(t *testing.T) {
 	if err := w.Scalar("h", 2, 1); err != nil {
 		t.Errorf("tag of a refused histogram cannot take a scalar: %v", err)
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	closeChecked(t, w)
+	first := w.Close()
 	if err := w.Scalar("s", 2, 1); !errors.Is(err, tfevents.ErrClosed) {
 		t.Errorf("write after Close: %v, want ErrClosed", err)
 	}
-	if err := w.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
+	if err := w.Close(); err != first {
+		t.Errorf("second Close: %v, want what the first returned, %v", err, first)
 	}
 	// Only the good values were written: file version, s and h.
 	if n := len(readEvents(t, dir)); n != 3 {
@@ -343,5 +342,23 @@ func TestWriterPurgeStep(t *testing.T) {
 		if ev.GetSessionLog().GetStatus() != tbpb.SessionLog_START || ev.Step != 42 {
 			t.Errorf("event %v, want SessionLog START at step 42", ev)
 		}
+	}
+}
+
+// closeChecked closes w and fails t unless Close reports what w refused:
+// nil if no call failed, or else a *RefusedError whose first error is the
+// first error of any call (the file itself never failed in these tests).
+func closeChecked(t testing.TB, w *Writer) {
+	t.Helper()
+	err := w.Close()
+	first := w.Err()
+	if first == nil {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if re, ok := err.(*RefusedError); !ok || re.First != first {
+		t.Fatalf("Close = %v, want a *RefusedError of the first refusal, %v", err, first)
 	}
 }

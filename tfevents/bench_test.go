@@ -109,21 +109,21 @@ func BenchmarkReaderNextFile(b *testing.B) {
 	}
 }
 
-// BenchmarkCreate measures creating an event file with its flushed first
-// event, and closing it. Each file is removed so that every Create finds
+// BenchmarkCreateFile measures creating an event file with its flushed first
+// event, and closing it. Each file is removed so that every CreateFile finds
 // its first name free.
-func BenchmarkCreate(b *testing.B) {
+func BenchmarkCreateFile(b *testing.B) {
 	dir := b.TempDir()
 	b.ReportAllocs()
 	for b.Loop() {
-		w, err := tfevents.Create(dir, &tfevents.FileOptions{Hostname: "h"})
+		w, err := tfevents.CreateFile(dir, &tfevents.FileOptions{Hostname: "h"})
 		if err != nil {
 			b.Fatal(err)
 		}
 		if err := w.Close(); err != nil {
 			b.Fatal(err)
 		}
-		if err := os.Remove(w.Name()); err != nil {
+		if err := os.Remove(w.FileName()); err != nil {
 			b.Fatal(err)
 		}
 	}

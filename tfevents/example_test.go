@@ -23,15 +23,15 @@ func scalarEvent(step int64, tag string, v float32) *tbpb.Event {
 	}
 }
 
-// Write an event file with Create, then read it back with Open.
-func ExampleCreate() {
+// Write an event file with CreateFile, then read it back with Open.
+func ExampleCreateFile() {
 	logdir, err := os.MkdirTemp("", "tfevents-example")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(logdir)
 
-	w, err := tfevents.Create(filepath.Join(logdir, "train"), &tfevents.FileOptions{Suffix: ".v2"})
+	w, err := tfevents.CreateFile(filepath.Join(logdir, "train"), &tfevents.FileOptions{Suffix: ".v2"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func ExampleCreate() {
 		log.Fatal(err)
 	}
 
-	r, err := tfevents.Open(w.Name(), 0)
+	r, err := tfevents.Open(w.FileName(), 0)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func ExampleDiscoverRuns() {
 	}
 	defer os.RemoveAll(logdir)
 	for _, dir := range []string{"", "train", "eval", "sweep/lr=0.1"} {
-		w, err := tfevents.Create(filepath.Join(logdir, dir), &tfevents.FileOptions{Hostname: "host"})
+		w, err := tfevents.CreateFile(filepath.Join(logdir, dir), &tfevents.FileOptions{Hostname: "host"})
 		if err != nil {
 			log.Fatal(err)
 		}

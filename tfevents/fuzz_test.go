@@ -18,7 +18,7 @@ func readerSeeds(f *testing.F) [][]byte {
 	// Small inputs keep the fuzzer fast, and its minimizer above all.
 	many, ends := frame(f, payload(0, 24), []byte{}, payload(2, 1), payload(3, 7), payload(4, 30), payload(5, 12))
 
-	w, err := tfevents.Create(f.TempDir(), &tfevents.FileOptions{Now: fixedNow, Hostname: "h"})
+	w, err := tfevents.CreateFile(f.TempDir(), &tfevents.FileOptions{Now: fixedNow, Hostname: "h"})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func readerSeeds(f *testing.F) [][]byte {
 	if err := w.Close(); err != nil {
 		f.Fatal(err)
 	}
-	file, err := os.ReadFile(w.Name())
+	file, err := os.ReadFile(w.FileName())
 	if err != nil {
 		f.Fatal(err)
 	}

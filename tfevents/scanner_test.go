@@ -518,3 +518,41 @@ func checkScanner(t *testing.T, s *tfevents.Scanner, in []byte) []string {
 	}
 	return trace
 }
+
+func TestReadEvents(t *testing.T) {
+	t.Parallel()
+	good := func() []byte {
+		var b bytes.Buffer
+		w := tfevents.NewWriter(&b)
+		for step := range int64(3) {
+			if err := w.WriteEvent(scalarEvent(step, "loss", 0.5)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	evs, err := tfevents.ReadEvents(bytes.NewReader(good()))
+	if err != nil || len(evs) != 3 || evs[2].Step != 2 {
+		t.Fatalf("ReadEvents: %d events, %v", len(evs), err)
+	}
+	infWall := tfevents.AppendRecord(good(), []byte{0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x7f}) // wall_time +Inf
+	for _, tc := range []struct {
+		desc string
+		b    []byte
+		kind tfevents.DamageKind
+	}{
+		{"torn tail", good()[:50], tfevents.TornTail},
+		{"data crc", func() []byte { b := good(); b[20]++; return b }(), tfevents.BadDataChecksum},
+		{"not an event", tfevents.AppendRecord(good(), []byte{0xff}), tfevents.InvalidEvent},
+		{"infinite wall time", infWall, tfevents.NonFiniteWallTime},
+	} {
+		_, err := tfevents.ReadEvents(bytes.NewReader(tc.b))
+		var d *tfevents.Damage
+		if !errors.As(err, &d) || d.Kind != tc.kind {
+			t.Errorf("%s: %v, want %v damage", tc.desc, err, tc.kind)
+		}
+	}
+}

@@ -20,7 +20,7 @@ func TestWriterFullTmpfs(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command("umount", dir).Run() })
 
-	w, err := tfevents.Create(dir, nil)
+	w, err := tfevents.CreateFile(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestWriterFullTmpfs(t *testing.T) {
 	if !errors.Is(failure, syscall.ENOSPC) {
 		t.Fatalf("filling a 256 KiB tmpfs: %v, want ENOSPC", failure)
 	}
-	r, err := tfevents.Open(w.Name(), 0)
+	r, err := tfevents.Open(w.FileName(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

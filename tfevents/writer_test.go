@@ -59,18 +59,18 @@ func TestCreateName(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			w, err := tfevents.Create(dir, tc.opts)
+			w, err := tfevents.CreateFile(dir, tc.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer w.Close()
-			if got := filepath.Dir(w.Name()); got != dir {
+			if got := filepath.Dir(w.FileName()); got != dir {
 				t.Errorf("file created in %s, want %s", got, dir)
 			}
-			if base := filepath.Base(w.Name()); !regexp.MustCompile(tc.want).MatchString(base) {
+			if base := filepath.Base(w.FileName()); !regexp.MustCompile(tc.want).MatchString(base) {
 				t.Errorf("file name %q does not match %s", base, tc.want)
 			}
-			if _, err := os.Stat(w.Name()); err != nil {
+			if _, err := os.Stat(w.FileName()); err != nil {
 				t.Errorf("Name() does not name a file: %v", err)
 			}
 		})
@@ -91,14 +91,14 @@ func TestCreateExclusive(t *testing.T) {
 	names := map[string]bool{taken: true}
 	var writers []*tfevents.Writer
 	for i := range 3 {
-		w, err := tfevents.Create(dir, opts)
+		w, err := tfevents.CreateFile(dir, opts)
 		if err != nil {
-			t.Fatalf("Create #%d: %v", i+1, err)
+			t.Fatalf("CreateFile #%d: %v", i+1, err)
 		}
-		if names[w.Name()] {
-			t.Fatalf("Create #%d reused the name %s", i+1, w.Name())
+		if names[w.FileName()] {
+			t.Fatalf("CreateFile #%d reused the name %s", i+1, w.FileName())
 		}
-		names[w.Name()] = true
+		names[w.FileName()] = true
 		writers = append(writers, w)
 	}
 	if err := writers[0].WriteRecord([]byte("only in the first")); err != nil {
@@ -114,7 +114,7 @@ func TestCreateExclusive(t *testing.T) {
 		t.Errorf("pre-existing file now holds %q, %v; want it untouched", b, err)
 	}
 	for i, w := range writers {
-		r, err := tfevents.Open(w.Name(), 0)
+		r, err := tfevents.Open(w.FileName(), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,11 +134,11 @@ func TestCreateNameOrder(t *testing.T) {
 	dir := t.TempDir()
 	var made []string
 	for range 12 {
-		w, err := tfevents.Create(dir, &tfevents.FileOptions{Now: fixedNow, Hostname: "h"})
+		w, err := tfevents.CreateFile(dir, &tfevents.FileOptions{Now: fixedNow, Hostname: "h"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		made = append(made, w.Name())
+		made = append(made, w.FileName())
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -172,16 +172,16 @@ func TestCreateFirstEvent(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
-			// A directory that does not exist yet: Create makes it.
+			// A directory that does not exist yet: CreateFile makes it.
 			dir := filepath.Join(t.TempDir(), "logs", "run1")
-			w, err := tfevents.Create(dir, &tfevents.FileOptions{Now: fixedNow, WriterName: tc.writerName})
+			w, err := tfevents.CreateFile(dir, &tfevents.FileOptions{Now: fixedNow, WriterName: tc.writerName})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer w.Close()
 
-			// Read before Close: Create flushes the first event itself.
-			r, err := tfevents.Open(w.Name(), 0)
+			// Read before Close: CreateFile flushes the first event itself.
+			r, err := tfevents.Open(w.FileName(), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,12 +225,12 @@ func TestWallTime(t *testing.T) {
 
 func TestWriterFlush(t *testing.T) {
 	t.Parallel()
-	w, err := tfevents.Create(t.TempDir(), nil)
+	w, err := tfevents.CreateFile(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	r, err := tfevents.Open(w.Name(), 0)
+	r, err := tfevents.Open(w.FileName(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestWriterFlush(t *testing.T) {
 
 func TestWriterClose(t *testing.T) {
 	t.Parallel()
-	w, err := tfevents.Create(t.TempDir(), nil)
+	w, err := tfevents.CreateFile(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestWriterClose(t *testing.T) {
 		}
 	}
 
-	r, err := tfevents.Open(w.Name(), 0)
+	r, err := tfevents.Open(w.FileName(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,7 +437,7 @@ func TestWriterLargeRecords(t *testing.T) {
 	}
 
 	// The same through a file with a 100-byte buffer.
-	fw, err := tfevents.Create(t.TempDir(), &tfevents.FileOptions{BufferSize: 100})
+	fw, err := tfevents.CreateFile(t.TempDir(), &tfevents.FileOptions{BufferSize: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +449,7 @@ func TestWriterLargeRecords(t *testing.T) {
 	if err := fw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r, err := tfevents.Open(fw.Name(), 0)
+	r, err := tfevents.Open(fw.FileName(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -496,7 +496,7 @@ func TestWriteRecordAllocs(t *testing.T) {
 func TestWriterConcurrent(t *testing.T) {
 	t.Parallel()
 	const goroutines, perG = 32, 2000
-	w, err := tfevents.Create(t.TempDir(), &tfevents.FileOptions{BufferSize: 4096, FlushInterval: time.Millisecond})
+	w, err := tfevents.CreateFile(t.TempDir(), &tfevents.FileOptions{BufferSize: 4096, FlushInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,7 +531,7 @@ func TestWriterConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r, err := tfevents.Open(w.Name(), 0)
+	r, err := tfevents.Open(w.FileName(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -595,7 +595,7 @@ func waitForRecords(t *testing.T, name string, n int) {
 
 func TestWriterFlushInterval(t *testing.T) {
 	t.Parallel()
-	w, err := tfevents.Create(t.TempDir(), &tfevents.FileOptions{FlushInterval: 20 * time.Millisecond})
+	w, err := tfevents.CreateFile(t.TempDir(), &tfevents.FileOptions{FlushInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -606,13 +606,13 @@ func TestWriterFlushInterval(t *testing.T) {
 		if err := w.WriteRecord([]byte("no explicit flush")); err != nil {
 			t.Fatal(err)
 		}
-		waitForRecords(t, w.Name(), 2+i)
+		waitForRecords(t, w.FileName(), 2+i)
 	}
 }
 
 func TestCreateFsync(t *testing.T) {
 	t.Parallel()
-	w, err := tfevents.Create(t.TempDir(), &tfevents.FileOptions{Fsync: true})
+	w, err := tfevents.CreateFile(t.TempDir(), &tfevents.FileOptions{Fsync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -622,7 +622,7 @@ func TestCreateFsync(t *testing.T) {
 	if err := w.Flush(); err != nil {
 		t.Fatalf("Flush with Fsync: %v", err)
 	}
-	r, err := tfevents.Open(w.Name(), 0)
+	r, err := tfevents.Open(w.FileName(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -661,10 +661,10 @@ func TestCreateErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
-			w, err := tfevents.Create(tc.dir, tc.opts)
+			w, err := tfevents.CreateFile(tc.dir, tc.opts)
 			if err == nil {
 				w.Close()
-				t.Fatalf("Create(%q) made %s, want an error", tc.dir, w.Name())
+				t.Fatalf("CreateFile(%q) made %s, want an error", tc.dir, w.FileName())
 			}
 			if !strings.HasPrefix(err.Error(), "tfevents: ") || !strings.Contains(err.Error(), tc.wantMsg) {
 				t.Errorf("error %q, want the tfevents: prefix and %q", err, tc.wantMsg)
@@ -683,8 +683,8 @@ func TestCreateErrors(t *testing.T) {
 
 func TestNewWriterName(t *testing.T) {
 	t.Parallel()
-	if got := tfevents.NewWriter(io.Discard).Name(); got != "" {
-		t.Errorf("NewWriter(...).Name() = %q, want empty", got)
+	if got := tfevents.NewWriter(io.Discard).FileName(); got != "" {
+		t.Errorf("NewWriter(...).FileName() = %q, want empty", got)
 	}
 }
 
@@ -708,6 +708,9 @@ func TestWriterDiskFull(t *testing.T) {
 	if err2 := w.WriteRecord([]byte("more")); !errors.Is(err2, syscall.ENOSPC) {
 		t.Errorf("write after the failure: %v, want the sticky ENOSPC", err2)
 	}
+	if err2 := w.Err(); !errors.Is(err2, syscall.ENOSPC) {
+		t.Errorf("Err() after the failure: %v, want the sticky ENOSPC", err2)
+	}
 	if err2 := w.Close(); !errors.Is(err2, syscall.ENOSPC) {
 		t.Errorf("Close after the failure: %v, want the sticky ENOSPC", err2)
 	}
@@ -717,7 +720,7 @@ func TestWriterDiskFull(t *testing.T) {
 // the next Flush must say so, every later call must fail, nothing panics.
 func TestWriterLogdirRemoved(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	w, err := tfevents.Create(dir, nil)
+	w, err := tfevents.CreateFile(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -741,5 +744,147 @@ func TestWriterLogdirRemoved(t *testing.T) {
 	}
 	if err := w.Close(); !errors.Is(err, tfevents.ErrRemoved) {
 		t.Errorf("Close after: %v, want the sticky ErrRemoved", err)
+	}
+}
+
+// countingWriter counts the bytes written to it and keeps none of them.
+type countingWriter struct{ n int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
+}
+
+// TestWriteRecordTooLarge writes records around DefaultMaxRecordLen, the
+// readers' limit: the writer must take one of exactly that length and
+// refuse one byte more with ErrRecordTooLarge naming the size, write
+// nothing of it, and stay usable. The refused record is never read, so
+// only its allocation costs; the accepted one is checksummed and streamed
+// into a writer that only counts, so no copy of it is made.
+func TestWriteRecordTooLarge(t *testing.T) {
+	tests := []struct {
+		desc    string
+		n       int
+		wantErr bool
+		long    bool // skipped in -short mode
+	}{
+		{desc: "one over the limit", n: tfevents.DefaultMaxRecordLen + 1, wantErr: true},
+		{desc: "far over the limit", n: 2*tfevents.DefaultMaxRecordLen + 7, wantErr: true},
+		{desc: "at the limit", n: tfevents.DefaultMaxRecordLen, long: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			if tc.long && testing.Short() {
+				t.Skip("checksums 256 MiB; run without -short")
+			}
+			var out countingWriter
+			w := tfevents.NewWriter(&out)
+			if err := w.WriteRecord([]byte("before")); err != nil {
+				t.Fatal(err)
+			}
+			err := w.WriteRecord(make([]byte, tc.n))
+			if tc.wantErr {
+				if !errors.Is(err, tfevents.ErrRecordTooLarge) || !strings.Contains(err.Error(), fmt.Sprint(tc.n)) {
+					t.Fatalf("WriteRecord(%d bytes) = %v, want ErrRecordTooLarge naming the size", tc.n, err)
+				}
+			} else if err != nil {
+				t.Fatalf("WriteRecord(%d bytes) = %v, want it written", tc.n, err)
+			}
+			if err := w.Err(); err != nil {
+				t.Errorf("Err() = %v after a refused record, want nil: the refusal is not sticky", err)
+			}
+			if err := w.WriteRecord([]byte("after")); err != nil {
+				t.Fatalf("write after the refusal: %v", err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatalf("Close = %v", err)
+			}
+			want := int64(tfevents.RecordLen(len("before")) + tfevents.RecordLen(len("after")))
+			if !tc.wantErr {
+				want += int64(tfevents.RecordLen(tc.n))
+			}
+			if out.n != want {
+				t.Errorf("%d bytes written, want %d", out.n, want)
+			}
+		})
+	}
+
+	// WriteEvent refuses before serializing.
+	w := tfevents.NewWriter(io.Discard)
+	big := &tbpb.Event{WallTime: 1, Step: 7, What: &tbpb.Event_Summary{Summary: &tbpb.Summary{Value: []*tbpb.Summary_Value{{
+		Tag:   "t",
+		Value: &tbpb.Summary_Value_Tensor{Tensor: &tbpb.TensorProto{StringVal: [][]byte{make([]byte, tfevents.DefaultMaxRecordLen)}}},
+	}}}}}
+	if err := w.WriteEvent(big); !errors.Is(err, tfevents.ErrRecordTooLarge) || !strings.Contains(err.Error(), "step 7") {
+		t.Errorf("WriteEvent of an event over the limit = %v, want ErrRecordTooLarge at step 7", err)
+	}
+	if err := w.WriteEvent(&tbpb.Event{WallTime: 1}); err != nil {
+		t.Errorf("WriteEvent after the refusal: %v", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that counts calls to Sync.
+type syncBuffer struct {
+	bytes.Buffer
+	syncs int
+}
+
+func (b *syncBuffer) Sync() error {
+	b.syncs++
+	return nil
+}
+
+// TestNewEventWriter writes an event stream into memory: the first event
+// is there when NewEventWriter returns, records follow it, Fsync calls the
+// writer's Sync, and Close leaves the writer open.
+func TestNewEventWriter(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	w, err := tfevents.NewEventWriter(&buf, &tfevents.FileOptions{Now: fixedNow, WriterName: "mem", Fsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() == 0 || buf.syncs != 1 {
+		t.Fatalf("after NewEventWriter: %d bytes, %d syncs; want the first event flushed and synced", buf.Len(), buf.syncs)
+	}
+	if got := w.FileName(); got != "" {
+		t.Errorf("FileName() = %q, want empty for a stream", got)
+	}
+	if err := w.Err(); err != nil {
+		t.Errorf("Err() = %v on a new Writer", err)
+	}
+	if err := w.WriteEvent(&tbpb.Event{WallTime: 2, Step: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Err(); !errors.Is(err, tfevents.ErrClosed) {
+		t.Errorf("Err() after Close = %v, want ErrClosed", err)
+	}
+	r := tfevents.NewReader(&buf.Buffer)
+	var got []*tbpb.Event
+	for {
+		var ev tbpb.Event
+		err := r.ReadEvent(&ev)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, proto.Clone(&ev).(*tbpb.Event))
+	}
+	want := []*tbpb.Event{
+		{WallTime: 1700000000.5, What: &tbpb.Event_FileVersion{FileVersion: tfevents.FileVersion}, SourceMetadata: &tbpb.SourceMetadata{Writer: "mem"}},
+		{WallTime: 2, Step: 1},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d events, want %d: %v", len(got), len(want), got)
+	}
+	for i := range want {
+		if !proto.Equal(got[i], want[i]) {
+			t.Errorf("event %d = %v, want %v", i, got[i], want[i])
+		}
 	}
 }

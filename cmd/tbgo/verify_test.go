@@ -209,7 +209,7 @@ func TestVerifyOffsets(t *testing.T) {
 func TestVerifyInvalidValue(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "run")
-	w, err := tfevents.Create(dir, nil)
+	w, err := tfevents.CreateFile(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
