@@ -683,7 +683,7 @@ func TestMediaNamesNeverCollide(t *testing.T) {
 	}
 	images := []image1{
 		{".", "img", 1}, {".", "img/step1_0.png", 1}, {".", "img/step1_0.png/step1_0.png", 1},
-		{"a", "b/c", 1}, {"a/b", "c", 1}, {"a", "Loss", 1}, {"a", "loss", 1},
+		{"a", "b/c", 1}, {"a/b", "c", 1}, {"a", "Loss", 1}, {"a", "loss", 1}, {"a", "\x00loss", 1},
 		{"sweep/lr=0.1", "filters", 2}, {"sweep/lr=0.1", "filters", 2}, // the same step twice
 	}
 	for i, im := range images {

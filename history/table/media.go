@@ -29,10 +29,10 @@ type mediaSink struct {
 	w     *Writer
 	row   []Value
 	rows  int64
-	runs  names            // run -> directory
-	tags  map[string]names // run -> tag -> directory
-	made  map[string]bool  // files written, relative to dir
-	dirOK map[string]bool  // directories made, relative to dir
+	runs  *names            // run -> directory
+	tags  map[string]*names // run -> tag -> directory
+	made  map[string]bool   // files written, relative to dir
+	dirOK map[string]bool   // directories made, relative to dir
 }
 
 func newMediaSink(w io.Writer, f Format, k Kind, dir string) (*mediaSink, error) {
@@ -40,14 +40,14 @@ func newMediaSink(w io.Writer, f Format, k Kind, dir string) (*mediaSink, error)
 	if err != nil {
 		return nil, err
 	}
-	return &mediaSink{kind: k, dir: dir, w: tw, runs: names{}, tags: map[string]names{},
+	return &mediaSink{kind: k, dir: dir, w: tw, runs: newNames(), tags: map[string]*names{},
 		made: map[string]bool{}, dirOK: map[string]bool{}}, nil
 }
 
 func (m *mediaSink) value(v *history.Value) error {
 	tags := m.tags[v.Run]
 	if tags == nil {
-		tags = names{}
+		tags = newNames()
 		m.tags[v.Run] = tags
 	}
 	dir := m.runs.component(v.Run) + "/" + tags.component(v.Tag)
@@ -125,19 +125,24 @@ func writeSynced(name string, data []byte) error {
 
 // names gives the names in one directory (the runs, or a run's tags)
 // their components, distinct even where case is ignored.
-type names map[string]string // name -> component; folded component -> name under a "\x00" prefix
+type names struct {
+	comp  map[string]string // name -> component
+	owner map[string]string // lower-cased component -> name
+}
 
-func (ns names) component(name string) string {
-	if c, ok := ns[name]; ok {
+func newNames() *names {
+	return &names{comp: map[string]string{}, owner: map[string]string{}}
+}
+
+func (ns *names) component(name string) string {
+	if c, ok := ns.comp[name]; ok {
 		return c
 	}
 	c := Component(name)
-	key := "\x00" + strings.ToLower(c)
-	if other, taken := ns[key]; taken && other != name {
+	if other, taken := ns.owner[strings.ToLower(c)]; taken && other != name {
 		c = hashed(c, name)
-		key = "\x00" + strings.ToLower(c)
 	}
-	ns[name], ns[key] = c, name
+	ns.comp[name], ns.owner[strings.ToLower(c)] = c, name
 	return c
 }
 
