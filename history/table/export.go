@@ -278,6 +278,13 @@ func export(ctx context.Context, src *history.Source, o *Options, open func(Kind
 	ex := &exporter{seen: seen{runs: map[string]bool{}, tags: map[string]bool{}}}
 	ex.progress.init(src, o)
 	sinks := map[Kind]sink{}
+	defer func() {
+		for _, s := range sinks {
+			if d, ok := s.(interface{ discard() }); ok {
+				d.discard()
+			}
+		}
+	}()
 	for _, k := range kinds {
 		w, err := open(k)
 		if err != nil {

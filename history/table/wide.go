@@ -225,6 +225,10 @@ func (s *wideSink) flushRun() error {
 	return nil
 }
 
+// discard closes the temporary files of an export that stopped early
+// (they were removed when made).
+func (s *wideSink) discard() { s.closeSpills() }
+
 func (s *wideSink) closeSpills() {
 	for _, f := range s.spills {
 		f.Close()
