@@ -8,6 +8,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tbgo/tbgo/history"
@@ -82,7 +83,8 @@ func ExampleWrite() {
 	// train,acc,2,1700000003.000000,0.3
 }
 
-// The wide layout: a row per run and step, a column per tag.
+// The wide layout: a row per run and step, a column per tag. A run of
+// more than SpillAfter values is sorted in chunks through temporary files.
 func ExampleOptions_wide() {
 	logdir := exampleLogdir()
 	defer os.RemoveAll(logdir)
@@ -94,8 +96,9 @@ func ExampleOptions_wide() {
 
 	runs, _ := history.Compile("train")
 	_, err = table.Write(context.Background(), os.Stdout, src, &table.Options{
-		Wide: true,
-		Read: history.Options{Runs: runs, View: history.TensorBoard},
+		Wide:       true,
+		SpillAfter: 2,
+		Read:       history.Options{Runs: runs, View: history.TensorBoard},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -172,4 +175,22 @@ func ExampleComponent() {
 	// sweep%2Flr=0.1
 	// %2E
 	// a%20b
+}
+
+// The stable columns of each table.
+func ExampleColumns() {
+	for _, k := range table.Kinds() {
+		var names []string
+		for _, c := range table.Columns(k) {
+			names = append(names, c.Name)
+		}
+		fmt.Printf("%-10s %s\n", k, strings.Join(names, ", "))
+	}
+	// Output:
+	// scalars    run, tag, step, wall_time, value
+	// histograms run, tag, step, wall_time, bucket, left, right, count
+	// text       run, tag, step, wall_time, row, col, text
+	// hparams    run, group, status, start_time, end_time
+	// images     run, tag, step, wall_time, sample, width, height, file
+	// audio      run, tag, step, wall_time, sample, content_type, sample_rate, label, file
 }
