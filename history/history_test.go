@@ -987,3 +987,26 @@ func TestSessionReusedRun(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenNonUTF8: a directory whose name is not UTF-8 does not make the
+// logdir unreadable (issue 11, item 6): it is skipped, and Skipped says so.
+func TestOpenNonUTF8(t *testing.T) {
+	t.Parallel()
+	logdir := t.TempDir()
+	writeFile(t, filepath.Join(logdir, "run"), 0, scalars("x", 0, 1))
+	if err := os.Mkdir(filepath.Join(logdir, "junk\xff"), 0o755); err != nil {
+		t.Skipf("this file system refuses non-UTF-8 names: %v", err)
+	}
+	writeFile(t, filepath.Join(logdir, "junk\xff"), 0, scalars("x", 0))
+	src := open(t, logdir)
+	if runs := src.Runs(); len(runs) != 1 || runs[0].Name != "run" {
+		t.Errorf("runs %+v, want just run", runs)
+	}
+	if sk := src.Skipped(); len(sk) != 1 || !strings.Contains(sk[0].String(), "junk") {
+		t.Errorf("Skipped() = %v, want the non-UTF-8 directory", sk)
+	}
+	n := 0
+	if err := src.Values(context.Background(), nil, func(*history.Value) error { n++; return nil }); err != nil || n != 2 {
+		t.Errorf("read %d values, %v", n, err)
+	}
+}
