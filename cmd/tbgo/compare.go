@@ -141,6 +141,7 @@ func compare(ctx context.Context, cfg *compareConfig, stderr io.Writer) (*compar
 		return nil, err
 	}
 	defer src.Close()
+	warnSkipped(stderr, src)
 	warnUnmatched(stderr, "-run", cfg.read.Runs, runNames(src))
 	o := cfg.read
 	o.Damaged = func(d *tfevents.Damage) error {

@@ -110,6 +110,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
+	warnSkipped(stderr, src)
 	warnUnmatched(stderr, "-run", o.Read.Runs, runNames(src))
 	damaged := 0
 	o.Read.Damaged = func(d *tfevents.Damage) error {
@@ -202,6 +203,14 @@ func runNames(src *history.Source) []string {
 		names = append(names, r.Name)
 	}
 	return names
+}
+
+// warnSkipped warns of what discovery left out of src (names that are not
+// UTF-8, links read twice or to nothing): the rest is read.
+func warnSkipped(stderr io.Writer, src *history.Source) {
+	for _, sk := range src.Skipped() {
+		fmt.Fprintf(stderr, "tbgo: warning: %v\n", sk)
+	}
 }
 
 // warnUnmatched warns of each pattern of flag that matches none of names:

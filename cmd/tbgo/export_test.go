@@ -192,6 +192,22 @@ func TestExportWarnsUnmatched(t *testing.T) {
 	}
 }
 
+// TestExportWarnsSkipped: what discovery leaves out (here a directory
+// whose name is not UTF-8) is warned of, and the rest exported.
+func TestExportWarnsSkipped(t *testing.T) {
+	t.Parallel()
+	logdir := scalarLogdir(t)
+	if err := os.Mkdir(filepath.Join(logdir, "junk\xff"), 0o755); err != nil {
+		t.Skipf("this file system refuses a name that is not UTF-8: %v", err)
+	}
+	for _, cmd := range []string{"export", "compare"} {
+		out, stderr, err := runTool(t, cmd, logdir)
+		if err != nil || !strings.Contains(stderr, `tbgo: warning: skipped "junk\xff"`) || !strings.Contains(out, "train") {
+			t.Errorf("%s: %v, stderr %q, output %q", cmd, err, stderr, out)
+		}
+	}
+}
+
 func TestExportWideAndKinds(t *testing.T) {
 	t.Parallel()
 	logdir := scalarLogdir(t)
