@@ -254,8 +254,8 @@ func TestFilterAndOrder(t *testing.T) {
 		{desc: "everything, runs in name order, values in file order", want: []string{
 			"eval|loss@7", "sweep/lr=0.1|loss@3",
 			"train|loss@0", "train|loss/ema@0", "train|acc@0", "train|loss@1", "train|loss/ema@1", "train|acc@1"}},
-		{desc: "a glob does not cross /", tags: []string{"loss*"}, want: []string{
-			"eval|loss@7", "sweep/lr=0.1|loss@3", "train|loss@0", "train|loss@1"}},
+		{desc: "a glob crosses /", tags: []string{"loss*"}, want: []string{
+			"eval|loss@7", "sweep/lr=0.1|loss@3", "train|loss@0", "train|loss/ema@0", "train|loss@1", "train|loss/ema@1"}},
 		{desc: "an exact name", runs: []string{"train"}, tags: []string{"loss/ema"}, want: []string{"train|loss/ema@0", "train|loss/ema@1"}},
 		{desc: "several patterns", runs: []string{"eval", "sweep/*"}, want: []string{"eval|loss@7", "sweep/lr=0.1|loss@3"}},
 		{desc: "a regular expression matches anywhere", runs: []string{`re:=0\.1`}, want: []string{"sweep/lr=0.1|loss@3"}},
@@ -314,8 +314,15 @@ func TestMatcher(t *testing.T) {
 	}{
 		{desc: "no patterns select all", name: "anything", want: true},
 		{desc: "star", patterns: []string{"*"}, name: "loss", want: true},
-		{desc: "star stops at slash", patterns: []string{"*"}, name: "loss/train", want: false},
+		{desc: "star crosses slash", patterns: []string{"*"}, name: "loss/train", want: true},
 		{desc: "two levels", patterns: []string{"*/*"}, name: "loss/train", want: true},
+		{desc: "two levels need a slash", patterns: []string{"*/*"}, name: "loss", want: false},
+		{desc: "a suffix under any prefix", patterns: []string{"*/eval"}, name: "sweep/lr=0.1/eval", want: true},
+		{desc: "question mark matches slash", patterns: []string{"a?b"}, name: "a/b", want: true},
+		{desc: "negated class", patterns: []string{"run[^0-3]"}, name: "run7", want: true},
+		{desc: "escaped class bracket", patterns: []string{`[\]]`}, name: "]", want: true},
+		{desc: "regexp metacharacters are literal in a glob", patterns: []string{"lr=0.1*"}, name: "lr=0x1", want: false},
+		{desc: "invalid UTF-8 literal", patterns: []string{"a\xff"}, name: "a\xff", want: true},
 		{desc: "question mark", patterns: []string{"run?"}, name: "run7", want: true},
 		{desc: "class", patterns: []string{"run[0-3]"}, name: "run7", want: false},
 		{desc: "escaped star is literal", patterns: []string{`a\*`}, name: "a*", want: true},
@@ -978,5 +985,28 @@ func TestSessionReusedRun(t *testing.T) {
 		if s.HParams["lr"] != 0.1 || s.Status != summary.StatusFailure {
 			t.Errorf("view %v: lr %v, status %v; want the first session's 0.1, STATUS_FAILURE", view, s.HParams["lr"], s.Status)
 		}
+	}
+}
+
+// TestOpenNonUTF8: a directory whose name is not UTF-8 does not make the
+// logdir unreadable (issue 11, item 6): it is skipped, and Skipped says so.
+func TestOpenNonUTF8(t *testing.T) {
+	t.Parallel()
+	logdir := t.TempDir()
+	writeFile(t, filepath.Join(logdir, "run"), 0, scalars("x", 0, 1))
+	if err := os.Mkdir(filepath.Join(logdir, "junk\xff"), 0o755); err != nil {
+		t.Skipf("this file system refuses non-UTF-8 names: %v", err)
+	}
+	writeFile(t, filepath.Join(logdir, "junk\xff"), 0, scalars("x", 0))
+	src := open(t, logdir)
+	if runs := src.Runs(); len(runs) != 1 || runs[0].Name != "run" {
+		t.Errorf("runs %+v, want just run", runs)
+	}
+	if sk := src.Skipped(); len(sk) != 1 || !strings.Contains(sk[0].String(), "junk") {
+		t.Errorf("Skipped() = %v, want the non-UTF-8 directory", sk)
+	}
+	n := 0
+	if err := src.Values(context.Background(), nil, func(*history.Value) error { n++; return nil }); err != nil || n != 2 {
+		t.Errorf("read %d values, %v", n, err)
 	}
 }

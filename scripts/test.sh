@@ -42,7 +42,7 @@ go test -race -count=1 ./...
 # The race detector slows the heaviest tests tenfold, so they run smaller
 # under it; run them once more at full size without it.
 echo "test: full-size hostile-input tests, the cnn preset's 98% target, and the diagnostics' healthy matrix"
-go test -count=1 -run 'TestHostile' ./cmd/tbgo
+go test -count=1 -run 'TestHostile' ./cmd/tbgo ./archive
 go test -count=1 -run 'TestPresetRecipes' ./trainer -cnn
 go test -count=1 -run 'TestHealthyMatrix' ./trainer/job ./trainer/doctor -matrix
 

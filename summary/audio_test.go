@@ -2,7 +2,6 @@ package summary
 
 import (
 	"bytes"
-	"io"
 	"math"
 	"slices"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/proto/tbpb"
-	"github.com/tbgo/tbgo/tfevents"
 )
 
 // mediaTime is the wall time of every value written by writeAndDecode.
@@ -27,25 +25,7 @@ func writeAndDecode(t *testing.T, write func(w *Writer) error) ([]Value, error) 
 	}
 	werr := write(w)
 	closeChecked(t, w)
-	r, err := tfevents.Open(w.FileName(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var d Decoder
-	var vals []Value
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return vals, werr
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if vals, err = d.Record(vals, rec); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return fileValues(t, w.FileName()), werr
 }
 
 // EncodeWAV and DecodeWAV carry a Clip through the WAV codec: channels

@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
-	"io"
 	"log"
 	"math"
 	"os"
@@ -15,30 +14,22 @@ import (
 	"github.com/tbgo/tbgo/tfevents"
 )
 
-// readBack returns the values of the event file of w, which it closes.
-func readBack(w *summary.Writer) []summary.Value {
-	if err := w.Close(); err != nil {
-		log.Fatal(err)
-	}
-	r, err := tfevents.Open(w.FileName(), 0)
+// readBack returns the values of the event file name, which must be
+// whole: ReadEventFile reads a small, finished file, a Decoder decodes its
+// events.
+func readBack(name string) []summary.Value {
+	evs, err := tfevents.ReadEventFile(name)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer r.Close()
 	var d summary.Decoder
 	var vals []summary.Value
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return vals
-		}
-		if err != nil {
-			log.Fatal(err)
-		}
-		if vals, err = d.Record(vals, rec); err != nil {
+	for _, ev := range evs {
+		if vals, err = d.Event(vals, ev); err != nil {
 			log.Fatal(err)
 		}
 	}
+	return vals
 }
 
 // Two clips at 16 kHz, a mono tone and a stereo pair, as one step of the
@@ -70,7 +61,10 @@ func ExampleWriter_Audio() {
 		log.Fatal(err)
 	}
 
-	for _, v := range readBack(w) {
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+	for _, v := range readBack(w.FileName()) {
 		fmt.Printf("%s step %d: %v, %s\n", v.Tag, v.Step, v.Kind, v.ContentType)
 		for i, wav := range v.Blobs {
 			clip, rate, err := summary.DecodeWAV(wav)
@@ -114,7 +108,10 @@ func ExampleWriter_Video() {
 		log.Fatal(err)
 	}
 
-	for _, v := range readBack(w) {
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+	for _, v := range readBack(w.FileName()) {
 		g, err := gif.DecodeAll(bytes.NewReader(v.Blobs[0]))
 		if err != nil {
 			log.Fatal(err)
@@ -149,7 +146,10 @@ func ExampleWriter_Mesh() {
 		log.Fatal(err)
 	}
 
-	for _, v := range readBack(w) {
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+	for _, v := range readBack(w.FileName()) {
 		fmt.Printf("%s step %d: %s %v %v\n", v.Tag, v.Step, v.Plugin, v.Tensor.GetDtype(), v.Shape)
 	}
 	// Output:

@@ -3,7 +3,6 @@ package summary_test
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"log"
 	"os"
 
@@ -41,27 +40,8 @@ func ExampleOptions_purgeStep() {
 		log.Fatal(err)
 	}
 
-	r, err := tfevents.Open(resumed.FileName(), 0)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer r.Close()
-	var dec summary.Decoder
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			log.Fatal(err)
-		}
-		vals, err := dec.Record(nil, rec)
-		if err != nil {
-			log.Fatal(err)
-		}
-		for _, v := range vals {
-			fmt.Println(v.Tag, v.Step)
-		}
+	for _, v := range readBack(resumed.FileName()) {
+		fmt.Println(v.Tag, v.Step)
 	}
 	// Output:
 	// loss 10
@@ -83,14 +63,16 @@ func ExampleNewStreamWriter() {
 		log.Fatal(err)
 	}
 
-	r := tfevents.NewReader(&buf)
+	evs, err := tfevents.ReadEvents(&buf)
+	if err != nil {
+		log.Fatal(err)
+	}
 	var dec summary.Decoder
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
+	for _, ev := range evs {
+		vals, err := dec.Event(nil, ev)
+		if err != nil {
+			log.Fatal(err)
 		}
-		vals, _ := dec.Record(nil, rec)
 		for _, v := range vals {
 			fmt.Println(v.Tag, v.Step, v.Scalar)
 		}

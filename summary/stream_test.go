@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,21 +16,11 @@ import (
 // number of events.
 func streamValues(t *testing.T, b []byte) ([]Value, int) {
 	t.Helper()
-	r := tfevents.NewReader(bytes.NewReader(b))
-	var d Decoder
-	var vals []Value
-	for n := 0; ; n++ {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return vals, n
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if vals, err = d.Record(vals, rec); err != nil {
-			t.Fatal(err)
-		}
+	evs, err := tfevents.ReadEvents(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
 	}
+	return eventValues(t, evs), len(evs)
 }
 
 // TestNewStreamWriter writes summaries into memory: the stream is what a

@@ -114,14 +114,9 @@ func TestCreateExclusive(t *testing.T) {
 		t.Errorf("pre-existing file now holds %q, %v; want it untouched", b, err)
 	}
 	for i, w := range writers {
-		r, err := tfevents.Open(w.FileName(), 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, err := readAll(r)
-		r.Close()
-		if want := 1 + btoi(i == 0); len(recs) != want || err != io.EOF {
-			t.Errorf("file #%d: %d records ending with %v, want %d ending with io.EOF", i+1, len(recs), err, want)
+		recs, torn := fileRecords(t, w.FileName())
+		if want := 1 + btoi(i == 0); len(recs) != want || torn {
+			t.Errorf("file #%d: %d records, torn %v; want %d ending cleanly", i+1, len(recs), torn, want)
 		}
 	}
 }
@@ -159,6 +154,23 @@ func btoi(b bool) int {
 	return 0
 }
 
+// fileRecords returns the records of the named file, read with a Strict
+// Scanner, and whether it ends in a torn tail; other damage fails t.
+func fileRecords(t testing.TB, name string) (recs [][]byte, torn bool) {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := tfevents.NewScanner(bytes.NewReader(b))
+	s.Name, s.Strict = name, true
+	recs, _, dmg, err := scanAll(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs, len(dmg) > 0
+}
+
 func TestCreateFirstEvent(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -181,25 +193,17 @@ func TestCreateFirstEvent(t *testing.T) {
 			defer w.Close()
 
 			// Read before Close: CreateFile flushes the first event itself.
-			r, err := tfevents.Open(w.FileName(), 0)
+			evs, err := tfevents.ReadEventFile(w.FileName())
 			if err != nil {
 				t.Fatal(err)
-			}
-			defer r.Close()
-			var ev tbpb.Event
-			if err := r.ReadEvent(&ev); err != nil {
-				t.Fatalf("first event: %v", err)
 			}
 			want := &tbpb.Event{
 				WallTime:       1700000000.5,
 				What:           &tbpb.Event_FileVersion{FileVersion: "brain.Event:2"},
 				SourceMetadata: &tbpb.SourceMetadata{Writer: tc.want},
 			}
-			if !proto.Equal(&ev, want) {
-				t.Errorf("first event = %v, want %v", &ev, want)
-			}
-			if err := r.ReadEvent(&ev); err != io.EOF {
-				t.Errorf("after the first event: %v, want io.EOF", err)
+			if len(evs) != 1 || !proto.Equal(evs[0], want) {
+				t.Errorf("events = %v, want only %v", evs, want)
 			}
 		})
 	}
@@ -230,25 +234,22 @@ func TestWriterFlush(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	r, err := tfevents.Open(w.FileName(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	s := openScanner(t, w.FileName(), 0)
+	s.Follow = true // the same Scanner reads on after Flush
 
 	if err := w.WriteRecord([]byte("buffered")); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := readAll(r)
-	if len(recs) != 1 || err != io.EOF {
-		t.Fatalf("before Flush: %d records ending with %v, want only the first event", len(recs), err)
+	recs, _, dmg, err := scanAll(s)
+	if len(recs) != 1 || len(dmg) != 0 || err != nil || s.Pending() != 0 {
+		t.Fatalf("before Flush: %d records, damage %v, Err %v, %d bytes pending; want only the first event", len(recs), dmg, err, s.Pending())
 	}
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	recs, err = readAll(r)
-	if len(recs) != 1 || string(recs[0]) != "buffered" || err != io.EOF {
-		t.Errorf("after Flush: %q ending with %v, want [buffered] then io.EOF", recs, err)
+	recs, _, dmg, err = scanAll(s)
+	if len(recs) != 1 || string(recs[0]) != "buffered" || len(dmg) != 0 || err != nil {
+		t.Errorf("after Flush: %q, damage %v, Err %v; want [buffered]", recs, dmg, err)
 	}
 }
 
@@ -281,14 +282,9 @@ func TestWriterClose(t *testing.T) {
 		}
 	}
 
-	r, err := tfevents.Open(w.FileName(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	recs, err := readAll(r)
-	if len(recs) != 2 || string(recs[1]) != "flushed by Close" || err != io.EOF {
-		t.Errorf("file holds %q ending with %v, want the first event and the buffered record", recs, err)
+	recs, torn := fileRecords(t, w.FileName())
+	if len(recs) != 2 || string(recs[1]) != "flushed by Close" || torn {
+		t.Errorf("file holds %q, torn %v; want the first event and the buffered record", recs, torn)
 	}
 }
 
@@ -326,13 +322,14 @@ func TestWriteEventRefuses(t *testing.T) {
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
-			var ev tbpb.Event
-			if err := tfevents.NewReader(&buf).ReadEvent(&ev); err != nil || !proto.Equal(&ev, good) {
-				t.Errorf("stream holds %v, %v; want only %v", &ev, err, good)
+			if evs, err := tfevents.ReadEvents(&buf); err != nil || len(evs) != 1 || !proto.Equal(evs[0], good) {
+				t.Errorf("stream holds %v, %v; want only %v", evs, err, good)
 			}
 		})
 	}
 }
+
+var errBoom = errors.New("boom")
 
 // failAfter accepts n bytes, then fails every write.
 type failAfter struct {
@@ -449,14 +446,9 @@ func TestWriterLargeRecords(t *testing.T) {
 	if err := fw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r, err := tfevents.Open(fw.FileName(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	recs, err := readAll(r)
-	if err != io.EOF || len(recs) != 1+len(payloads) {
-		t.Fatalf("file: %d records ending with %v, want %d ending with io.EOF", len(recs), err, 1+len(payloads))
+	recs, torn := fileRecords(t, fw.FileName())
+	if torn || len(recs) != 1+len(payloads) {
+		t.Fatalf("file: %d records, torn %v; want %d ending cleanly", len(recs), torn, 1+len(payloads))
 	}
 	for i, p := range payloads {
 		if !bytes.Equal(recs[1+i], p) {
@@ -531,24 +523,13 @@ func TestWriterConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r, err := tfevents.Open(w.FileName(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	recs, torn := fileRecords(t, w.FileName())
 	var first tbpb.Event
-	if err := r.ReadEvent(&first); err != nil || first.GetFileVersion() != tfevents.FileVersion {
-		t.Fatalf("first event %v, %v; want the file version", &first, err)
+	if err := proto.Unmarshal(recs[0], &first); err != nil || first.GetFileVersion() != tfevents.FileVersion || torn {
+		t.Fatalf("first event %v, %v, torn %v; want the file version and a clean end", &first, err, torn)
 	}
 	next := make([]int, goroutines)
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, rec := range recs[1:] {
 		if len(rec) < 8 {
 			t.Fatalf("record of %d bytes, want at least 8", len(rec))
 		}
@@ -577,12 +558,7 @@ func waitForRecords(t *testing.T, name string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		r, err := tfevents.Open(name, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, _ := readAll(r)
-		r.Close()
+		recs, _ := fileRecords(t, name)
 		if len(recs) >= n {
 			return
 		}
@@ -622,14 +598,9 @@ func TestCreateFsync(t *testing.T) {
 	if err := w.Flush(); err != nil {
 		t.Fatalf("Flush with Fsync: %v", err)
 	}
-	r, err := tfevents.Open(w.FileName(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	recs, err := readAll(r)
-	if len(recs) != 2 || string(recs[1]) != "synced" || err != io.EOF {
-		t.Errorf("file holds %q ending with %v, want the first event and [synced]", recs, err)
+	recs, torn := fileRecords(t, w.FileName())
+	if len(recs) != 2 || string(recs[1]) != "synced" || torn {
+		t.Errorf("file holds %q, torn %v; want the first event and [synced]", recs, torn)
 	}
 	if err := w.Close(); err != nil {
 		t.Errorf("Close with Fsync: %v", err)
@@ -862,18 +833,9 @@ func TestNewEventWriter(t *testing.T) {
 	if err := w.Err(); !errors.Is(err, tfevents.ErrClosed) {
 		t.Errorf("Err() after Close = %v, want ErrClosed", err)
 	}
-	r := tfevents.NewReader(&buf.Buffer)
-	var got []*tbpb.Event
-	for {
-		var ev tbpb.Event
-		err := r.ReadEvent(&ev)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, proto.Clone(&ev).(*tbpb.Event))
+	got, err := tfevents.ReadEvents(&buf.Buffer)
+	if err != nil {
+		t.Fatal(err)
 	}
 	want := []*tbpb.Event{
 		{WallTime: 1700000000.5, What: &tbpb.Event_FileVersion{FileVersion: tfevents.FileVersion}, SourceMetadata: &tbpb.SourceMetadata{Writer: "mem"}},

@@ -244,7 +244,7 @@ func TestVerifyArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries := slices.Clone(r.Entries())
+	entries := slices.Collect(r.Entries())
 	r.Close()
 	data, err := os.ReadFile(arc)
 	if err != nil {

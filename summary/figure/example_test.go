@@ -3,7 +3,6 @@ package figure_test
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"log"
 	"os"
 
@@ -21,25 +20,18 @@ func readBack(w *summary.Writer) []summary.Value {
 	if err := w.Close(); err != nil {
 		log.Fatal(err)
 	}
-	r, err := tfevents.Open(w.FileName(), 0)
+	evs, err := tfevents.ReadEventFile(w.FileName())
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer r.Close()
 	var d summary.Decoder
 	var vals []summary.Value
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return vals
-		}
-		if err != nil {
-			log.Fatal(err)
-		}
-		if vals, err = d.Record(vals, rec); err != nil {
+	for _, ev := range evs {
+		if vals, err = d.Event(vals, ev); err != nil {
 			log.Fatal(err)
 		}
 	}
+	return vals
 }
 
 // A gonum plot, rendered at 4 by 3 inches (384 by 288 pixels at 96 dpi),

@@ -2,7 +2,6 @@ package runinfo_test
 
 import (
 	"fmt"
-	"io"
 	"log"
 	"os"
 	"time"
@@ -81,18 +80,13 @@ func ExampleStartSampler() {
 		log.Fatal(err)
 	}
 
-	r, err := tfevents.Open(w.FileName(), 0)
+	evs, err := tfevents.ReadEventFile(w.FileName())
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer r.Close()
 	var dec summary.Decoder
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		vals, _ := dec.Record(nil, rec)
+	for _, ev := range evs {
+		vals, _ := dec.Event(nil, ev)
 		for _, v := range vals {
 			if v.Tag == runinfo.TagGoroutines {
 				fmt.Println(v.Tag, "logged at step", v.Step)

@@ -2,7 +2,6 @@ package runinfo
 
 import (
 	"context"
-	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -357,23 +356,16 @@ func TestWrite(t *testing.T) {
 // readValues returns the values of the event file name.
 func readValues(t testing.TB, name string) []summary.Value {
 	t.Helper()
-	r, err := tfevents.Open(name, 0)
+	evs, err := tfevents.ReadEventFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
 	var dec summary.Decoder
 	var vals []summary.Value
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return vals
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if vals, err = dec.Record(vals, rec); err != nil {
+	for _, ev := range evs {
+		if vals, err = dec.Event(vals, ev); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return vals
 }

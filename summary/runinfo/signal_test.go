@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,29 +45,25 @@ func readScalars(t *testing.T, dir string) (n int, clean bool) {
 	}
 	clean = true
 	for _, f := range runs[0].Files {
-		r, err := tfevents.Open(f, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		// ReadEventFile returns the events before the first damage too.
+		evs, err := tfevents.ReadEventFile(f)
+		clean = clean && err == nil
 		var dec summary.Decoder
-		var points []summary.ScalarPoint
-		for {
-			rec, err := r.Next()
+		for _, ev := range evs {
+			vals, err := dec.Event(nil, ev)
 			if err != nil {
-				clean = clean && err == io.EOF
-				break
-			}
-			if points, err = dec.AppendScalars(points[:0], rec); err != nil {
 				t.Fatal(err)
 			}
-			for _, p := range points {
-				if p.Step != int64(n) {
-					t.Fatalf("scalar %d has step %d", n, p.Step)
+			for _, v := range vals {
+				if v.Kind != summary.KindScalar {
+					continue
+				}
+				if v.Step != int64(n) {
+					t.Fatalf("scalar %d has step %d", n, v.Step)
 				}
 				n++
 			}
 		}
-		r.Close()
 	}
 	return n, clean
 }
