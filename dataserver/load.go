@@ -17,9 +17,6 @@ import (
 	"github.com/tbgo/tbgo/tfevents"
 )
 
-// maxRecCopy is the largest copy of a record a run keeps for reuse.
-const maxRecCopy = 64 << 10
-
 // batch is how many records a loader reads while holding its run's lock:
 // enough to make locking cheap, few enough that an RPC waits at most a
 // fraction of a millisecond.
@@ -41,7 +38,6 @@ type run struct {
 	started bool    // a SessionLog START has been seen
 	scalars []summary.ScalarPoint
 	values  []summary.Value
-	rec     []byte // a copy of the record AppendScalars reads
 	found   []*series
 	recent  [8]recentTag // the series of tags seen lately, for lookup
 	next    int
@@ -290,14 +286,7 @@ func (r *run) sessionLog(ev envelope) {
 // allocation-free scalar path, and reports whether that sufficed: every
 // value was a scalar of an existing scalar series.
 func (r *run) fastScalars(rec []byte, n int) bool {
-	// The Decoder's scratch keeps slices of the last record it read: give
-	// it a copy, so that it does not keep the Scanner's buffer alive
-	// between load cycles.
-	if cap(r.rec) > maxRecCopy {
-		r.rec = nil // a large record's copy is not kept for the next
-	}
-	r.rec = append(r.rec[:0], rec...)
-	pts, err := r.dec.AppendScalars(r.scalars[:0], r.rec)
+	pts, err := r.dec.AppendScalars(r.scalars[:0], rec)
 	r.scalars = pts[:0]
 	if err != nil || len(pts) != n {
 		return false
