@@ -104,7 +104,7 @@ func corpusCommand(line string) string {
 	if args[0] == "tail" {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		err = tail(ctx, args[len(args)-1], &history.FollowOptions{FromStart: true, Poll: 100 * time.Millisecond}, nil, "text", io.Discard, io.Discard)
+		err = tail(ctx, args[len(args)-1], &history.FollowOptions{FromStart: true, Poll: 100 * time.Millisecond}, "text", io.Discard, io.Discard)
 	} else {
 		err = run(args, io.Discard, io.Discard)
 	}

@@ -271,7 +271,7 @@ func TestHostileManyValues(t *testing.T) {
 	errc := make(chan error, 1)
 	peak := peakHeap(func() {
 		go func() {
-			errc <- tail(ctx, logdir, &history.FollowOptions{FromStart: true, Poll: 10 * time.Millisecond}, nil, formatCSV, &tailOut, &syncBuffer{})
+			errc <- tail(ctx, logdir, &history.FollowOptions{FromStart: true, Poll: 10 * time.Millisecond}, "csv", &tailOut, &syncBuffer{})
 		}()
 		waitFor(t, &tailOut, errc, "run,before,0", "run,after,0")
 		cancel()

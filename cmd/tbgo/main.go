@@ -20,6 +20,8 @@
 //	repair   write a repaired copy of damaged event files
 //	archive  pack a logdir into one compressed archive
 //	restore  unpack an archive into a logdir
+//	serve    serve a logdir or archive to TensorBoard (--grpc_data_provider)
+//	board    start TensorBoard on a logdir or archive, read through tbgo
 //	version  print tbgo's version
 //
 // Run "tbgo <command> -h" for a command's flags and "tbgo -version" (or
@@ -31,7 +33,7 @@
 // event file or a .tbar archive (SOURCE below); their -run and -tag
 // patterns are globs matched against the whole name, or RE2 regular
 // expressions matched anywhere when prefixed with "re:", and may be
-// repeated. Plot and tail warn about a pattern that matches no run or tag.
+// repeated. A pattern that selects nothing draws a warning.
 //
 // Every reading command reads event files the same way: a record whose
 // checksum fails is skipped, after a length whose checksum fails the read
@@ -150,12 +152,16 @@
 // # compare
 //
 //	tbgo compare [-tag P]... [-run P]... [-stats last,min,max] [-sort [-]COL]...
-//	             [-where EXPR]... [-format markdown|csv|json] [-view tensorboard|raw] SOURCE
+//	             [-where EXPR]... [-format table|markdown|csv|json] [-width N]
+//	             [-view tensorboard|raw] SOURCE
 //
 // Compare prints one row per run: status, start time, duration,
-// hyper-parameters and run metadata, then the last, minimum and maximum of
-// each chosen tag with the steps of the minimum and maximum, as TensorBoard
-// shows the runs (-view raw: every value as written).
+// hyper-parameters and run metadata, then the statistics of each chosen
+// tag (-stats: the last value, as TensorBoard's HParams table shows, for
+// the table and markdown formats; the last, minimum and maximum with
+// their steps for csv and json), as TensorBoard shows the runs (-view raw:
+// every value as written). The table format fits the terminal, or -width
+// characters.
 //
 // # plot
 //
@@ -219,6 +225,24 @@
 // Restore reproduces the logdir byte for byte and refuses paths that would
 // escape DIR.
 //
+// # serve and board
+//
+//	tbgo serve [-addr localhost:6806] [-reload 5s] [-samples-per-plugin LIST] LOGDIR|ARCHIVE
+//	tbgo board [-tensorboard CMD] [-reload 5s] [-samples-per-plugin LIST] LOGDIR|ARCHIVE [-- TENSORBOARD FLAGS]
+//
+// Serve is TensorBoard's data server over a logdir or a .tbar archive (read
+// in place): it answers TensorBoard's data provider RPCs on -addr until
+// interrupted, for "tensorboard --grpc_data_provider=ADDR". It reloads the
+// logdir every -reload (0 loads once), picking up new runs, files and
+// records; -samples-per-plugin sets how many points a time series keeps,
+// as PLUGIN=N or PLUGIN=all pairs (TensorBoard's defaults otherwise: 1000
+// scalars, 100 tensors, 10 images or audio clips). Board does the same on
+// a free local port and starts the tensorboard command (on PATH by
+// default) attached to it, with the flags after "--" (say --port 6007),
+// and prints the URL to open. docs/DATASERVER.md lists what tbgo serves
+// differently from TensorBoard's own data server; cmd/tbgo-data-server is
+// the same server with that server's command line.
+//
 // Exit status is 2 for a usage error and 1 for any other failure. Results
 // go to standard output; status messages, warnings and errors to standard
 // error, prefixed with "tbgo:".
@@ -233,7 +257,6 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -283,6 +306,8 @@ func commands() []command {
 		{"repair", "write a repaired copy of damaged event files", runRepair},
 		{"archive", "pack a logdir into one compressed archive", runArchive},
 		{"restore", "unpack an archive into a logdir", runRestore},
+		{"serve", "serve a logdir or archive to TensorBoard (--grpc_data_provider)", runServe},
+		{"board", "start TensorBoard on a logdir or archive, read through tbgo", runBoard},
 		{"version", "print tbgo's version", runVersion},
 	}
 }
@@ -445,63 +470,6 @@ func writeDamage(w io.Writer, indent string, ds []*tfevents.Damage, omitted int)
 	}
 }
 
-// progressInterval is how often a progress line is redrawn.
-const progressInterval = 250 * time.Millisecond
-
-// newProgress returns a function that shows the progress of what on w,
-// redrawn in place at most every progressInterval, and one that clears
-// it; both are nil unless w is a terminal, where a progress line would
-// only clutter a log.
-func newProgress(w io.Writer, what string) (update func(done, total int64), clear func()) {
-	if !isTerminal(w) {
-		return nil, nil
-	}
-	var last time.Time
-	update = func(done, total int64) {
-		if now := time.Now(); now.Sub(last) >= progressInterval {
-			last = now
-			pct := 100.0
-			if total > 0 {
-				pct = 100 * float64(done) / float64(total)
-			}
-			fmt.Fprintf(w, "\r\033[K%s: %3.0f%% (%s of %s)", what, pct, byteSize(done), byteSize(total))
-		}
-	}
-	clear = func() {
-		if !last.IsZero() {
-			fmt.Fprint(w, "\r\033[K")
-		}
-	}
-	return update, clear
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
-}
-
-// warnUnmatched warns on stderr about each pattern of a -run or -tag flag
-// that matches none of names, the runs or tags there are: a pattern that
-// selects nothing is most often a typo or a misunderstood glob.
-func warnUnmatched(stderr io.Writer, flag string, patterns, names []string) {
-	what := "run"
-	if flag == "-tag" {
-		what = "tag"
-	}
-	for _, p := range patterns {
-		m, err := history.Compile(p)
-		if err != nil || slices.ContainsFunc(names, m.Match) {
-			continue
-		}
-		fmt.Fprintf(stderr, "tbgo: warning: %s %s matches none of the %d %s(s)\n", flag, strconv.Quote(p), len(names), what)
-	}
-}
-
 // openSource opens a run history with history.Open and warns on stderr
 // about what discovery left out of it.
 func openSource(path string, stderr io.Writer) (*history.Source, error) {
@@ -509,8 +477,6 @@ func openSource(path string, stderr io.Writer) (*history.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, sk := range src.Skipped() {
-		fmt.Fprintf(stderr, "tbgo: warning: %v\n", sk)
-	}
+	warnSkipped(stderr, src)
 	return src, nil
 }

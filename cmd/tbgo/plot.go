@@ -81,7 +81,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
-	warnUnmatched(stderr, "-run", runs, runNames(src))
+	warnUnmatched(stderr, "-run", o.Read.Runs, runNames(src))
 	warn := newDamageWarner(stderr)
 	defer warn.close()
 	o.Read.Damaged = warn.add
@@ -98,12 +98,16 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	for i, c := range charts {
 		drawn[i] = c.Tag
 	}
-	warnUnmatched(stderr, "-tag", tags, drawn)
+	warnUnmatched(stderr, "-tag", o.Read.Tags, drawn)
 	if *out == "-" {
 		return chart.Draw(stdout, charts, &o)
 	}
 	f, err := atomicfile.Create(*out, 0)
 	if err != nil {
+		var pe *os.PathError // its path is the temporary file's, which would only confuse
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return fmt.Errorf("plot: cannot write %s: %w", *out, err)
 	}
 	defer f.Abort()
@@ -115,15 +119,6 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "tbgo: wrote %s: %d chart(s)\n", *out, len(charts))
 	return nil
-}
-
-// runNames returns the names of src's runs.
-func runNames(src *history.Source) []string {
-	var names []string
-	for _, r := range src.Runs() {
-		names = append(names, r.Name)
-	}
-	return names
 }
 
 // maxWarnings is how many damage warnings a command prints; it counts the

@@ -176,12 +176,12 @@ func TestPlotStdoutAndWarnings(t *testing.T) {
 	if _, err := png.Decode(strings.NewReader(out)); err != nil {
 		t.Errorf("-o - did not write a PNG to stdout: %v", err)
 	}
-	for _, want := range []string{`-tag "nope" matches none`, `-run "zz*" matches none of the 2 run(s)`} {
+	for _, want := range []string{`-tag "nope" selects nothing`, `-run "zz*" selects nothing`} {
 		if !strings.Contains(status, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, status)
 		}
 	}
-	if strings.Contains(status, `"loss" matches`) || strings.Contains(status, `"a" matches`) {
+	if strings.Contains(status, `"loss" selects`) || strings.Contains(status, `"a" selects`) {
 		t.Errorf("a pattern that matched was warned about:\n%s", status)
 	}
 	out, _, err = runTool(t, "plot", "-o", "-", "-format", "svg", logdir)

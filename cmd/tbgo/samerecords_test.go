@@ -119,7 +119,7 @@ func TestEveryCommandSeesTheSameRecords(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
-		errc <- tail(ctx, logdir, &history.FollowOptions{FromStart: true, Poll: 10 * time.Millisecond}, nil, formatCSV, &tailOut, &syncBuffer{})
+		errc <- tail(ctx, logdir, &history.FollowOptions{FromStart: true, Poll: 10 * time.Millisecond}, "csv", &tailOut, &syncBuffer{})
 	}()
 	waitFor(t, &tailOut, errc, "run,x,19")
 	cancel()

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"os/signal"
 	"strconv"
 	"time"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/history/table"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -34,7 +34,7 @@ func runTail(args []string, stdout, stderr io.Writer) error {
 	if *poll <= 0 {
 		return fmt.Errorf("%w: -poll must be positive", errUsage)
 	}
-	if *format != "text" && *format != formatCSV && *format != formatJSONL {
+	if *format != "text" && *format != string(table.CSV) && *format != string(table.JSONLines) {
 		return fmt.Errorf("%w: unknown format %q (want text, csv or jsonl)", errUsage, *format)
 	}
 	opts := &history.FollowOptions{Poll: *poll, FromStart: *all}
@@ -44,19 +44,19 @@ func runTail(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return tail(ctx, fs.Arg(0), opts, runs, *format, stdout, stderr)
+	return tail(ctx, fs.Arg(0), opts, *format, stdout, stderr)
 }
 
 // tail prints the new scalars of path until ctx is done, when it returns
 // nil. Status messages and damage go to stderr.
-func tail(ctx context.Context, path string, opts *history.FollowOptions, runs []string, format string, stdout, stderr io.Writer) error {
-	var table tableWriter = &textTable{w: stdout}
+func tail(ctx context.Context, path string, opts *history.FollowOptions, format string, stdout, stderr io.Writer) error {
+	var rows rowWriter = &textTable{w: stdout}
 	if format != "text" {
-		tw, err := newTableWriter(stdout, format, scalarColumns)
+		tw, err := table.NewWriter(stdout, table.Format(format), table.Columns(table.Scalars))
 		if err != nil {
 			return err
 		}
-		table = tw
+		rows = tw
 	}
 	switch found, err := tfevents.DiscoverRuns(path); {
 	case errors.Is(err, fs.ErrNotExist):
@@ -66,63 +66,52 @@ func tail(ctx context.Context, path string, opts *history.FollowOptions, runs []
 		for i, r := range found {
 			names[i] = r.Name
 		}
-		warnUnmatched(stderr, "-run", runs, names)
+		warnUnmatched(stderr, "-run", opts.Runs, names)
 	}
 	o := *opts
 	warn := newDamageWarner(stderr)
 	defer warn.close()
 	o.Damaged = warn.add
 	// Rows are shown in batches, as soon as Follow has caught up.
-	o.CaughtUp = table.Close
-	var cells []cell
+	o.CaughtUp = rows.Flush
+	var cells []table.Value
 	return history.Follow(ctx, path, &o, func(s *history.Scalar) error {
-		cells = append(cells[:0], str(s.Run), str(s.Tag), integer(s.Step), num(s.WallTime), num(s.Value))
-		return table.Row(cells)
+		cells = append(cells[:0], table.StringValue(s.Run), table.StringValue(s.Tag), table.IntValue(s.Step),
+			table.TimeValue(s.WallTime), table.ScalarValue(s.Value))
+		return rows.Write(cells)
 	})
+}
+
+// A rowWriter writes tail's rows: a table.Writer or a textTable.
+type rowWriter interface {
+	Write(row []table.Value) error
+	Flush() error
 }
 
 // textTable prints scalars for people: wall time (RFC 3339, in UTC, to
 // the millisecond), run, tag, step and value (at the precision it was
-// stored with), tab-separated.
+// stored with: a float32 0.1 is 0.1), tab-separated.
 type textTable struct {
 	w   io.Writer
 	buf []byte
 }
 
-func (t *textTable) Row(c []cell) error {
-	t.buf = append(t.buf, formatWallTime(c[3].f)...)
+func (t *textTable) Write(c []table.Value) error {
+	t.buf = append(t.buf, formatWallTime(c[3].Float())...)
 	t.buf = append(t.buf, '\t')
-	t.buf = append(t.buf, display(c[0].s, maxNameWidth)...)
+	t.buf = append(t.buf, display(c[0].String(), maxNameWidth)...)
 	t.buf = append(t.buf, '\t')
-	t.buf = append(t.buf, display(c[1].s, maxNameWidth)...)
+	t.buf = append(t.buf, display(c[1].String(), maxNameWidth)...)
 	t.buf = append(t.buf, '\t')
-	t.buf = strconv.AppendInt(t.buf, c[2].i, 10)
+	t.buf = strconv.AppendInt(t.buf, c[2].Int(), 10)
 	t.buf = append(t.buf, '\t')
-	t.buf = appendStored(t.buf, c[4].f)
+	t.buf = c[4].AppendText(t.buf)
 	t.buf = append(t.buf, '\n')
 	return nil
 }
 
-func (t *textTable) Close() error {
+func (t *textTable) Flush() error {
 	_, err := t.w.Write(t.buf)
 	t.buf = t.buf[:0]
 	return err
-}
-
-// appendStored appends v as the shortest decimal that reads back as the
-// value stored: most scalars are stored as float32 and widened, and
-// float32 0.1 is 0.1, not 0.10000000149011612. A value a float32 cannot
-// hold is printed at float64 precision.
-func appendStored(b []byte, v float64) []byte {
-	switch {
-	case math.IsNaN(v):
-		return append(b, "NaN"...)
-	case math.IsInf(v, 1):
-		return append(b, "Inf"...)
-	case math.IsInf(v, -1):
-		return append(b, "-Inf"...)
-	case float64(float32(v)) == v:
-		return strconv.AppendFloat(b, v, 'g', -1, 32)
-	}
-	return strconv.AppendFloat(b, v, 'g', -1, 64)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,7 +78,7 @@ func TestTail(t *testing.T) {
 		var out syncBuffer
 		ctx, cancel := context.WithCancel(context.Background())
 		errc := make(chan error, 1)
-		go func() { errc <- tail(ctx, logdir, opts, nil, formatCSV, &out, &syncBuffer{}) }()
+		go func() { errc <- tail(ctx, logdir, opts, "csv", &out, &syncBuffer{}) }()
 
 		// The first file grows while tail follows it.
 		if f := <-followed; f != old {
@@ -157,7 +156,7 @@ func TestTailWaitsForLogdir(t *testing.T) {
 	defer cancel()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- tail(ctx, logdir, &history.FollowOptions{Poll: 10 * time.Millisecond}, nil, formatCSV, &out, &errOut)
+		errc <- tail(ctx, logdir, &history.FollowOptions{Poll: 10 * time.Millisecond}, "csv", &out, &errOut)
 	}()
 	deadline := time.After(30 * time.Second)
 	for !strings.Contains(errOut.String(), "waiting for "+logdir) {
@@ -210,7 +209,7 @@ func TestTailText(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
-		errc <- tail(ctx, logdir, &history.FollowOptions{FromStart: true, Poll: 10 * time.Millisecond}, nil, "text", &out, &syncBuffer{})
+		errc <- tail(ctx, logdir, &history.FollowOptions{FromStart: true, Poll: 10 * time.Millisecond}, "text", &out, &syncBuffer{})
 	}()
 	want := "2023-11-14T22:13:21.000Z\ttrain\tloss\t1\t0.1\n2023-11-14T22:13:23.000Z\ttrain\tloss\t3\t0.3\n"
 	deadline := time.After(30 * time.Second)
@@ -225,25 +224,4 @@ func TestTailText(t *testing.T) {
 	}
 	cancel()
 	mustNil(t, <-errc)
-}
-
-func TestAppendStored(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		v    float64
-		want string
-	}{
-		{float64(float32(0.1)), "0.1"},
-		{0.1, "0.1"},
-		{1.0 / 3, "0.3333333333333333"},
-		{float64(float32(1.0 / 3)), "0.33333334"},
-		{1e300, "1e+300"},
-		{math.NaN(), "NaN"},
-		{math.Inf(-1), "-Inf"},
-		{42, "42"},
-	} {
-		if got := string(appendStored(nil, tc.v)); got != tc.want {
-			t.Errorf("%v: %q, want %q", tc.v, got, tc.want)
-		}
-	}
 }

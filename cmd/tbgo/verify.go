@@ -62,11 +62,14 @@ func verify(ctx context.Context, p string, strict bool, stderr io.Writer) (*hist
 		return nil, err
 	}
 	defer src.Close()
-	progress, clear := newProgress(stderr, "verify "+p)
-	if clear != nil {
-		defer clear()
+	opts := &history.VerifyOptions{Strict: strict}
+	if line := newProgressLine(stderr, "verify "+p); line != nil {
+		defer line.clear()
+		opts.Progress = func(done, total int64) {
+			line.show("%3.0f%% (%s of %s)", 100*float64(done)/float64(max(total, 1)), byteSize(done), byteSize(total))
+		}
 	}
-	return src.Verify(ctx, &history.VerifyOptions{Strict: strict, Progress: progress})
+	return src.Verify(ctx, opts)
 }
 
 func writeVerify(w io.Writer, rep *history.VerifyReport, quiet bool) error {
