@@ -13,7 +13,6 @@ import (
 
 	"github.com/tbgo/tbgo/archive"
 	"github.com/tbgo/tbgo/history"
-	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -21,19 +20,7 @@ import (
 // returns its name.
 func scalarRun(t *testing.T, dir, tag string, steps ...int64) string {
 	t.Helper()
-	w, err := summary.NewWriter(dir, &summary.Options{FlushInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range steps {
-		if err := w.Scalar(tag, s, float64(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return w.FileName()
+	return writeFile(t, dir, 0, scalars(tag, steps...))
 }
 
 func TestVerifyProgress(t *testing.T) {
