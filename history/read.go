@@ -475,7 +475,7 @@ func preemptionOf(m map[string]*preemption, tag string) *preemption {
 func (s *Source) runValues(ctx context.Context, o *Options, report func(*tfevents.Damage) error,
 	run tfevents.Run, fn func(*Value) error) error {
 	var v Value
-	return readRun(ctx, s, o, report, run, (*summary.Decoder).Record,
+	return readRun(ctx, s, o, report, run, valueDecoder,
 		func(val *summary.Value) (string, int64) { return val.Tag, val.Step },
 		func(file string, off int64, val *summary.Value) error {
 			v = Value{Run: run.Name, File: file, Offset: off, Value: *val}
@@ -486,7 +486,7 @@ func (s *Source) runValues(ctx context.Context, o *Options, report func(*tfevent
 func (s *Source) runScalars(ctx context.Context, o *Options, report func(*tfevents.Damage) error,
 	run tfevents.Run, fn func(*Scalar) error) error {
 	sc := Scalar{Run: run.Name}
-	return readRun(ctx, s, o, report, run, (*summary.Decoder).AppendScalars,
+	return readRun(ctx, s, o, report, run, scalarDecoder,
 		func(p *summary.ScalarPoint) (string, int64) { return p.Tag, p.Step },
 		func(_ string, _ int64, p *summary.ScalarPoint) error {
 			sc.ScalarPoint = *p
@@ -494,67 +494,126 @@ func (s *Source) runScalars(ctx context.Context, o *Options, report func(*tfeven
 		})
 }
 
-// readRun reads one run for the points decode appends from each record
-// (values, scalars) and hands fn those whose tag o selects. In the
+// A recordDecoder decodes the records of one run, in order, into points
+// of type P (values, scalars), handing each to emit (*P is valid only
+// during the call), and returns the damage it found in the record. Its
+// memory is bounded by the record's size, whatever the record holds.
+type recordDecoder[P any] func(record []byte, emit func(*P)) *tfevents.Damage
+
+// valueDecoder decodes every value, through the record checker: one value
+// at a time, so that a record of a million values is not a million Values
+// at once.
+func valueDecoder() recordDecoder[summary.Value] {
+	c := newChecker()
+	return func(record []byte, emit func(*summary.Value)) *tfevents.Damage {
+		_, d := c.check(record, emit)
+		return d
+	}
+}
+
+// fastRecordLen is the largest record scalarDecoder decodes whole with the
+// Decoder's allocation-free AppendScalars; a larger one goes through the
+// checker, value by value.
+const fastRecordLen = 64 << 10
+
+// scalarDecoder decodes the scalars, sharing one summary.Decoder between
+// its two paths so that both know what the run's first values said.
+func scalarDecoder() recordDecoder[summary.ScalarPoint] {
+	c := newChecker()
+	var pts []summary.ScalarPoint
+	var one summary.ScalarPoint
+	return func(record []byte, emit func(*summary.ScalarPoint)) *tfevents.Damage {
+		if len(record) > fastRecordLen {
+			_, d := c.check(record, func(v *summary.Value) {
+				if v.Kind == summary.KindScalar {
+					one = summary.ScalarPoint{Tag: v.Tag, Step: v.Step, WallTime: v.WallTime, Value: v.Scalar}
+					emit(&one)
+				}
+			})
+			return d
+		}
+		var err error
+		pts, err = c.dec.AppendScalars(pts[:0], record)
+		for i := range pts {
+			emit(&pts[i])
+		}
+		clear(pts)
+		if err != nil {
+			d := damageOf(err)
+			return &d
+		}
+		return nil
+	}
+}
+
+// readRun reads one run for the points a recordDecoder finds in each
+// record (values, scalars) and hands fn those whose tag o selects. In the
 // TensorBoard view a first pass finds each tag's steps, so that the
 // second drops the points a restarted run overwrote, as TensorBoard does.
 // Damage, and records or values that do not decode, go to report.
 func readRun[P any](ctx context.Context, s *Source, o *Options, report func(*tfevents.Damage) error, run tfevents.Run,
-	decode func(*summary.Decoder, []P, []byte) ([]P, error),
+	newDecoder func() recordDecoder[P],
 	tagStep func(*P) (string, int64),
 	fn func(file string, off int64, p *P) error) error {
 	tags := tagFilter{m: o.Tags}
-	var pts []P
 	var ends []int64
 	var series map[string]*preemption
 	var once map[string]bool // metadata-only tags met, in the TensorBoard view
 	if o.View == TensorBoard {
 		series = map[string]*preemption{}
 		once = map[string]bool{}
-		dec := summary.NewDecoder()
+		decode := newDecoder()
 		var err error
-		ends, err = s.pass(ctx, run, nil, ignoreDamage, func(sc *tfevents.Scanner, _ string) error {
-			pts, _ = decode(dec, pts[:0], sc.Record()) // the second pass reports errors
-			for i := range pts {
-				if tag, step := tagStep(&pts[i]); tags.match(tag) && !metadataOnly(tag) {
-					preemptionOf(series, tag).add(step)
-				}
+		learn := func(p *P) {
+			if tag, step := tagStep(p); tags.match(tag) && !metadataOnly(tag) {
+				preemptionOf(series, tag).add(step)
 			}
-			clear(pts)
+		}
+		ends, err = s.pass(ctx, run, nil, ignoreDamage, func(sc *tfevents.Scanner, _ string) error {
+			decode(sc.Record(), learn) // the second pass reports damage
 			return nil
 		})
 		if err != nil {
 			return err
 		}
 	}
-	dec := summary.NewDecoder()
-	_, err := s.pass(ctx, run, ends, report, func(sc *tfevents.Scanner, file string) error {
-		var err error
-		pts, err = decode(dec, pts[:0], sc.Record())
-		if err != nil && !sc.Report(damageOf(err)) {
-			return nil // the scan has ended; pass returns its error
+	// One emit for the whole run: a closure made per record would cost
+	// an allocation per record.
+	var (
+		sc   *tfevents.Scanner
+		file string
+		ferr error // fn's, which ends the read
+	)
+	emit := func(p *P) {
+		if ferr != nil {
+			return
 		}
-		for i := range pts {
-			p := &pts[i]
-			tag, step := tagStep(p)
-			if !tags.match(tag) {
-				continue
-			}
-			if series != nil {
-				if metadataOnly(tag) {
-					if once[tag] {
-						continue
-					}
-					once[tag] = true
-				} else if !series[tag].keep(step) {
-					continue
+		tag, step := tagStep(p)
+		if !tags.match(tag) {
+			return
+		}
+		if series != nil {
+			if metadataOnly(tag) {
+				if once[tag] {
+					return
 				}
-			}
-			if err := fn(file, sc.Offset(), p); err != nil {
-				return err
+				once[tag] = true
+			} else if !series[tag].keep(step) {
+				return
 			}
 		}
-		clear(pts)
+		ferr = fn(file, sc.Offset(), p)
+	}
+	decode := newDecoder()
+	_, err := s.pass(ctx, run, ends, report, func(s *tfevents.Scanner, name string) error {
+		sc, file = s, name
+		d := decode(sc.Record(), emit)
+		if ferr != nil {
+			return ferr
+		}
+		if d != nil {
+			sc.Report(*d) // if the scan ends here, pass returns its error
+		}
 		return nil
 	})
 	return err
