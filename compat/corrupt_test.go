@@ -4,7 +4,7 @@ package compat
 
 import (
 	"errors"
-	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,27 +27,18 @@ func TestCorruptRecord(t *testing.T) {
 	good := c.Points[:c.Index]
 
 	t.Run("tbgo reader", func(t *testing.T) {
-		r, err := tfevents.Open(c.File, 0)
+		f, err := os.Open(c.File)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer r.Close()
+		defer f.Close()
+		sc := tfevents.NewScanner(f)
+		var corrupt []*tfevents.Damage
+		sc.Damaged = func(d *tfevents.Damage) error { corrupt = append(corrupt, d); return nil }
 		dec := summary.NewDecoder()
 		var got []Point
-		var corrupt []error
-		for {
-			rec, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				corrupt = append(corrupt, err)
-				if !errors.Is(err, tfevents.ErrCorrupt) {
-					t.Fatalf("read error %v, want one wrapping ErrCorrupt", err)
-				}
-				continue
-			}
-			vals, err := dec.Record(nil, rec)
+		for sc.Scan() {
+			vals, err := dec.Record(nil, sc.Record())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,12 +46,14 @@ func TestCorruptRecord(t *testing.T) {
 				got = append(got, Point{Step: v.Step, Wall: v.WallTime, Scalar: float32(v.Scalar)})
 			}
 		}
-		if len(corrupt) != 1 {
-			t.Fatalf("read errors %v, want exactly one", corrupt)
+		if err := sc.Err(); err != nil {
+			t.Fatal(err)
 		}
-		var ce *tfevents.CorruptError
-		if !errors.As(corrupt[0], &ce) || ce.Checksum != tfevents.DataChecksum || ce.Offset != c.Offset {
-			t.Errorf("error %#v, want a data crc CorruptError at offset %d", corrupt[0], c.Offset)
+		if len(corrupt) != 1 {
+			t.Fatalf("damage %v, want exactly one", corrupt)
+		}
+		if d := corrupt[0]; d.Kind != tfevents.BadDataChecksum || d.Offset != c.Offset || !errors.Is(d, tfevents.ErrCorrupt) {
+			t.Errorf("damage %v, want a data crc at offset %d", d, c.Offset)
 		}
 		// The reader skips the damaged record and reads on.
 		want := append(append([]Point(nil), good...), c.Points[c.Index+1:]...)

@@ -20,7 +20,7 @@ func TestDecoder(t *testing.T) {
 }
 
 // decoderView reads every run of logdir with tfevents and summary.Decoder.
-// A damaged record is skipped, as tfevents.Reader allows; every other
+// A damaged record is skipped, as tfevents.Scanner does; every other
 // error fails t.
 func decoderView(t *testing.T, name, logdir string) *view {
 	t.Helper()

@@ -5,7 +5,6 @@ package compat
 import (
 	"bytes"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,16 +138,15 @@ func TestRepairLoads(t *testing.T) {
 func recordStarts(t *testing.T, data []byte) []int64 {
 	t.Helper()
 	var offs []int64
-	r := tfevents.NewReader(bytes.NewReader(data))
-	for {
-		off := r.Offset()
-		if _, err := r.Next(); err == io.EOF {
-			return offs
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		offs = append(offs, off)
+	sc := tfevents.NewScanner(bytes.NewReader(data))
+	sc.Strict = true
+	for sc.Scan() {
+		offs = append(offs, sc.Offset())
 	}
+	if err := sc.Err(); err != nil || sc.Damages() > 0 {
+		t.Fatalf("an intact file: %v, %d damaged parts", err, sc.Damages())
+	}
+	return offs
 }
 
 // buildTbgo builds the tbgo command into t's temporary directory.

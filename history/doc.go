@@ -1,8 +1,9 @@
 // Package history reads run histories back: the event files of a logdir, a
 // run directory, a single event file or a tbgo archive, written by tbgo,
 // tensorboardX, PyTorch or TensorFlow (legacy and modern forms alike). It
-// is the reading layer of the tbgo export, compare, plot, tail and inspect
-// commands.
+// is the reading layer under every tbgo command that reads: inspect,
+// verify, repair, export (history/table), compare, plot (history/chart),
+// tail, and the data server.
 //
 // # Opening
 //
@@ -13,6 +14,8 @@
 // through its file system, without unpacking. A path holding no event
 // file is an error wrapping tfevents.ErrNoEventFiles; a file that is
 // neither an event file nor an archive one wrapping ErrUnknownFormat.
+// What discovery leaves out (a name that is not UTF-8, a second link to a
+// directory already read) is listed by Source.Skipped, never an error.
 //
 // # Selecting runs and tags
 //
@@ -72,6 +75,20 @@
 // and in files without a file_version it purges on any step that goes
 // back. Neither loader's downsampling (by default 1000 scalars, 10 images
 // per series) is applied: every kept value is returned.
+//
+// # Checking, inspecting, repairing, following
+//
+// Source.Verify checks every record of every file (both checksums, that
+// it decodes as an Event with a finite wall time, that its values decode)
+// and, in an archive, every member's SHA-256, returning a report per file
+// with its damage. Source.Inspect summarises runs, files, tags per plugin,
+// step ranges and damage, as "tensorboard --inspect" does and more.
+// Source.Repair writes a copy keeping every valid record byte for byte,
+// dropping damage and the values that do not decode, so that Verify
+// passes on it. All three judge damage alike, by one record checker, and
+// hold memory bounded by the largest record. Follow watches a logdir that
+// is still being written, picking up new runs and files and waiting for
+// torn records to complete, and hands each new value to a function.
 //
 // # Sessions, summaries, smoothing and distributions
 //

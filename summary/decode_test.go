@@ -730,7 +730,7 @@ func TestRecordMalformed(t *testing.T) {
 }
 
 // TestRecordDoesNotAlias checks that Values outlive the record buffer, which
-// tfevents.Reader reuses.
+// tfevents.Scanner reuses.
 func TestRecordDoesNotAlias(t *testing.T) {
 	t.Parallel()
 	img := decMust(ImageValue("img", 1, 1, [][]byte{[]byte("png")}, Meta{}))

@@ -1,6 +1,7 @@
 package tfevents
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -152,3 +153,53 @@ var ErrInvalidEvent = errors.New("record is not a valid Event")
 // ErrNonFiniteWallTime is matched by an event whose wall time is NaN or
 // infinite, which writers refuse and readers skip.
 var ErrNonFiniteWallTime = errors.New("wall time is not finite")
+
+// damageJSON is the JSON form of a Damage.
+type damageJSON struct {
+	File   string     `json:"file,omitempty"`
+	Offset int64      `json:"offset"`
+	Kind   DamageKind `json:"kind"`
+	Bytes  int64      `json:"bytes,omitempty"`
+	Count  int        `json:"count,omitempty"`
+	Detail string     `json:"detail,omitempty"`
+}
+
+// MarshalJSON encodes the damage as an object with the fields file,
+// offset, kind (the kind's name, as String gives it), bytes, count (if
+// more than 1) and detail (Err's message), so that every command's JSON
+// report gives damage in the same form.
+func (d *Damage) MarshalJSON() ([]byte, error) {
+	j := damageJSON{File: d.File, Offset: d.Offset, Kind: d.Kind, Bytes: d.Bytes}
+	if d.Count > 1 {
+		j.Count = d.Count
+	}
+	if d.Err != nil {
+		j.Detail = d.Err.Error()
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes; Err becomes an error
+// with the detail's text.
+func (d *Damage) UnmarshalJSON(b []byte) error {
+	var j damageJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*d = Damage{File: j.File, Offset: j.Offset, Kind: j.Kind, Bytes: j.Bytes, Count: max(j.Count, 1)}
+	if j.Detail != "" {
+		d.Err = errors.New(j.Detail)
+	}
+	return nil
+}
+
+// UnmarshalText parses a kind's name, as String gives it.
+func (k *DamageKind) UnmarshalText(b []byte) error {
+	for i, name := range damageNames {
+		if name != "" && name == string(b) {
+			*k = DamageKind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("tfevents: unknown damage kind %q", b)
+}

@@ -27,13 +27,15 @@
 // rest), ErrCorrupt for a failed checksum and ErrRecordTooLarge for a length
 // over the limit. By default damage is skipped and reported, and the scan
 // goes on; Strict makes the first damage the scan's error. ReadEvents and
-// ReadEventFile read a small, finished file strictly.
+// ReadEventFile read a small, finished file strictly. A DamageLog keeps a
+// bounded list of the damage a long read meets, counting the rest, and
+// Repair copies the records a Scanner reads into a new file, dropping the
+// damage.
 package tfevents
 
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"hash/crc32"
 )
 
@@ -88,45 +90,6 @@ var ErrCorrupt = errors.New("corrupt record")
 // Writer refuses such a record with it, and OversizedRecord damage, a
 // record a Scanner skipped without reading it into memory, matches it.
 var ErrRecordTooLarge = errors.New("record too large")
-
-// Checksum names which checksum of a record failed.
-type Checksum int
-
-const (
-	// LengthChecksum is the CRC that guards the 8-byte length field. When
-	// it fails the length cannot be trusted, so the rest of the stream
-	// cannot be framed.
-	LengthChecksum Checksum = iota + 1
-	// DataChecksum is the CRC that guards the record's data. When it
-	// fails the reader can skip the record and go on.
-	DataChecksum
-)
-
-func (c Checksum) String() string {
-	switch c {
-	case LengthChecksum:
-		return "length crc"
-	case DataChecksum:
-		return "data crc"
-	}
-	return fmt.Sprintf("Checksum(%d)", int(c))
-}
-
-// CorruptError reports a checksum mismatch. errors.Is(err, ErrCorrupt)
-// holds for it.
-type CorruptError struct {
-	Name     string   // file name, if known
-	Offset   int64    // offset of the record's first byte
-	Checksum Checksum // which checksum failed
-	Length   uint64   // the record's length field
-}
-
-func (e *CorruptError) Error() string {
-	return fmt.Sprintf("tfevents: %s%s mismatch at offset %d", prefixName(e.Name), e.Checksum, e.Offset)
-}
-
-// Unwrap returns ErrCorrupt.
-func (e *CorruptError) Unwrap() error { return ErrCorrupt }
 
 func prefixName(name string) string {
 	if name == "" {

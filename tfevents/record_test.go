@@ -3,7 +3,6 @@ package tfevents_test
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"hash/crc32"
 	"math/bits"
 	"strings"
@@ -185,45 +184,6 @@ func TestAppendRecordAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("AppendRecord into a dst with room: %v allocs per call, want 0", allocs)
-	}
-}
-
-func TestCorruptError(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		desc string
-		err  *tfevents.CorruptError
-		want string
-	}{
-		{
-			desc: "data crc with a file name",
-			err:  &tfevents.CorruptError{Name: "events.out.tfevents.1", Offset: 4096, Checksum: tfevents.DataChecksum},
-			want: "tfevents: events.out.tfevents.1: data crc mismatch at offset 4096",
-		},
-		{
-			desc: "length crc without a name",
-			err:  &tfevents.CorruptError{Offset: 0, Checksum: tfevents.LengthChecksum},
-			want: "tfevents: length crc mismatch at offset 0",
-		},
-		{
-			desc: "unknown checksum kind",
-			err:  &tfevents.CorruptError{Offset: 7, Checksum: 9},
-			want: "tfevents: Checksum(9) mismatch at offset 7",
-		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.desc, func(t *testing.T) {
-			t.Parallel()
-			if got := tc.err.Error(); got != tc.want {
-				t.Errorf("Error() = %q, want %q", got, tc.want)
-			}
-			if !errors.Is(tc.err, tfevents.ErrCorrupt) {
-				t.Errorf("errors.Is(%v, ErrCorrupt) = false, want true", tc.err)
-			}
-			if errors.Is(tc.err, tfevents.ErrRecordTooLarge) {
-				t.Errorf("errors.Is(%v, ErrRecordTooLarge) = true, want false", tc.err)
-			}
-		})
 	}
 }
 

@@ -59,18 +59,8 @@ func TestTrainSignals(t *testing.T) {
 			}
 			for _, run := range runs {
 				for _, f := range run.Files {
-					r, err := tfevents.Open(f, 0)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for {
-						if _, err = r.Next(); err != nil {
-							break
-						}
-					}
-					r.Close()
-					if err != io.EOF {
-						t.Errorf("%s ends with %v, not cleanly: the file was not closed", f, err)
+					if _, err := tfevents.ReadEventFile(f); err != nil {
+						t.Errorf("%s: %v: the file was not closed cleanly", f, err)
 					}
 				}
 			}
