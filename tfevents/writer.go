@@ -47,6 +47,7 @@ type Writer struct {
 	mu       sync.Mutex
 	bw       *bufio.Writer
 	file     *os.File // set by Create; closed by Close
+	syncer   syncer   // the writer NewWriter got, if it has Sync
 	name     string
 	fsync    bool
 	interval time.Duration
@@ -64,9 +65,20 @@ type Writer struct {
 // DefaultBufferSize buffer. It writes nothing until the first record; call
 // WriteEvent with a file_version event first if w is to become an event
 // file (Create does this for you). Close flushes but does not close w.
+//
+// If w has a Sync method (a storage.Sink, an *os.File), Flush and Close
+// call it after writing the buffer out, so that what they flushed is
+// durable when they return; timed flushes do not.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{bw: bufio.NewWriterSize(w, DefaultBufferSize)}
+	tw := &Writer{bw: bufio.NewWriterSize(w, DefaultBufferSize)}
+	if s, ok := w.(syncer); ok {
+		tw.syncer = s
+	}
+	return tw
 }
+
+// syncer is an io.Writer that can make what it was given durable.
+type syncer interface{ Sync() error }
 
 // FileOptions configures Create. The zero value is ready to use.
 type FileOptions struct {
@@ -261,7 +273,7 @@ func (w *Writer) Flush() error {
 	if err := w.usable(); err != nil {
 		return err
 	}
-	return w.flushLocked()
+	return w.flushLocked(true)
 }
 
 // Close flushes, closes the file made by Create and stops the flush timer.
@@ -278,7 +290,7 @@ func (w *Writer) Close() error {
 	}
 	err := w.err
 	if err == nil {
-		err = w.flushLocked()
+		err = w.flushLocked(true)
 	}
 	if w.file != nil {
 		if cerr := w.file.Close(); err == nil && cerr != nil {
@@ -299,12 +311,17 @@ func (w *Writer) usable() error {
 	return nil
 }
 
-func (w *Writer) flushLocked() error {
+// flushLocked writes the buffer out. sync, set by Flush and Close but not
+// by timed flushes, also syncs the writer NewWriter got.
+func (w *Writer) flushLocked(sync bool) error {
 	w.armed = false
 	if err := w.bw.Flush(); err != nil {
 		return w.noteWrite(err)
 	}
 	if w.file == nil {
+		if sync && w.syncer != nil {
+			return w.noteWrite(w.syncer.Sync())
+		}
 		return nil
 	}
 	if w.fsync {
@@ -349,5 +366,5 @@ func (w *Writer) timedFlush() {
 	if w.closed || w.err != nil || !w.armed {
 		return
 	}
-	w.flushLocked() // a failure is sticky and surfaces on the next call
+	w.flushLocked(false) // a failure is sticky and surfaces on the next call
 }
