@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 )
@@ -129,6 +130,8 @@ func (f *bucketFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, f.pathError("readdir", name, err)
 	}
+	// Keys sort "a.txt" before "a/", names "a" before "a.txt".
+	slices.SortFunc(entries, func(x, y fs.DirEntry) int { return strings.Compare(x.Name(), y.Name()) })
 	if len(entries) == 0 && name != "." {
 		// Object stores have no empty directories: nothing below name
 		// means there is no such directory, unless name is an object.

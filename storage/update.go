@@ -29,16 +29,16 @@ func Update(ctx context.Context, b Bucket, key string, fn func(old []byte) ([]by
 	backoff := 20 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		old, version, err := readVersion(ctx, b, key)
-		if err != nil {
-			return err
-		}
-		data, err := fn(old)
-		if err != nil || data == nil {
-			return err
-		}
-		err = b.Write(ctx, key, data, version)
 		if err == nil {
-			return nil
+			var data []byte
+			data, err = fn(old)
+			if err != nil || data == nil {
+				return err
+			}
+			err = b.Write(ctx, key, data, version)
+			if err == nil {
+				return nil
+			}
 		}
 		conflict := errors.Is(err, ErrExist) || errors.Is(err, ErrPrecondition) || errors.Is(err, ErrTransient)
 		if !conflict {
@@ -82,7 +82,9 @@ func readVersion(ctx context.Context, b Bucket, key string) ([]byte, Version, er
 	defer rc.Close()
 	data, err := io.ReadAll(rc)
 	if err != nil {
-		return nil, "", fmt.Errorf("storage: update %s: %w", key, err)
+		// Some servers let a read see a replace under way (versitygw
+		// mixes the old checksum with the new bytes): read again.
+		return nil, "", fmt.Errorf("storage: update %s: %w: %w", key, ErrTransient, err)
 	}
 	return data, obj.Version, nil
 }
