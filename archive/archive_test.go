@@ -267,14 +267,12 @@ func TestFS(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		rd := tfevents.NewReader(f)
-		for {
-			if _, err := rd.Next(); err != nil {
-				if err != io.EOF {
-					t.Errorf("%s: %v", p, err)
-				}
-				break
-			}
+		sc := tfevents.NewScanner(f)
+		sc.Name, sc.Strict = p, true
+		for sc.Scan() {
+		}
+		if err := sc.Err(); err != nil || sc.Damages() != 0 {
+			t.Errorf("%s: %v, %d damaged parts", p, err, sc.Damages())
 		}
 		return nil
 	})
@@ -300,7 +298,7 @@ func TestSeek(t *testing.T) {
 	}
 	defer r.Close()
 	var name string
-	for _, e := range r.Entries() {
+	for e := range r.Entries() {
 		if strings.HasPrefix(e.Path, "train/events") {
 			name = e.Path
 		}

@@ -64,7 +64,7 @@ func BenchmarkRead(b *testing.B) {
 	}
 	var name string
 	var size int64
-	for _, e := range r.Entries() {
+	for e := range r.Entries() {
 		if e.Size > size {
 			name, size = e.Path, e.Size
 		}

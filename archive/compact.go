@@ -2,10 +2,11 @@ package archive
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
+	"iter"
+	"math"
 	"os"
 	"path"
 	"slices"
@@ -19,8 +20,10 @@ import (
 	"github.com/tbgo/tbgo/tfevents"
 )
 
-// Wire numbers of the fields compaction edits.
+// Wire numbers of the fields compaction reads and edits.
 const (
+	eventWallTimeField = 1 // Event.wall_time
+	eventStepField     = 2 // Event.step
 	eventSummaryField  = 5 // Event.summary
 	summaryValueField  = 1 // Summary.value
 	valueMetadataField = 9 // Summary.Value.metadata
@@ -28,22 +31,30 @@ const (
 
 // compactor drops values from event files in two passes: count reads
 // every event file and counts each series' values, then rewrite copies each
-// file keeping the values the settings keep. Both passes see each run's
-// files in name order and classify values with a summary.Decoder, so that
-// a value's index within its series is the same in both.
+// file keeping the values the settings keep. Both passes read each run's
+// files in name order with a tfevents.Scanner, which skips damage as every
+// tbgo reader does, and classify values with a summary.Decoder, so that a
+// value's index within its series is the same in both.
 type compactor struct {
-	c    Compaction
-	runs map[string]*runState // by run name
-	left map[string]string    // event files stored as they were: why
-	rep  *CompactionReport
+	c      Compaction
+	strict bool
+	runs   map[string]*runState // by run name
+	rep    *CompactionReport
 
-	ev    tbpb.Event
-	raws  [][]byte // the raw bytes of the summary's values
-	rest  []byte   // the summary's other fields
-	at    [2]int   // the summary field's extent in the record
-	sum   []byte   // scratch: the new summary
-	out   []byte   // scratch: the new event
-	frame []byte   // scratch: a framed record
+	// What split found in the record at hand: the extent of the summary
+	// field, the summary's bytes, how many values it holds and its other
+	// fields, and the event's step and wall time.
+	at    [2]int
+	sumB  []byte
+	nvals int
+	rest  []byte
+	step  int64
+	wall  float64
+
+	sv    tbpb.Summary_Value // scratch: the value at hand
+	sum   []byte             // scratch: the new summary
+	out   []byte             // scratch: the new event
+	frame []byte             // scratch: a framed record
 }
 
 // runState is compaction's view of one run.
@@ -70,12 +81,12 @@ type tagState struct {
 	metaOut bool
 }
 
-func newCompactor(c Compaction) *compactor {
+func newCompactor(c Compaction, strict bool) *compactor {
 	return &compactor{
-		c:    c,
-		runs: map[string]*runState{},
-		left: map[string]string{},
-		rep:  &CompactionReport{Settings: c},
+		c:      c,
+		strict: strict,
+		runs:   map[string]*runState{},
+		rep:    &CompactionReport{Settings: c},
 	}
 }
 
@@ -116,10 +127,11 @@ func (c *compactor) keep(kind summary.Kind, i, n int) bool {
 	return true
 }
 
-// classify decodes one value of ev as the run's loaders would, learning
-// its metadata; ok is false for a value the decoder gives nothing for.
-func (rs *runState) classify(ev *tbpb.Event, sv *tbpb.Summary_Value) (tag string, kind summary.Kind, ok bool) {
-	rs.one.Step, rs.one.WallTime = ev.GetStep(), ev.GetWallTime()
+// classify decodes one value of an event at step and wall time as the
+// run's loaders would, learning its metadata; ok is false for a value the
+// decoder gives nothing for.
+func (rs *runState) classify(step int64, wall float64, sv *tbpb.Summary_Value) (tag string, kind summary.Kind, ok bool) {
+	rs.one.Step, rs.one.WallTime = step, wall
 	rs.sum.Value = append(rs.sum.Value[:0], sv)
 	vals, err := rs.dec.Event(rs.vals[:0], &rs.one)
 	if err == nil && len(vals) == 1 {
@@ -131,15 +143,20 @@ func (rs *runState) classify(ev *tbpb.Event, sv *tbpb.Summary_Value) (tag string
 	return tag, kind, ok
 }
 
-// count is compaction's first pass.
+// value decodes a raw Summary.Value into c.sv. A value that does not
+// decode is kept as it is and not counted, in both passes alike.
+func (c *compactor) value(raw []byte) bool {
+	return proto.Unmarshal(raw, &c.sv) == nil
+}
+
+// count is compaction's first pass. It lists the damage it reads past in
+// the report.
 func (c *compactor) count(srcs []source) error {
-	pending := map[*tagState]int{}
 	for _, s := range srcs {
 		if !s.isEvent() {
 			continue
 		}
 		rs := c.run(path.Dir(s.rel))
-		clear(pending)
 		add := func(tag string, kind summary.Kind) {
 			if !c.active(kind) {
 				return
@@ -150,37 +167,39 @@ func (c *compactor) count(srcs []source) error {
 				rs.tags[tag] = ts
 			}
 			if ts.kind == kind {
-				pending[ts]++
+				ts.total++
 			}
 		}
-		err := c.records(s, func(data []byte) {
+		f, err := open(s)
+		if err != nil {
+			return err
+		}
+		err = c.scan(s, io.LimitReader(f, s.info.Size()), func(data []byte) error {
 			if !c.split(data) {
-				return
+				return nil
 			}
 			if tag, ok := rs.scalar(c, data); ok {
 				add(tag, summary.KindScalar)
-				return
+				return nil
 			}
-			if !c.decode(data) {
-				return
-			}
-			for _, sv := range c.ev.GetSummary().GetValue() {
-				if tag, kind, ok := rs.classify(&c.ev, sv); ok {
+			for raw := range c.values() {
+				if !c.value(raw) {
+					continue
+				}
+				if tag, kind, ok := rs.classify(c.step, c.wall, &c.sv); ok {
 					add(tag, kind)
 				}
 			}
-		})
-		var bad *badFile
-		switch {
-		case errors.As(err, &bad):
-			c.left[s.rel] = bad.reason
-			c.rep.Left = append(c.rep.Left, Skip{s.rel, bad.reason})
-		case err != nil:
-			return err
-		default:
-			for ts, n := range pending {
-				ts.total += n
+			return nil
+		}, func(d *tfevents.Damage) error {
+			if !d.Torn() {
+				c.rep.Damage = append(c.rep.Damage, *d)
 			}
+			return nil
+		})
+		f.Close()
+		if err != nil {
+			return err
 		}
 	}
 	for _, rs := range c.runs {
@@ -189,72 +208,64 @@ func (c *compactor) count(srcs []source) error {
 	return nil
 }
 
-// badFile is an event file whose records cannot all be framed.
-type badFile struct{ reason string }
-
-func (b *badFile) Error() string { return b.reason }
-
-// records calls visit with every record of the event file s up to a torn
-// tail, and returns a *badFile at the first record it cannot frame.
-func (c *compactor) records(s source, visit func([]byte)) error {
-	f, err := open(s)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := tfevents.NewReader(io.LimitReader(f, s.info.Size()))
-	for {
-		off := r.Offset()
-		data, err := r.Next()
-		switch {
-		case err == io.EOF, err == io.ErrUnexpectedEOF:
-			return nil
-		case errors.Is(err, tfevents.ErrCorrupt), errors.Is(err, tfevents.ErrRecordTooLarge):
-			var ce *tfevents.CorruptError
-			if errors.As(err, &ce) {
-				return &badFile{fmt.Sprintf("%s mismatch at offset %d", ce.Checksum, off)}
+// scan reads the records of the event file s from r with a
+// tfevents.Scanner, calling visit with each and damaged with each damaged
+// part, in the order they lie in the file. Damaged parts are what the
+// Scanner skips and the records every tbgo reader skips: those that are
+// not an Event, and events whose wall time is not finite. Damage ends the
+// scan only in a strict compaction.
+func (c *compactor) scan(s source, r io.Reader, visit func([]byte) error, damaged func(*tfevents.Damage) error) error {
+	sc := tfevents.NewScanner(r)
+	sc.Name, sc.Strict, sc.Damaged = s.rel, c.strict, damaged
+	for sc.Scan() {
+		if d, bad := eventDamage(sc.Record()); bad {
+			if !sc.Report(d) {
+				break
 			}
-			return &badFile{fmt.Sprintf("record too large at offset %d", off)}
-		case err != nil:
-			return fmt.Errorf("archive: %s: %w", s.abs, err)
+			continue
 		}
-		visit(data)
+		if err := visit(sc.Record()); err != nil {
+			return err
+		}
 	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("archive: compacting %s: %w", s.abs, err)
+	}
+	return nil
 }
 
-// skim feeds the decoder the records of an event file stored as it was,
-// as count did, so that later files of the run decode alike in both passes.
-func (c *compactor) skim(s source, reason string) error {
-	rs := c.run(path.Dir(s.rel))
-	err := c.records(s, func(data []byte) {
-		if !c.split(data) {
-			return
+// eventDamage tells, from the wire format alone, whether a record is one
+// that readers skip: not an Event, or an event whose wall time is NaN or
+// infinite.
+func eventDamage(data []byte) (tfevents.Damage, bool) {
+	wall := 0.0
+	for b := data; len(b) > 0; {
+		num, typ, n := protowire.ConsumeTag(b)
+		m := protowire.ConsumeFieldValue(num, typ, b[max(n, 0):])
+		if n < 0 || m < 0 {
+			return tfevents.Damage{Kind: tfevents.InvalidEvent, Err: fmt.Errorf("the record's bytes are not a protobuf message")}, true
 		}
-		if _, ok := rs.scalar(c, data); ok {
-			return
+		if num == eventWallTimeField && typ == protowire.Fixed64Type {
+			v, _ := protowire.ConsumeFixed64(b[n:])
+			wall = math.Float64frombits(v)
 		}
-		if c.decode(data) {
-			for _, sv := range c.ev.GetSummary().GetValue() {
-				rs.classify(&c.ev, sv)
-			}
-		}
-	})
-	var bad *badFile
-	if errors.As(err, &bad) && bad.reason == reason {
-		return nil
+		b = b[n+m:]
 	}
-	if err == nil {
-		err = errChanged
+	if math.IsNaN(wall) || math.IsInf(wall, 0) {
+		return tfevents.Damage{Kind: tfevents.NonFiniteWallTime, Err: fmt.Errorf("wall time %v", wall)}, true
 	}
-	return fmt.Errorf("archive: %s: %w", s.abs, err)
+	return tfevents.Damage{}, false
 }
 
-// split finds the summary field of a serialized Event and the raw bytes
-// of the summary's values, from the wire format alone. It reports false for
-// a record compaction copies as it is: not an Event, no summary, or a
-// summary in more than one piece (which protobuf would merge).
+// split finds the summary field of a serialized Event, the event's step
+// and wall time, and counts the summary's values, from the wire format
+// alone; values then walks them. It reports false for a record compaction
+// copies as it is: not an Event, no summary, or a summary in more than
+// one piece (which protobuf would merge). It holds nothing per value, so
+// that a record of millions of values costs no more than its bytes.
 func (c *compactor) split(data []byte) bool {
 	found := false
+	c.step, c.wall = 0, 0
 	for b, off := data, 0; len(b) > 0; {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -264,12 +275,19 @@ func (c *compactor) split(data []byte) bool {
 		if m < 0 {
 			return false
 		}
-		if num == eventSummaryField {
+		switch {
+		case num == eventSummaryField:
 			if found || typ != protowire.BytesType {
 				return false
 			}
 			found = true
 			c.at = [2]int{off, off + n + m}
+		case num == eventWallTimeField && typ == protowire.Fixed64Type:
+			v, _ := protowire.ConsumeFixed64(b[n:])
+			c.wall = math.Float64frombits(v)
+		case num == eventStepField && typ == protowire.VarintType:
+			v, _ := protowire.ConsumeVarint(b[n:])
+			c.step = int64(v)
 		}
 		b, off = b[n+m:], off+n+m
 	}
@@ -280,7 +298,7 @@ func (c *compactor) split(data []byte) bool {
 	if n < 0 {
 		return false
 	}
-	c.raws, c.rest = c.raws[:0], c.rest[:0]
+	c.sumB, c.nvals, c.rest = sum, 0, c.rest[:0]
 	for b := sum; len(b) > 0; {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -291,8 +309,7 @@ func (c *compactor) split(data []byte) bool {
 			return false
 		}
 		if num == summaryValueField && typ == protowire.BytesType {
-			v, _ := protowire.ConsumeBytes(b[n:])
-			c.raws = append(c.raws, v)
+			c.nvals++
 		} else {
 			c.rest = append(c.rest, b[:n+m]...)
 		}
@@ -301,18 +318,39 @@ func (c *compactor) split(data []byte) bool {
 	return true
 }
 
-// decode parses a record split has taken apart into c.ev.
-func (c *compactor) decode(data []byte) bool {
-	return proto.Unmarshal(data, &c.ev) == nil && len(c.raws) == len(c.ev.GetSummary().GetValue())
+// values returns the raw bytes of the values of the summary split found,
+// in order.
+func (c *compactor) values() iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for b := c.sumB; len(b) > 0; {
+			num, typ, n := protowire.ConsumeTag(b)
+			m := protowire.ConsumeFieldValue(num, typ, b[n:]) // split checked it
+			if num == summaryValueField && typ == protowire.BytesType {
+				v, _ := protowire.ConsumeBytes(b[n:])
+				if !yield(v) {
+					return
+				}
+			}
+			b = b[n+m:]
+		}
+	}
+}
+
+// firstValue returns the raw bytes of the first value split found.
+func (c *compactor) firstValue() []byte {
+	for v := range c.values() {
+		return v
+	}
+	return nil
 }
 
 // scalar is the fast path for the commonest record, an event holding one
 // scalar: it returns the scalar's tag without unmarshaling the event, the
 // decoder learning what Event would learn. ok is false for any other
-// record, which then goes through decode and classify (learning again is
+// record, whose values then go through value and classify (learning again is
 // harmless: a Decoder keeps the first metadata of each tag).
 func (rs *runState) scalar(c *compactor, data []byte) (tag string, ok bool) {
-	if len(c.raws) != 1 {
+	if c.nvals != 1 {
 		return "", false
 	}
 	pts, err := rs.dec.AppendScalars(rs.pts[:0], data)
@@ -325,46 +363,42 @@ func (rs *runState) scalar(c *compactor, data []byte) (tag string, ok bool) {
 
 // rewrite is compaction's second pass for one event file: it writes the
 // file's records to w, keeping those with nothing to drop byte for byte,
-// and hashes the original bytes into orig.
+// and the damaged parts the Scanner skips as they were, and hashes the
+// original bytes into orig.
 func (c *compactor) rewrite(w io.Writer, f *os.File, s source, orig hash.Hash) (CompactedFile, error) {
 	cf := CompactedFile{Path: s.rel}
 	rs := c.run(path.Dir(s.rel))
 	size := s.info.Size()
 	cr := &countReader{r: io.TeeReader(io.LimitReader(f, size), orig)}
-	r := tfevents.NewReader(cr)
-	for {
-		off := r.Offset()
-		data, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err == io.ErrUnexpectedEOF {
-			// A torn tail stays as it was: a writer may have been
-			// appending, and it is not compaction's to repair.
-			n, err := io.Copy(w, io.NewSectionReader(f, off, size-off))
-			if err != nil {
-				return cf, fmt.Errorf("archive: %s: %w", s.abs, err)
-			}
-			if n != size-off {
-				return cf, fmt.Errorf("archive: %s: %w", s.abs, errChanged)
-			}
-			break
-		}
-		if err != nil {
-			return cf, fmt.Errorf("archive: %s: %w (%v)", s.abs, errChanged, err)
-		}
+	err := c.scan(s, cr, func(data []byte) error {
 		out, dropped, rewritten := c.event(rs, data)
 		switch {
 		case dropped:
 			cf.EventsDropped++
-			continue
+			return nil
 		case rewritten:
 			cf.EventsRewritten++
 		}
 		c.frame = tfevents.AppendRecord(c.frame[:0], out)
 		if _, err := w.Write(c.frame); err != nil {
-			return cf, fmt.Errorf("archive: %w", err)
+			return fmt.Errorf("archive: %w", err)
 		}
+		return nil
+	}, func(d *tfevents.Damage) error {
+		// Damage, a torn tail included, stays as it was: it is not
+		// compaction's to repair, and a writer may still be appending.
+		n := min(d.Bytes, size-d.Offset)
+		m, err := io.Copy(w, io.NewSectionReader(f, d.Offset, n))
+		if err != nil {
+			return fmt.Errorf("archive: %s: %w", s.abs, err)
+		}
+		if m != n {
+			return fmt.Errorf("archive: %s: %w", s.abs, errChanged)
+		}
+		return nil
+	})
+	if err != nil {
+		return cf, err
 	}
 	if cr.n != size {
 		return cf, fmt.Errorf("archive: %s: %w", s.abs, errChanged)
@@ -397,7 +431,7 @@ func (c *compactor) event(rs *runState, data []byte) (out []byte, dropped, rewri
 		if ts == nil || ts.kind != summary.KindScalar {
 			return data, false, false
 		}
-		if ts.metaOut || ts.meta == nil && !hasMetadata(c.raws[0]) {
+		if ts.metaOut || ts.meta == nil && !hasMetadata(c.firstValue()) {
 			idx := ts.seen
 			ts.seen++
 			if c.keep(summary.KindScalar, idx, ts.total) {
@@ -408,15 +442,17 @@ func (c *compactor) event(rs *runState, data []byte) (out []byte, dropped, rewri
 			return nil, true, false
 		}
 	}
-	if !c.decode(data) {
-		return data, false, false
-	}
 	changed := false
 	c.sum = c.sum[:0]
 	kept := 0
-	for i, sv := range c.ev.GetSummary().GetValue() {
-		raw := c.raws[i]
-		tag, kind, ok := rs.classify(&c.ev, sv)
+	for raw := range c.values() {
+		if !c.value(raw) {
+			c.sum = appendValue(c.sum, raw, nil)
+			kept++
+			continue
+		}
+		sv := &c.sv
+		tag, kind, ok := rs.classify(c.step, c.wall, sv)
 		ts := rs.tags[tag]
 		if !ok || ts == nil || ts.kind != kind {
 			c.sum = appendValue(c.sum, raw, nil)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -16,32 +17,47 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tbgo/tbgo/archive"
+	"github.com/tbgo/tbgo/internal/hostile"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
-// records returns the records of an event file in fsys.
+// records returns the records of an event file in fsys, read with a
+// tfevents.Scanner, and its torn tail; any other damage fails the test.
 func records(t testing.TB, fsys fs.FS, name string) (recs [][]byte, tail []byte) {
+	t.Helper()
+	recs, damage, data := scanFile(t, fsys, name)
+	for _, d := range damage {
+		if !d.Torn() {
+			t.Fatalf("%s: %v", name, &d)
+		}
+		tail = data[d.Offset:]
+	}
+	return recs, tail
+}
+
+// scanFile returns the records of an event file in fsys, the damage a
+// tfevents.Scanner reads past, and the file's bytes.
+func scanFile(t testing.TB, fsys fs.FS, name string) (recs [][]byte, damage []tfevents.Damage, data []byte) {
 	t.Helper()
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := tfevents.NewReader(bytes.NewReader(data))
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return recs, nil
-		}
-		if err == io.ErrUnexpectedEOF {
-			return recs, data[r.Offset():]
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		recs = append(recs, bytes.Clone(rec))
+	sc := tfevents.NewScanner(bytes.NewReader(data))
+	sc.Name = name
+	sc.Damaged = func(d *tfevents.Damage) error {
+		damage = append(damage, *d)
+		return nil
 	}
+	for sc.Scan() {
+		recs = append(recs, bytes.Clone(sc.Record()))
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return recs, damage, data
 }
 
 // series decodes every value of the event files of run in fsys and
@@ -145,13 +161,13 @@ func TestCompaction(t *testing.T) {
 	if !slices.Equal(cr.Tags, wantTags) {
 		t.Errorf("report tags\n%+v\nwant\n%+v", cr.Tags, wantTags)
 	}
-	if len(cr.Files) != 2 || len(cr.Left) != 0 {
-		t.Errorf("report files %+v, left %+v; want 2 files, none left", cr.Files, cr.Left)
+	if len(cr.Files) != 2 || len(cr.Damage) != 0 {
+		t.Errorf("report files %+v, damage %+v; want 2 files, no damage", cr.Files, cr.Damage)
 	}
 
 	// Kept records are the original bytes, in order: tbgo's writer puts
 	// metadata on every value, so no kept value needs any added.
-	for _, e := range r.Entries() {
+	for e := range r.Entries() {
 		if !strings.Contains(e.Path, "tfevents") {
 			continue
 		}
@@ -197,7 +213,7 @@ func TestCompactionMetadata(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
 	logdir := filepath.Join(tmp, "logdir")
-	w, err := tfevents.Create(logdir, &tfevents.FileOptions{Hostname: "h"})
+	w, err := tfevents.CreateFile(logdir, &tfevents.FileOptions{Hostname: "h"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +247,7 @@ func TestCompactionMetadata(t *testing.T) {
 		t.Errorf("s: steps %v of kind %v, want %v of scalars", steps["s"], kinds["s"], w)
 	}
 	dec := summary.NewDecoder()
-	recs, _ := records(t, r, path.Base(w.Name()))
+	recs, _ := records(t, r, path.Base(w.FileName()))
 	for _, rec := range recs {
 		vals, _ := dec.Record(nil, rec)
 		for _, v := range vals {
@@ -264,7 +280,7 @@ func TestCompactionLegacyMultiValue(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
 	logdir := filepath.Join(tmp, "logdir")
-	w, err := tfevents.Create(logdir, &tfevents.FileOptions{Hostname: "h"})
+	w, err := tfevents.CreateFile(logdir, &tfevents.FileOptions{Hostname: "h"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +297,7 @@ func TestCompactionLegacyMultiValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := path.Base(w.Name())
+	name := path.Base(w.FileName())
 	recs, _ := records(t, r, name)
 	if len(recs) != 11 {
 		t.Fatalf("%d records, want the file_version and 10 events", len(recs))
@@ -303,8 +319,10 @@ func TestCompactionLegacyMultiValue(t *testing.T) {
 	}
 }
 
-// TestCompactionDamagedFiles shows that a file with a corrupt record is
-// archived as it was, and a torn tail survives compaction as it was.
+// TestCompactionDamagedFiles shows that compaction reads past damage as
+// every tbgo reader does: the records around it are compacted, the damaged
+// bytes are kept as they were, where they were, and reported; a torn tail
+// survives as it was. With Strict, damage fails Create instead.
 func TestCompactionDamagedFiles(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
@@ -320,13 +338,19 @@ func TestCompactionDamagedFiles(t *testing.T) {
 		must(t, w.Close())
 		return w.FileName()
 	}
-	corrupt, torn := write("corrupt"), write("torn")
-	data, err := os.ReadFile(corrupt)
-	if err != nil {
-		t.Fatal(err)
+	dataCRC, lengthCRC, torn := write("data-crc"), write("length-crc"), write("torn")
+	// Flip a byte of step 9's record (the 11th: file_version and steps
+	// 0 to 8 come before it), at offset at within the record.
+	damage := func(name string, at int) {
+		recs, _, data := scanFile(t, os.DirFS(filepath.Dir(name)), filepath.Base(name))
+		for _, r := range recs[:10] {
+			at += tfevents.RecordLen(len(r))
+		}
+		data[at] ^= 0xff
+		must(t, os.WriteFile(name, data, 0o644))
 	}
-	data[len(data)/2] ^= 0xff
-	must(t, os.WriteFile(corrupt, data, 0o644))
+	damage(dataCRC, 14)  // in the data
+	damage(lengthCRC, 2) // in the length field
 	tornData, err := os.ReadFile(torn)
 	if err != nil {
 		t.Fatal(err)
@@ -344,12 +368,35 @@ func TestCompactionDamagedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	cr := rep.Compaction
-	if len(cr.Left) != 1 || cr.Left[0].Path != "corrupt/"+filepath.Base(corrupt) {
-		t.Errorf("left as they were: %+v, want the corrupt file", cr.Left)
-	}
-	got, err := fs.ReadFile(r, "corrupt/"+filepath.Base(corrupt))
-	if err != nil || !bytes.Equal(got, data) {
-		t.Errorf("the corrupt file was not archived byte for byte (%v)", err)
+	for i, tc := range []struct {
+		name string
+		kind tfevents.DamageKind
+	}{
+		{"data-crc/" + filepath.Base(dataCRC), tfevents.BadDataChecksum},
+		{"length-crc/" + filepath.Base(lengthCRC), tfevents.BadLengthChecksum},
+	} {
+		if len(cr.Damage) != 2 || cr.Damage[i].File != tc.name || cr.Damage[i].Kind != tc.kind {
+			t.Fatalf("damage reported %v, want %s in %s", cr.Damage, tc.kind, tc.name)
+		}
+		orig, err := os.ReadFile(filepath.Join(logdir, tc.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := cr.Damage[i]
+		wantBytes := orig[want.Offset : want.Offset+want.Bytes]
+		// In the archive: the damage kept whole, read past as in the
+		// original, and every other one of the 19 readable scalars.
+		recs, got, data := scanFile(t, r, tc.name)
+		if len(got) != 1 || got[0].Kind != tc.kind || got[0].Bytes != want.Bytes {
+			t.Errorf("%s: damage in the archive %v, want %v", tc.name, got, &want)
+			continue
+		}
+		if !bytes.Equal(data[got[0].Offset:got[0].Offset+got[0].Bytes], wantBytes) {
+			t.Errorf("%s: the damaged bytes were not kept as they were", tc.name)
+		}
+		if len(recs) != 1+10 { // file_version, steps 0, 2, 4, 6, 8, 11, 13, ..., 19
+			t.Errorf("%s: %d records in the compacted file, want 11", tc.name, len(recs))
+		}
 	}
 	recs, tail := records(t, r, "torn/"+filepath.Base(torn))
 	if !bytes.Equal(tail, []byte{1, 0, 0}) {
@@ -357,6 +404,12 @@ func TestCompactionDamagedFiles(t *testing.T) {
 	}
 	if len(recs) != 1+11 { // file_version, steps 0, 2, ..., 18 and 19
 		t.Errorf("%d records in the compacted torn file, want 12", len(recs))
+	}
+
+	_, err = archive.Create(io.Discard, logdir, archive.Options{Compaction: archive.Compaction{ScalarFactor: 2}, Strict: true})
+	var d *tfevents.Damage
+	if !errors.As(err, &d) || d.Kind != tfevents.BadDataChecksum || !errors.Is(err, tfevents.ErrCorrupt) {
+		t.Errorf("strict Create = %v, want the data crc damage", err)
 	}
 }
 
@@ -410,5 +463,55 @@ func TestCreateErrors(t *testing.T) {
 	}
 	if _, err := archive.CreateFile(filepath.Join(tmp, "no", "such", "dir.tbar"), tmp, archive.Options{}); err == nil {
 		t.Error("CreateFile into a missing directory succeeded")
+	}
+}
+
+// TestCompactionSkipsWhatReadersSkip shows that compaction counts the
+// values readers read: an event whose wall time is not finite and a
+// record that is not an Event are read past (kept as they were, reported
+// as damage, not counted), so that "every second scalar" means what a
+// reader sees.
+func TestCompactionSkipsWhatReadersSkip(t *testing.T) {
+	t.Parallel()
+	logdir := t.TempDir()
+	nan := hostile.Event(&tbpb.Event{WallTime: math.NaN(), Step: 2, What: &tbpb.Event_Summary{Summary: &tbpb.Summary{
+		Value: []*tbpb.Summary_Value{{Tag: "x", Value: &tbpb.Summary_Value_SimpleValue{SimpleValue: 2}}},
+	}}})
+	notEvent := []byte{0xff, 0xff} // a tag whose varint never ends
+	name := hostile.EventFile(t, filepath.Join(logdir, "run"),
+		hostile.Scalar("x", 0, 0), hostile.Scalar("x", 1, 1), nan, hostile.Scalar("x", 3, 3),
+		notEvent, hostile.Scalar("x", 4, 4), hostile.Scalar("x", 5, 5))
+
+	var out bytes.Buffer
+	rep, err := archive.Create(&out, logdir, archive.Options{Compaction: archive.Compaction{ScalarFactor: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := rep.Compaction
+	if len(cr.Damage) != 2 || cr.Damage[0].Kind != tfevents.NonFiniteWallTime || cr.Damage[1].Kind != tfevents.InvalidEvent {
+		t.Fatalf("damage %v, want a non-finite wall time and an invalid event", cr.Damage)
+	}
+	// Five scalars read: steps 0, 1, 3, 4, 5; every second and the last
+	// kept.
+	if cr.ScalarsDropped != 2 {
+		t.Errorf("%d scalars dropped, want 2 (steps 1 and 4)", cr.ScalarsDropped)
+	}
+	r, err := archive.NewReader(bytes.NewReader(out.Bytes()), int64(out.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := records(t, r, "run/"+filepath.Base(name))
+	want := [][]byte{hostile.Scalar("x", 0, 0), nan, hostile.Scalar("x", 3, 3), notEvent, hostile.Scalar("x", 5, 5)}
+	if len(recs) != 1+len(want) {
+		t.Fatalf("%d records, want %d", len(recs), 1+len(want))
+	}
+	for i, w := range want {
+		if !bytes.Equal(recs[1+i], w) {
+			t.Errorf("record %d differs from the original", 1+i)
+		}
+	}
+	_, err = archive.Create(io.Discard, logdir, archive.Options{Compaction: archive.Compaction{ScalarFactor: 2}, Strict: true})
+	if !errors.Is(err, tfevents.ErrNonFiniteWallTime) {
+		t.Errorf("strict Create = %v, want the non-finite wall time", err)
 	}
 }

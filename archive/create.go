@@ -10,12 +10,13 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/golang/snappy"
 
+	"github.com/tbgo/tbgo/internal/atomicfile"
+	"github.com/tbgo/tbgo/internal/logwalk"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
@@ -25,6 +26,13 @@ type Options struct {
 	// Compaction, when not zero, rewrites event files to drop values; see
 	// Compaction. The zero value keeps every byte.
 	Compaction Compaction
+
+	// Strict makes compaction fail on damage in an event file (see
+	// CompactionReport.Damage) with the *tfevents.Damage, instead of
+	// reading past it and keeping it as it was. A torn tail is never an
+	// error. Without compaction, files are copied byte for byte and their
+	// records are not read.
+	Strict bool
 }
 
 // Compaction says which summary values lossy compaction drops. Each field's
@@ -58,9 +66,14 @@ type Report struct {
 	// size of the files as archived (smaller after compaction); BytesOut
 	// the size of the archive.
 	BytesIn, BytesStored, BytesOut int64
-	// Skipped lists what was left out: entries that are not regular files
-	// or directories (sockets, devices, dangling links, symlink loops) and
-	// the archive being written, if it lies inside the logdir.
+	// Skipped lists what was left out, in the order met, each Path
+	// relative to the logdir: entries that are not regular files or
+	// directories (sockets, devices, dangling links), names that cannot
+	// be archived portably (not UTF-8, or holding a backslash), a second
+	// path to a directory already archived (a symbolic link back to an
+	// ancestor, or a second link to one directory: each directory is
+	// archived once), and the archive being written, if it lies inside
+	// the logdir.
 	Skipped []Skip
 	// Compaction is nil unless Options.Compaction asked for compaction.
 	Compaction *CompactionReport
@@ -75,12 +88,9 @@ func (r *Report) Ratio() float64 {
 	return float64(r.BytesOut) / float64(r.BytesIn)
 }
 
-// A Skip is a path left out of the archive, or left as it was by
-// compaction, and why.
-type Skip struct {
-	Path   string
-	Reason string
-}
+// A Skip is a path left out of the archive, and why. Its Path is relative
+// to the logdir; its String method gives the words every command prints.
+type Skip = tfevents.Skip
 
 // A CompactionReport tells what compaction dropped.
 type CompactionReport struct {
@@ -91,10 +101,18 @@ type CompactionReport struct {
 	Files []CompactedFile
 	// Tags are the series that lost values, by run and tag.
 	Tags []TagDrop
-	// Left are event files stored as they were because their records
-	// cannot all be framed (a corrupt record); run "tbgo repair" first to
-	// compact them.
-	Left []Skip
+	// Damage lists the damaged parts of event files, in path and offset
+	// order, as a tfevents.Scanner reports them (File is the path
+	// relative to the logdir): records whose checksum fails, the bytes
+	// from a corrupt length to the next valid record, records over the
+	// reader's limit, records that are not an Event, events whose wall
+	// time is not finite. Compaction reads past them, as every tbgo
+	// reader does (their values are not counted), and keeps their bytes
+	// as they were, where they were, so that the compacted file is
+	// damaged exactly as the original (run "tbgo repair" first for a
+	// clean one). Torn tails, which a writer still appending leaves, are
+	// kept as they were too, and not listed.
+	Damage []tfevents.Damage
 	// ImagesDropped, AudioDropped and ScalarsDropped total the values
 	// dropped of each kind.
 	ImagesDropped, AudioDropped, ScalarsDropped int
@@ -134,10 +152,12 @@ func (s *source) isEvent() bool {
 
 // Create writes an archive of every regular file and directory under logdir
 // to w and reports what it wrote. Symbolic links are followed, as
-// TensorBoard follows them, and archived as what they point to; a link
-// back to one of its own ancestors is skipped. The logdir must hold at
-// least one event file; otherwise Create writes nothing and returns an
-// error wrapping tfevents.ErrNoEventFiles.
+// TensorBoard follows them, and archived as what they point to; each
+// directory is archived once, however many paths reach it, and the other
+// paths (a link back to an ancestor, a second link to a directory) are
+// listed in Report.Skipped. The logdir must hold at least one event file;
+// otherwise Create writes nothing and returns an error wrapping
+// tfevents.ErrNoEventFiles.
 //
 // Files are read as large as they were when the logdir was listed, so a
 // file that a writer is still appending to is archived as it was then.
@@ -155,22 +175,17 @@ func Create(w io.Writer, logdir string, opts Options) (*Report, error) {
 }
 
 // CreateFile writes an archive of logdir to the file name, as Create does.
-// It writes to a temporary file in the same directory and renames it to
-// name only once the archive is complete and synced, replacing any file
-// there (which, if it lies inside logdir, is not archived); on error it
-// removes the temporary file.
-func CreateFile(name, logdir string, opts Options) (rep *Report, err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
+// It writes to a temporary file in the same directory, renamed to name
+// (mode 0644) only once the archive is complete and synced, the directory
+// synced after, replacing any file there (which, if it lies inside logdir,
+// is not archived); on error it removes the temporary file.
+func CreateFile(name, logdir string, opts Options) (*Report, error) {
+	f, err := atomicfile.Create(name, 0)
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	info, err := tmp.Stat()
+	defer f.Abort()
+	info, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
@@ -178,19 +193,11 @@ func CreateFile(name, logdir string, opts Options) (rep *Report, err error) {
 	if old, err := os.Stat(name); err == nil {
 		self = append(self, old)
 	}
-	if rep, err = create(tmp, logdir, opts, self); err != nil {
+	rep, err := create(f.File, logdir, opts, self)
+	if err != nil {
 		return nil, err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err := f.Commit(); err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
 	return rep, nil
@@ -205,6 +212,9 @@ func create(w io.Writer, logdir string, opts Options, self []fs.FileInfo) (*Repo
 	if !slices.ContainsFunc(srcs, func(s source) bool { return s.isEvent() }) {
 		return nil, fmt.Errorf("archive: %s: %w", logdir, tfevents.ErrNoEventFiles)
 	}
+	if len(srcs) > MaxEntries {
+		return nil, fmt.Errorf("archive: %s holds %d files and directories, over the limit of %d an archive may list", logdir, len(srcs), MaxEntries)
+	}
 	var comp *compactor
 	if !opts.Compaction.IsZero() {
 		c := opts.Compaction
@@ -212,7 +222,7 @@ func create(w io.Writer, logdir string, opts Options, self []fs.FileInfo) (*Repo
 		if c.ScalarFactor == 1 {
 			c.ScalarFactor = 0
 		}
-		comp = newCompactor(c)
+		comp = newCompactor(c, opts.Strict)
 		rep.Compaction = comp.rep
 		if err := comp.count(srcs); err != nil {
 			return nil, err
@@ -248,6 +258,9 @@ func create(w io.Writer, logdir string, opts Options, self []fs.FileInfo) (*Repo
 		comp.finish()
 	}
 	raw := encodeManifest(entries, rep.compactionSettings())
+	if len(raw) > MaxManifestSize {
+		return nil, fmt.Errorf("archive: %s: the manifest would take %d bytes, over the limit of %d (paths too long, or too many)", logdir, len(raw), MaxManifestSize)
+	}
 	f := footer{offset: uint64(cw.n), size: uint64(len(raw))}
 	aw.sw.Reset(cw)
 	aw.sw.Write(raw)
@@ -274,7 +287,8 @@ func (r *Report) compactionSettings() *Compaction {
 }
 
 // scan lists logdir's directories and regular files in path order,
-// following symbolic links and leaving out the files self.
+// following symbolic links, reading each directory once, and leaving out
+// the files self.
 func scan(logdir string, self []fs.FileInfo, rep *Report) ([]source, error) {
 	info, err := os.Stat(logdir)
 	if err != nil {
@@ -284,56 +298,42 @@ func scan(logdir string, self []fs.FileInfo, rep *Report) ([]source, error) {
 		return nil, fmt.Errorf("archive: %s is not a directory", logdir)
 	}
 	srcs := []source{{rel: ".", abs: logdir, info: info}}
-	if err := walk(logdir, ".", []fs.FileInfo{info}, self, &srcs, rep); err != nil {
-		return nil, err
+	skip := func(rel, reason string) { rep.Skipped = append(rep.Skipped, Skip{Path: rel, Reason: reason}) }
+	w := logwalk.Walker{
+		Ops: logwalk.OS(),
+		Check: func(rel string) error {
+			if err := checkPath(rel); err != nil {
+				// Not UTF-8, or a backslash: restored elsewhere, the name
+				// could not be written or could escape.
+				return fmt.Errorf("name cannot be archived portably: %w", err)
+			}
+			return nil
+		},
+		Visit: func(_ *logwalk.Entry, entries []logwalk.Entry) error {
+			for i := range entries {
+				e := &entries[i]
+				info, err := e.Info()
+				if err != nil {
+					return err
+				}
+				switch {
+				case slices.ContainsFunc(self, func(s fs.FileInfo) bool { return os.SameFile(s, info) }):
+					skip(e.Rel(), "the archive being written")
+				case e.IsDir() || info.Mode().IsRegular():
+					srcs = append(srcs, source{rel: e.Rel(), abs: e.Path(), info: info})
+				default:
+					skip(e.Rel(), "not a regular file ("+info.Mode().Type().String()+")")
+				}
+			}
+			return nil
+		},
+		Skipped: func(e *logwalk.Entry, reason string) { skip(e.Rel(), reason) },
+	}
+	if err := w.Walk(logdir); err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
 	}
 	slices.SortFunc(srcs, func(a, b source) int { return strings.Compare(a.rel, b.rel) })
 	return srcs, nil
-}
-
-func walk(dir, rel string, ancestors, self []fs.FileInfo, srcs *[]source, rep *Report) error {
-	list, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
-	for _, de := range list {
-		abs := filepath.Join(dir, de.Name())
-		r := de.Name()
-		if rel != "." {
-			r = rel + "/" + r
-		}
-		if err := checkPath(r); err != nil {
-			// A name with a backslash: restoring it elsewhere could escape.
-			rep.Skipped = append(rep.Skipped, Skip{r, "name cannot be archived portably: " + err.Error()})
-			continue
-		}
-		info, err := os.Stat(abs) // follows links
-		if err != nil {
-			if de.Type()&fs.ModeSymlink != 0 {
-				rep.Skipped = append(rep.Skipped, Skip{r, "dangling symbolic link"})
-				continue
-			}
-			return fmt.Errorf("archive: %w", err)
-		}
-		switch {
-		case slices.ContainsFunc(self, func(s fs.FileInfo) bool { return os.SameFile(s, info) }):
-			rep.Skipped = append(rep.Skipped, Skip{r, "the archive being written"})
-		case info.IsDir():
-			if slices.ContainsFunc(ancestors, func(a fs.FileInfo) bool { return os.SameFile(a, info) }) {
-				rep.Skipped = append(rep.Skipped, Skip{r, "symbolic link loop"})
-				continue
-			}
-			*srcs = append(*srcs, source{rel: r, abs: abs, info: info})
-			if err := walk(abs, r, append(ancestors, info), self, srcs, rep); err != nil {
-				return err
-			}
-		case info.Mode().IsRegular():
-			*srcs = append(*srcs, source{rel: r, abs: abs, info: info})
-		default:
-			rep.Skipped = append(rep.Skipped, Skip{r, "not a regular file (" + info.Mode().Type().String() + ")"})
-		}
-	}
-	return nil
 }
 
 // countWriter counts the bytes written through it and keeps the first
@@ -430,12 +430,6 @@ func (aw *archiveWriter) verbatim(e *Entry, s source) error {
 
 // compacted stores the event file s through the compactor.
 func (aw *archiveWriter) compacted(e *Entry, s source, c *compactor) error {
-	if reason, bad := c.left[s.rel]; bad {
-		if err := aw.verbatim(e, s); err != nil {
-			return err
-		}
-		return c.skim(s, reason)
-	}
 	f, err := open(s)
 	if err != nil {
 		return err

@@ -12,10 +12,16 @@
 // Every regular file under the logdir (event files, projector configs and
 // assets, anything else) and every directory, with its permission bits and
 // modification time to the nanosecond. Symbolic links are followed, as
-// TensorBoard follows them, and stored as what they point to; a link back
-// to one of its own ancestors, a dangling link, and sockets, pipes and
-// devices are left out and listed in Report.Skipped. The archive never
-// holds a link. A logdir without an event file is refused.
+// TensorBoard follows them, and stored as what they point to, but each
+// real directory is archived once, however many paths reach it (links
+// that reach one directory twice at each of n levels make 2^n paths). Left
+// out, and listed in Report.Skipped with the reason, are: a second path to
+// a directory already archived (a link back to an ancestor, or a second
+// link to one directory), a dangling link, a name that cannot be restored
+// portably (not UTF-8, or holding a backslash), and sockets, pipes and
+// devices. The archive never holds a link. A logdir without an event file
+// is refused. The walk is the one run discovery makes
+// (tfevents.Discovery).
 //
 // # Format
 //
@@ -57,17 +63,24 @@
 //   - a manifest over MaxManifestSize, or one declaring more than 32 bytes
 //     per compressed byte (Snappy cannot exceed about 21), so a
 //     decompression bomb is refused before anything is decompressed;
+//   - a manifest listing more than MaxEntries entries. The manifest is
+//     decoded an entry at a time into a compact index, so the memory an
+//     open archive holds grows with the manifest's size (a dozen bytes
+//     and the path per entry), never with a Go value per entry: a million
+//     entries take about 17 MB;
 //   - an entry that is not a file or a directory (a symbolic link, a hard
 //     link, a device), a path that is absolute, holds "..", a backslash, a
 //     NUL byte or a drive letter, entries out of order or repeated, a path
 //     that is both a file and a directory;
-//   - stored ranges outside the file data or overlapping each other.
+//   - stored ranges outside the file data, out of manifest order or
+//     overlapping each other.
 //
-// Files decompress as they are read, one 64 KiB chunk at a time; the
-// manifest is the only thing read whole. A file that decompresses to
-// more or fewer bytes than declared, or to bytes whose SHA-256 differs,
-// fails its last Read with an error wrapping ErrCorrupt instead of
-// io.EOF, so any reader that reads to the end checks the file.
+// Files decompress as they are read, one 64 KiB chunk at a time. A file
+// that decompresses to more or fewer bytes than declared, or to bytes
+// whose SHA-256 differs, fails its last Read with a *tfevents.Damage of
+// kind BadFileChecksum (wrapping ErrCorrupt and tfevents.ErrCorrupt)
+// instead of io.EOF, so any reader that reads to the end checks the file
+// and reports the damage as every other tbgo reader does.
 //
 // # Restoring
 //
@@ -91,8 +104,10 @@
 //     (k+1)-th, ...) and the last.
 //
 // Values are counted per run and tag across the run's event files in name
-// order, the order TensorBoard reads them in, and classified with
-// summary.Decoder, so legacy and modern forms from any writer count alike.
+// order, the order TensorBoard reads them in, read with tfevents.Scanner
+// (so compaction sees the records every tbgo reader sees) and classified
+// with summary.Decoder, so legacy and modern forms from any writer count
+// alike.
 // What compaction does to the bytes:
 //   - a record with nothing to drop is copied byte for byte: the
 //     file_version event, session logs, graphs, histograms, text and
@@ -106,8 +121,13 @@
 //     first value kept, so both of TensorBoard's loaders still know what
 //     the series is;
 //   - a torn last record is kept as it is;
-//   - a file with a corrupt record is stored byte for byte and listed in
-//     CompactionReport.Left ("tbgo repair" it first).
+//   - damage is read past, as every tbgo reader reads past it, and kept
+//     byte for byte where it was: a record whose checksum fails, the bytes
+//     from a corrupt length to the next valid record, a record over the
+//     readers' limit, a record that is not an Event, an event whose wall
+//     time is not finite (its values are not counted); it is listed in
+//     CompactionReport.Damage ("tbgo repair" drops it), or, with
+//     Options.Strict, fails Create.
 //
 // A compacted file's manifest entry keeps the original's size and SHA-256
 // besides its own, and the manifest records the settings, so the archive

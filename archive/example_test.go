@@ -3,7 +3,6 @@ package archive_test
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"io/fs"
 	"log"
 	"os"
@@ -80,12 +79,8 @@ func Example() {
 		log.Fatal(err)
 	}
 	records := 0
-	for tr := tfevents.NewReader(f); ; records++ {
-		if _, err := tr.Next(); err == io.EOF {
-			break
-		} else if err != nil {
-			log.Fatal(err)
-		}
+	for sc := tfevents.NewScanner(f); sc.Scan(); {
+		records++
 	}
 	f.Close()
 	fmt.Println("records read from the archive:", records)

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -48,8 +46,15 @@ const (
 )
 
 // MaxManifestSize caps the decompressed manifest a Reader accepts, about a
-// quarter of a million files.
+// quarter of a million files. Create refuses to write a larger one.
 const MaxManifestSize = 64 << 20
+
+// MaxEntries caps the entries (files and directories) a manifest may
+// list. Create refuses a logdir with more, and a Reader a manifest with
+// more: together with MaxManifestSize it bounds what an open archive, and
+// a walk of it, holds (a directory listing its every entry takes about
+// 100 bytes each).
+const MaxEntries = 1 << 20
 
 // maxExpansion bounds how many decompressed bytes a stored byte may stand
 // for. Snappy's best case is a 3-byte copy of 64 bytes, about 21 to 1 per
@@ -146,13 +151,6 @@ func parseFooter(b []byte, archiveSize int64) (footer, error) {
 	return f, nil
 }
 
-// manifest is the JSON document that lists an archive's entries.
-type manifest struct {
-	Version    int             `json:"version"`
-	Compaction *Compaction     `json:"compaction,omitempty"`
-	Entries    []manifestEntry `json:"entries"`
-}
-
 // manifestEntry is an Entry as the manifest spells it.
 type manifestEntry struct {
 	Path  string `json:"path"`
@@ -218,43 +216,9 @@ func encodeManifest(entries []Entry, c *Compaction) []byte {
 	return b.Bytes()
 }
 
-// decodeManifest parses and checks a manifest. dataEnd is where the file
-// data ends (the manifest's offset): every stored range must lie in
-// [headerLen, dataEnd) and no two may overlap.
-func decodeManifest(b []byte, dataEnd int64) ([]Entry, *Compaction, error) {
-	var m manifest
-	// Unknown fields are ignored: a link entry from another tool carries
-	// a target this format has no field for, and its type is the clearer
-	// error. A change of meaning needs a new version.
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&m); err != nil {
-		return nil, nil, fmt.Errorf("%w: manifest does not decode: %v", ErrCorrupt, err)
-	}
-	if dec.More() {
-		return nil, nil, fmt.Errorf("%w: manifest has data after its end", ErrCorrupt)
-	}
-	if m.Version != manifestV1 {
-		return nil, nil, fmt.Errorf("%w: manifest version %d in a version %d archive", ErrCorrupt, m.Version, version)
-	}
-	if c := m.Compaction; c != nil && (c.KeepImages < 0 || c.KeepAudio < 0 || c.ScalarFactor < 0) {
-		return nil, nil, fmt.Errorf("%w: manifest compaction has a negative setting", ErrCorrupt)
-	}
-	entries := make([]Entry, len(m.Entries))
-	for i := range m.Entries {
-		me := &m.Entries[i]
-		if err := me.toEntry(&entries[i], dataEnd); err != nil {
-			return nil, nil, fmt.Errorf("manifest entry %d (%q): %w", i, me.Path, err)
-		}
-		if i > 0 && entries[i-1].Path >= me.Path {
-			return nil, nil, fmt.Errorf("%w: manifest entry %d (%q) is out of order or repeated after %q", ErrCorrupt, i, me.Path, entries[i-1].Path)
-		}
-	}
-	if err := checkRanges(entries); err != nil {
-		return nil, nil, err
-	}
-	return entries, m.Compaction, nil
-}
-
+// toEntry checks a manifest entry and sets *e from it. dataEnd is where
+// the file data ends (the manifest's offset): a stored range must lie in
+// [headerLen, dataEnd).
 func (me *manifestEntry) toEntry(e *Entry, dataEnd int64) error {
 	if err := checkPath(me.Path); err != nil {
 		return err
@@ -350,24 +314,6 @@ func checkPath(p string) error {
 	}
 	if !fs.ValidPath(p) {
 		return fmt.Errorf("%w: path is not clean (empty, . or trailing elements)", ErrUnsafePath)
-	}
-	return nil
-}
-
-// checkRanges refuses stored ranges that overlap: two entries sharing
-// bytes would let a small archive expand past maxExpansion times its size.
-func checkRanges(entries []Entry) error {
-	var ranges [][2]int64
-	for _, e := range entries {
-		if e.Stored > 0 {
-			ranges = append(ranges, [2]int64{e.Offset, e.Stored})
-		}
-	}
-	slices.SortFunc(ranges, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
-	for i := 1; i < len(ranges); i++ {
-		if prev := ranges[i-1]; prev[1] > ranges[i][0]-prev[0] {
-			return fmt.Errorf("%w: stored data at offsets %d and %d overlap", ErrCorrupt, prev[0], ranges[i][0])
-		}
 	}
 	return nil
 }

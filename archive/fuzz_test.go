@@ -74,7 +74,7 @@ func FuzzReader(f *testing.F) {
 			return
 		}
 		var total int64
-		for _, e := range r.Entries() {
+		for e := range r.Entries() {
 			if e.Path != "." && (strings.HasPrefix(e.Path, "/") || strings.Contains("/"+e.Path+"/", "/../") || strings.ContainsAny(e.Path, "\\\x00")) {
 				t.Fatalf("unsafe path %q accepted", e.Path)
 			}
@@ -134,7 +134,7 @@ func FuzzManifest(f *testing.F) {
 			}
 			return
 		}
-		for _, e := range r.Entries() {
+		for e := range r.Entries() {
 			if err := checkPath(e.Path); err != nil && e.Path != "." {
 				t.Fatalf("unsafe path %q accepted: %v", e.Path, err)
 			}
@@ -169,7 +169,7 @@ func checkTree(r *Reader) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range r.Entries() {
+	for e := range r.Entries() {
 		if seen[e.Path] != 1 {
 			return fmt.Errorf("%q is reached %d times by a walk", e.Path, seen[e.Path])
 		}

@@ -12,10 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/golang/snappy"
+	"github.com/tbgo/tbgo/internal/hostile"
+	"github.com/tbgo/tbgo/tfevents"
 )
 
 // The tests in this file build archives by hand, byte by byte where it
@@ -180,6 +183,11 @@ func TestReadHostileData(t *testing.T) {
 			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tt.msg) {
 				t.Errorf("ReadFile = %d bytes, %v; want an error wrapping ErrCorrupt that says %q", len(got), err, tt.msg)
 			}
+			// The damage is reported in the words of every tbgo reader.
+			var d *tfevents.Damage
+			if !errors.As(err, &d) || d.Kind != tfevents.BadFileChecksum || d.File != "f" || !errors.Is(err, tfevents.ErrCorrupt) {
+				t.Errorf("ReadFile = %v, want a *tfevents.Damage of kind %v in f", err, tfevents.BadFileChecksum)
+			}
 			if err := r.Check("f"); !errors.Is(err, ErrCorrupt) {
 				t.Errorf("Check = %v, want ErrCorrupt", err)
 			}
@@ -227,6 +235,40 @@ func TestReadBoundedMemory(t *testing.T) {
 	}
 }
 
+// TestOpenErrorsNameTheArchive shows that Open's errors name the archive
+// once, and still match the error kinds.
+func TestOpenErrorsNameTheArchive(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	name := filepath.Join(dir, "bad.tbar")
+	content := []byte("events")
+	stored := compress(content)
+	good := craft(stored, manifestOf(fileJSON("run/f", content, stored)))
+	bad := bytes.Clone(good)
+	bad[12] ^= 1 // the header checksum
+	if err := os.WriteFile(name, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(name)
+	if want := "archive: " + name + ": corrupt archive: header checksum mismatch"; !errors.Is(err, ErrCorrupt) || fmt.Sprint(err) != want {
+		t.Errorf("Open = %v, want %q", err, want)
+	}
+	damaged := bytes.Clone(good)
+	damaged[headerLen+len(stored)-1] ^= 1 // the file's data
+	if err := os.WriteFile(name, damaged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var d *tfevents.Damage
+	if err := r.Check("run/f"); !errors.As(err, &d) || d.File != name+":run/f" {
+		t.Errorf("Check = %v, want damage in %s:run/f", err, name)
+	}
+}
+
 // TestRestoreHostile restores archives that try to escape the target: each
 // is refused before anything is written.
 func TestRestoreHostile(t *testing.T) {
@@ -247,5 +289,124 @@ func TestRestoreHostile(t *testing.T) {
 		if entries, _ := os.ReadDir(tmp); len(entries) != 1 {
 			t.Errorf("%q: Restore left %v behind", p, entries)
 		}
+	}
+}
+
+// TestOpenManifestBomb opens small archives whose manifests list a
+// million directories and more. Before the manifest was read an entry at a
+// time into a compact index, a 10 MB archive with a 64 MiB manifest of two
+// million entries took 1.42 GB to open; now that one is refused (it lists
+// more than MaxEntries) and one just under the cap holds a few bytes per
+// entry.
+func TestOpenManifestBomb(t *testing.T) {
+	dir := t.TempDir()
+	held := func(t *testing.T, name string) (*Reader, uint64, uint64, error) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		r, err := Open(name)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		return r, after.HeapAlloc - min(after.HeapAlloc, before.HeapAlloc), after.TotalAlloc - before.TotalAlloc, err
+	}
+
+	over := filepath.Join(dir, "over.tbar")
+	hostile.ManifestBomb(t, over, 64<<20)
+	_, _, total, err := held(t, over)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "more than 1048576 entries") || !strings.Contains(err.Error(), over) {
+		t.Errorf("Open of a 2-million-entry manifest = %v, want it refused for listing too many entries", err)
+	}
+	if total > 512<<20 {
+		t.Errorf("refusing it allocated %d MB", total>>20)
+	}
+
+	under := filepath.Join(dir, "under.tbar")
+	hostile.ManifestBomb(t, under, 32<<20)
+	r, heap, total, err := held(t, under)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	n := 0
+	for range r.Entries() {
+		n++
+	}
+	if n < 900_000 {
+		t.Fatalf("%d entries, want nearly a million", n)
+	}
+	t.Logf("%d entries: the open archive holds %d MB (%d bytes per entry), %d MB allocated", n, heap>>20, heap/uint64(n), total>>20)
+	if heap > 24*uint64(n) || total > 512<<20 {
+		t.Errorf("the open archive holds %d MB (%d bytes per entry) after allocating %d MB", heap>>20, heap/uint64(n), total>>20)
+	}
+	if _, err := r.Stat("run/" + hostile.FileName); err != nil {
+		t.Error(err)
+	}
+	if err := r.Check("run/" + hostile.FileName); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestImpliedDirectories reads a manifest, not written by Create, that
+// lists files without the directories holding them, in an order where
+// what a directory holds is not contiguous with its name ("a-b" sorts
+// between "a" and "a/..."): the directories exist all the same, each
+// listed once, parents before what they hold, and restore.
+func TestImpliedDirectories(t *testing.T) {
+	t.Parallel()
+	empty := func(p string) string {
+		return fmt.Sprintf(`{"path":%q,"type":"file","mode":420,"mtime":1,"mtime_nsec":0,"sha256":%q}`, p, sum(nil))
+	}
+	a := craft(nil, manifestOf(empty("a-b/f"), empty("a/b/c/f"), empty("a/d"), `{"path":"z","type":"dir","mode":448,"mtime":1,"mtime_nsec":0}`))
+	r, err := NewReader(bytes.NewReader(a), int64(len(a)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for e := range r.Entries() {
+		all = append(all, e.Path)
+	}
+	if want := []string{".", "a-b", "a-b/f", "a", "a/b", "a/b/c", "a/b/c/f", "a/d", "z"}; !slices.Equal(all, want) {
+		t.Errorf("Entries = %q, want %q", all, want)
+	}
+	var back []string
+	for e := range r.ix.backward() {
+		back = append(back, e.Path)
+	}
+	slices.Reverse(back)
+	if !slices.Equal(back, all) {
+		t.Errorf("backward, reversed = %q, want %q", back, all)
+	}
+	for dir, want := range map[string][]string{".": {"a", "a-b", "z"}, "a": {"b", "d"}, "a/b": {"c"}, "z": nil} {
+		list, err := r.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, d := range list {
+			names = append(names, d.Name())
+			info, err := d.Info()
+			if err != nil || info.IsDir() != d.IsDir() || info.Name() != d.Name() {
+				t.Errorf("%s/%s: Info %v, %v disagrees with the entry", dir, d.Name(), info, err)
+			}
+		}
+		if !slices.Equal(names, want) {
+			t.Errorf("ReadDir(%q) = %q, want %q", dir, names, want)
+		}
+	}
+	if info, err := r.Stat("a/b"); err != nil || !info.IsDir() || info.Mode().Perm() != 0o755 {
+		t.Errorf("Stat(a/b) = %v, %v; want a 0755 directory", info, err)
+	}
+	if _, err := r.Stat("a/b/x"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Stat(a/b/x) = %v, want ErrNotExist", err)
+	}
+	if err := checkTree(r); err != nil {
+		t.Error(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := r.Extract(out, RestoreOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "a", "b", "c", "f")); err != nil {
+		t.Error(err)
 	}
 }

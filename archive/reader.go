@@ -8,13 +8,13 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"iter"
 	"os"
 	"path"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/golang/snappy"
+	"github.com/tbgo/tbgo/tfevents"
 )
 
 // An Entry describes one file or directory of an archive as its manifest
@@ -57,18 +57,23 @@ func (e *Entry) IsDir() bool { return e.Mode.IsDir() }
 // declared size is beyond what Snappy could have compressed into the
 // stored bytes. Files opened from a Reader decompress as they are read,
 // holding one 64 KiB Snappy chunk at a time; reading a file to its end
-// checks its size and SHA-256 and returns an error wrapping ErrCorrupt
-// instead of io.EOF when either does not match.
+// checks its size and SHA-256 and returns a *tfevents.Damage of kind
+// BadFileChecksum, wrapping ErrCorrupt, instead of io.EOF when either does
+// not match.
+//
+// A Reader's memory grows with the manifest's size, not with the number
+// of entries times a Go value: the manifest is read an entry at a time
+// into a compact index (a dozen bytes and the path per entry, 32 more for
+// a file), and an Entry is decoded only when it is used. A manifest is at
+// most MaxManifestSize.
 //
 // A Reader is safe for concurrent use; each opened file is not.
 type Reader struct {
 	ra      io.ReaderAt
 	closer  io.Closer
 	name    string
-	entries []Entry          // in path order, with synthesized parents
-	index   map[string]int   // path -> entries index
-	kids    map[string][]int // directory path -> children, by name
-	compact *Compaction      // nil when not compacted
+	ix      *index
+	compact *Compaction // nil when not compacted
 }
 
 // The file systems and files a Reader provides.
@@ -86,7 +91,8 @@ var (
 	_ fs.ReadDirFile = (*dir)(nil)
 )
 
-// Open opens the archive file at path. Close closes it.
+// Open opens the archive file at path. Close closes it. Errors name the
+// archive.
 func Open(path string) (*Reader, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -101,131 +107,56 @@ func Open(path string) (*Reader, error) {
 		f.Close()
 		return nil, fmt.Errorf("archive: %s is not a regular file", path)
 	}
-	r, err := NewReader(f, info.Size())
+	r, err := newReader(f, info.Size(), path)
 	if err != nil {
 		f.Close()
-		return nil, prefixError(path, err)
+		return nil, err
 	}
-	r.name, r.closer = path, f
+	r.closer = f
 	return r, nil
 }
-
-// prefixError names the archive in an error from NewReader.
-func prefixError(name string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "archive: ")
-	return &readError{msg: "archive: " + name + ": " + msg, err: err}
-}
-
-// readError is an error with a message of its own that still unwraps to
-// the error it rewrites.
-type readError struct {
-	msg string
-	err error
-}
-
-func (e *readError) Error() string { return e.msg }
-func (e *readError) Unwrap() error { return e.err }
 
 // NewReader reads the archive of the given size from r, checking its
 // header, footer and manifest. The Reader's Close does not close r.
 func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
+	return newReader(r, size, "")
+}
+
+// newReader is NewReader for an archive called name in errors and damage
+// reports ("" for none).
+func newReader(r io.ReaderAt, size int64, name string) (*Reader, error) {
+	fail := func(err error) error {
+		if name == "" {
+			return fmt.Errorf("archive: %w", err)
+		}
+		return fmt.Errorf("archive: %s: %w", name, err)
+	}
 	if size < headerLen {
-		return nil, fmt.Errorf("archive: %w: %d bytes, shorter than a header", ErrNotArchive, size)
+		return nil, fail(fmt.Errorf("%w: %d bytes, shorter than a header", ErrNotArchive, size))
 	}
 	var head [headerLen]byte
 	if _, err := r.ReadAt(head[:], 0); err != nil {
-		return nil, fmt.Errorf("archive: reading the header: %w", err)
+		return nil, fail(fmt.Errorf("reading the header: %w", err))
 	}
 	if err := checkHeader(head[:]); err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
+		return nil, fail(err)
 	}
 	if size < headerLen+footerLen {
-		return nil, fmt.Errorf("archive: %w: %d bytes, too short to hold a footer (truncated?)", ErrCorrupt, size)
+		return nil, fail(fmt.Errorf("%w: %d bytes, too short to hold a footer (truncated?)", ErrCorrupt, size))
 	}
 	var foot [footerLen]byte
 	if _, err := r.ReadAt(foot[:], size-footerLen); err != nil {
-		return nil, fmt.Errorf("archive: reading the footer: %w", err)
+		return nil, fail(fmt.Errorf("reading the footer: %w", err))
 	}
 	f, err := parseFooter(foot[:], size)
 	if err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
+		return nil, fail(err)
 	}
-	raw, err := readStream(io.NewSectionReader(r, int64(f.offset), int64(f.stored)), int64(f.size))
+	ix, c, err := readManifest(io.NewSectionReader(r, int64(f.offset), int64(f.stored)), int64(f.size), int64(f.offset))
 	if err != nil {
-		return nil, fmt.Errorf("archive: manifest: %w", err)
+		return nil, fail(fmt.Errorf("manifest: %w", err))
 	}
-	entries, c, err := decodeManifest(raw, int64(f.offset))
-	if err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
-	}
-	ar := &Reader{ra: r, compact: c}
-	if err := ar.build(entries); err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
-	}
-	return ar, nil
-}
-
-// readStream decompresses a whole Snappy stream that must hold exactly
-// size bytes. Memory grows with the data actually decompressed, never
-// with the declared size alone.
-func readStream(r io.Reader, size int64) ([]byte, error) {
-	var b bytes.Buffer
-	n, err := io.Copy(&b, io.LimitReader(snappy.NewReader(r), size+1))
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
-	case n != size:
-		return nil, fmt.Errorf("%w: %d bytes decompressed, %d declared", ErrCorrupt, n, size)
-	}
-	return b.Bytes(), nil
-}
-
-// build indexes entries, adding the directories that hold them when the
-// manifest does not list them, and refuses a path that is both a file and
-// a directory.
-func (r *Reader) build(entries []Entry) error {
-	r.index = make(map[string]int, len(entries))
-	for i := range entries {
-		r.index[entries[i].Path] = i
-	}
-	all := entries
-	for _, e := range entries {
-		for dir := path.Dir(e.Path); e.Path != "."; dir = path.Dir(dir) {
-			if i, ok := r.index[dir]; ok {
-				if !all[i].IsDir() {
-					return fmt.Errorf("%w: %q is a file and also holds %q", ErrCorrupt, dir, e.Path)
-				}
-				break
-			}
-			r.index[dir] = len(all)
-			all = append(all, Entry{Path: dir, Mode: fs.ModeDir | 0o755})
-			if dir == "." {
-				break
-			}
-		}
-	}
-	if len(all) > len(entries) {
-		slices.SortFunc(all, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
-		for i := range all {
-			r.index[all[i].Path] = i
-		}
-	}
-	if len(all) == 0 {
-		all = append(all, Entry{Path: ".", Mode: fs.ModeDir | 0o755})
-		r.index["."] = 0
-	}
-	r.entries = all
-	r.kids = map[string][]int{}
-	for i, e := range all {
-		if e.Path != "." {
-			dir := path.Dir(e.Path)
-			r.kids[dir] = append(r.kids[dir], i)
-		}
-	}
-	for _, kids := range r.kids {
-		slices.SortFunc(kids, func(a, b int) int { return strings.Compare(path.Base(all[a].Path), path.Base(all[b].Path)) })
-	}
-	return nil
+	return &Reader{ra: r, name: name, ix: ix, compact: c}, nil
 }
 
 // Close closes the archive file if Open opened it. Files opened from the
@@ -239,12 +170,12 @@ func (r *Reader) Close() error {
 	return c.Close()
 }
 
-// Entries returns every entry of the archive in path order, the logdir
-// itself (".") first. A directory the manifest does not list but that
-// holds listed entries (in an archive not written by Create) appears with
-// mode 0755 and a zero ModTime. The slice is the Reader's own; do not
-// modify it.
-func (r *Reader) Entries() []Entry { return r.entries }
+// Entries returns every entry of the archive: the logdir itself (".")
+// first, then the others in path order. A directory the manifest does not
+// list but that holds listed entries (in an archive not written by Create)
+// comes just before the first entry it holds, with mode 0755 and a zero
+// ModTime. Each Entry is decoded as the loop reaches it.
+func (r *Reader) Entries() iter.Seq[Entry] { return r.ix.all() }
 
 // Compaction returns how the archive's event files were compacted, or nil
 // if they are byte-for-byte copies of the logdir's.
@@ -255,11 +186,11 @@ func (r *Reader) lookup(op, name string) (*Entry, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
 	}
-	i, ok := r.index[name]
+	e, ok := r.ix.lookup(name)
 	if !ok {
 		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
 	}
-	return &r.entries[i], nil
+	return &e, nil
 }
 
 // Open opens the named file or directory for reading; name is
@@ -273,7 +204,7 @@ func (r *Reader) Open(name string) (fs.File, error) {
 		return nil, err
 	}
 	if e.IsDir() {
-		return &dir{r: r, e: e, kids: r.kids[e.Path]}, nil
+		return &dir{e: e, kids: r.ix.children(e.Path)}, nil
 	}
 	f := &file{r: r, e: e, h: sha256.New()}
 	f.rewind()
@@ -299,12 +230,7 @@ func (r *Reader) ReadDir(name string) ([]fs.DirEntry, error) {
 	if !e.IsDir() {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: errors.New("not a directory")}
 	}
-	kids := r.kids[e.Path]
-	list := make([]fs.DirEntry, len(kids))
-	for i, k := range kids {
-		list[i] = fs.FileInfoToDirEntry(fileInfo{&r.entries[k]})
-	}
-	return list, nil
+	return dirEntries(r.ix.children(e.Path)), nil
 }
 
 // Check reads the named file to its end and reports whether its
@@ -412,10 +338,10 @@ func (f *file) read(p []byte) (int, error) {
 	f.pos += int64(n)
 	switch {
 	case err == io.EOF:
-		f.err = f.corrupt(fmt.Sprintf("stream ends after %d of %d bytes", f.pos, f.e.Size), nil)
+		f.err = f.corrupt(f.pos, f.e.Size-f.pos, fmt.Sprintf("stream ends after %d of %d bytes", f.pos, f.e.Size), nil)
 		return n, f.err
 	case err != nil:
-		f.err = f.corrupt(fmt.Sprintf("compressed data near byte %d", f.pos), err)
+		f.err = f.corrupt(f.pos, f.e.Size-f.pos, fmt.Sprintf("compressed data near byte %d", f.pos), err)
 		return n, f.err
 	}
 	return n, nil
@@ -427,26 +353,32 @@ func (f *file) finish() error {
 	n, err := f.dec.Read(f.one[:])
 	switch {
 	case n > 0:
-		f.err = f.corrupt(fmt.Sprintf("decompresses past its declared size of %d bytes", f.e.Size), nil)
+		f.err = f.corrupt(f.pos, 0, fmt.Sprintf("decompresses past its declared size of %d bytes", f.e.Size), nil)
 	case err != io.EOF:
-		f.err = f.corrupt(fmt.Sprintf("compressed data after byte %d", f.pos), err)
+		f.err = f.corrupt(f.pos, 0, fmt.Sprintf("compressed data after byte %d", f.pos), err)
 	case !bytes.Equal(f.h.Sum(nil), f.e.SHA256[:]):
-		f.err = f.corrupt("sha256 mismatch", nil)
+		f.err = f.corrupt(0, 0, "sha256 mismatch", nil)
 	default:
 		f.err = io.EOF
 	}
 	return f.err
 }
 
-func (f *file) corrupt(what string, err error) error {
-	name := f.r.name
-	if name != "" {
-		name += ": "
+// corrupt returns the damage of a file whose bytes do not match the
+// manifest, found at offset off: the rest of the file, skip bytes, cannot
+// be read. The damage's File is "ARCHIVE:PATH", or PATH for an archive
+// without a name.
+func (f *file) corrupt(off, skip int64, what string, err error) error {
+	d := &tfevents.Damage{File: f.e.Path, Offset: off, Kind: tfevents.BadFileChecksum, Bytes: skip}
+	if f.r.name != "" {
+		d.File = f.r.name + ":" + f.e.Path
 	}
 	if err != nil {
-		return fmt.Errorf("archive: %s%s: %w: %s: %w", name, f.e.Path, ErrCorrupt, what, err)
+		d.Err = fmt.Errorf("%w: %s: %w", ErrCorrupt, what, err)
+	} else {
+		d.Err = fmt.Errorf("%w: %s", ErrCorrupt, what)
 	}
-	return fmt.Errorf("archive: %s%s: %w: %s", name, f.e.Path, ErrCorrupt, what)
+	return d
 }
 
 // ReadAt reads len(p) bytes at offset off, as io.ReaderAt specifies. It
@@ -513,9 +445,9 @@ func (f *file) advance() error {
 	w.end += int64(n)
 	switch {
 	case err == io.EOF:
-		return f.corrupt(fmt.Sprintf("stream ends after %d of %d bytes", w.end, f.e.Size), nil)
+		return f.corrupt(w.end, f.e.Size-w.end, fmt.Sprintf("stream ends after %d of %d bytes", w.end, f.e.Size), nil)
 	case err != nil:
-		return f.corrupt(fmt.Sprintf("compressed data near byte %d", w.end), err)
+		return f.corrupt(w.end, f.e.Size-w.end, fmt.Sprintf("compressed data near byte %d", w.end), err)
 	}
 	return nil
 }
@@ -547,9 +479,8 @@ func (f *file) Seek(offset int64, whence int) (int64, error) {
 
 // dir is an open archived directory.
 type dir struct {
-	r    *Reader
 	e    *Entry
-	kids []int
+	kids []dirEntry
 	n    int // children returned so far
 }
 
@@ -570,12 +501,16 @@ func (d *dir) ReadDir(n int) ([]fs.DirEntry, error) {
 		}
 		rest = rest[:min(n, len(rest))]
 	}
-	list := make([]fs.DirEntry, len(rest))
-	for i, k := range rest {
-		list[i] = fs.FileInfoToDirEntry(fileInfo{&d.r.entries[k]})
-	}
 	d.n += len(rest)
-	return list, nil
+	return dirEntries(rest), nil
+}
+
+func dirEntries(kids []dirEntry) []fs.DirEntry {
+	list := make([]fs.DirEntry, len(kids))
+	for i := range kids {
+		list[i] = &kids[i]
+	}
+	return list
 }
 
 // IsArchive reports whether the file at path starts with the archive

@@ -91,13 +91,18 @@ type extraction struct {
 	rep  *RestoreReport
 	root *os.Root
 
-	created   bool     // dir itself was created
-	top       string   // the outermost directory created for dir
-	wasEmpty  bool     // dir held nothing
-	madeDirs  []string // directories created, parents first
-	temps     []string // temporary files not yet renamed, by entry index
-	renamed   []string // final paths written
-	tempIndex []int    // entries index of each temps element
+	created  bool      // dir itself was created
+	top      string    // the outermost directory created for dir
+	wasEmpty bool      // dir held nothing
+	madeDirs []string  // directories created, parents first
+	temps    []pending // files written, not yet renamed into place
+	renamed  []string  // final paths written
+}
+
+// pending is a file written under a temporary name.
+type pending struct {
+	tmp string
+	e   Entry
 }
 
 func (x *extraction) errorf(format string, args ...any) error {
@@ -149,8 +154,7 @@ func (x *extraction) prepare() error {
 
 // write creates the directories and writes every file to a temporary name.
 func (x *extraction) write() error {
-	for i := range x.r.entries {
-		e := &x.r.entries[i]
+	for e := range x.r.Entries() {
 		if e.Path == "." {
 			continue
 		}
@@ -161,12 +165,11 @@ func (x *extraction) write() error {
 			x.rep.Dirs++
 			continue
 		}
-		tmp, err := x.writeTemp(e)
+		tmp, err := x.writeTemp(&e)
 		if err != nil {
 			return err
 		}
-		x.temps = append(x.temps, tmp)
-		x.tempIndex = append(x.tempIndex, i)
+		x.temps = append(x.temps, pending{tmp, e})
 	}
 	return nil
 }
@@ -233,7 +236,7 @@ func (x *extraction) writeTemp(e *Entry) (string, error) {
 // does not change their times.
 func (x *extraction) commit() error {
 	for len(x.temps) > 0 {
-		tmp, e := x.temps[0], &x.r.entries[x.tempIndex[0]]
+		tmp, e := x.temps[0].tmp, &x.temps[0].e
 		if info, err := x.root.Lstat(e.Path); err == nil {
 			if !x.opts.Overwrite || info.IsDir() {
 				// Two names for one file on a case-insensitive file
@@ -244,7 +247,7 @@ func (x *extraction) commit() error {
 		if err := x.root.Rename(tmp, e.Path); err != nil {
 			return x.errorf("%w", err)
 		}
-		x.temps, x.tempIndex = x.temps[1:], x.tempIndex[1:]
+		x.temps = x.temps[1:]
 		x.renamed = append(x.renamed, e.Path)
 		if err := x.setMeta(e); err != nil {
 			return err
@@ -252,10 +255,9 @@ func (x *extraction) commit() error {
 		x.rep.Files++
 		x.rep.Bytes += e.Size
 	}
-	for i := len(x.r.entries) - 1; i >= 0; i-- {
-		e := &x.r.entries[i]
+	for e := range x.r.ix.backward() {
 		if e.IsDir() && (e.Path != "." || x.wasEmpty) {
-			if err := x.setMeta(e); err != nil {
+			if err := x.setMeta(&e); err != nil {
 				return err
 			}
 		}
@@ -281,8 +283,8 @@ func (x *extraction) undo() {
 	for _, d := range x.madeDirs {
 		x.root.Chmod(d, 0o700) // commit may have made it read-only
 	}
-	for _, tmp := range x.temps {
-		x.root.Remove(tmp)
+	for _, p := range x.temps {
+		x.root.Remove(p.tmp)
 	}
 	if x.wasEmpty {
 		for _, p := range x.renamed {

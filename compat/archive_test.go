@@ -147,7 +147,7 @@ func sameView(t *testing.T, want, got *view) {
 func TestArchiveCompactionLoads(t *testing.T) {
 	tmp := t.TempDir()
 	logdir := filepath.Join(tmp, "logdir")
-	w, err := tfevents.Create(filepath.Join(logdir, "run"), &tfevents.FileOptions{Hostname: "compat"})
+	w, err := tfevents.CreateFile(filepath.Join(logdir, "run"), &tfevents.FileOptions{Hostname: "compat"})
 	if err != nil {
 		t.Fatal(err)
 	}

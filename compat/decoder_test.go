@@ -4,7 +4,7 @@ package compat
 
 import (
 	"errors"
-	"io"
+	"os"
 	"testing"
 
 	"github.com/tbgo/tbgo/summary"
@@ -40,32 +40,33 @@ func decoderView(t *testing.T, name, logdir string) *view {
 
 // decodeRun decodes every value of a run's files, in order, with one
 // Decoder. With skipCorrupt, records with a bad checksum are left out;
-// otherwise, like any other error, they fail t.
+// otherwise, like any other damage or error, they fail t.
 func decodeRun(t *testing.T, files []string, skipCorrupt bool) []summary.Value {
 	t.Helper()
 	dec := summary.NewDecoder()
 	var vals []summary.Value
-	for _, f := range files {
-		r, err := tfevents.Open(f, 0)
+	for _, name := range files {
+		f, err := os.Open(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for {
-			rec, err := r.Next()
-			if err == io.EOF {
-				break
+		s := tfevents.NewScanner(f)
+		s.Name = name
+		s.Damaged = func(d *tfevents.Damage) error {
+			if skipCorrupt && errors.Is(d, tfevents.ErrCorrupt) {
+				return nil
 			}
-			if skipCorrupt && errors.Is(err, tfevents.ErrCorrupt) {
-				continue
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if vals, err = dec.Record(vals, rec); err != nil {
-				t.Fatalf("%s: %v", f, err)
+			return d
+		}
+		for s.Scan() {
+			if vals, err = dec.Record(vals, s.Record()); err != nil {
+				t.Fatalf("%s: offset %d: %v", name, s.Offset(), err)
 			}
 		}
-		r.Close()
+		f.Close()
+		if err := s.Err(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return vals
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/summary/runinfo"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -30,7 +31,7 @@ import (
 //     float hyper-parameters, metrics in the trial's run and in a
 //     "validation" run below it; one trial succeeds, one fails, one never
 //     ends; the third also carries run information, declared with
-//     RunInfoHParams.
+//     runinfo.ExperimentHParams.
 //   - inferred: no experiment, so TensorBoard infers one from the
 //     sessions; two sessions share a group; one run holds nothing but run
 //     information (hyper-parameters and the run/info text).
@@ -199,7 +200,7 @@ var (
 )
 
 // writeDeclaredSweep writes the logdir with an experiment.
-func writeDeclaredSweep(t *testing.T, dir string, info *summary.RunInfo) *hpLogdir {
+func writeDeclaredSweep(t *testing.T, dir string, info *runinfo.RunInfo) *hpLogdir {
 	t.Helper()
 	exp := summary.Experiment{
 		Name:        "hparams sweep",
@@ -251,7 +252,7 @@ func writeDeclaredSweep(t *testing.T, dir string, info *summary.RunInfo) *hpLogd
 			{Name: "layers", Domain: summary.Discrete(8)},
 			{Name: "lr", Domain: summary.Interval(0.001, 0.1)},
 			{Name: "dropout", Description: "Of every layer.", Domain: summary.Interval(0, 0.5)},
-		}, summary.RunInfoHParams()),
+		}, runinfo.ExperimentHParams()),
 		Metrics: []summary.Metric{{Tag: "f1", Group: "validation"}},
 	}
 	if err := summary.WriteExperiment(dir, more); err != nil {
@@ -272,7 +273,7 @@ func writeDeclaredSweep(t *testing.T, dir string, info *summary.RunInfo) *hpLogd
 			{Name: "layers", Domain: summary.Discrete(2, 4, 8)},
 			{Name: "lr", DisplayName: "learning rate", Domain: summary.Interval(0.001, 0.1)},
 			{Name: "dropout", Description: "Of every layer.", Domain: summary.Interval(0, 0.5)},
-		}, summary.RunInfoHParams()),
+		}, runinfo.ExperimentHParams()),
 		Metrics: []summary.Metric{
 			{Tag: "loss", DisplayName: "training loss", Dataset: summary.DatasetTraining},
 			{Tag: "accuracy", Group: "validation", DisplayName: "validation accuracy", Description: "Top-1.", Dataset: summary.DatasetValidation},
@@ -294,7 +295,7 @@ func writeDeclaredSweep(t *testing.T, dir string, info *summary.RunInfo) *hpLogd
 }
 
 // writeInferredSweep writes the logdir without an experiment.
-func writeInferredSweep(t *testing.T, dir string, info *summary.RunInfo) *hpLogdir {
+func writeInferredSweep(t *testing.T, dir string, info *runinfo.RunInfo) *hpLogdir {
 	t.Helper()
 	d := &hpLogdir{dir: dir}
 	base := time.Date(2026, 7, 2, 12, 0, 0, 0, time.UTC)
@@ -335,7 +336,7 @@ func writeInferredSweep(t *testing.T, dir string, info *summary.RunInfo) *hpLogd
 }
 
 func TestHParams(t *testing.T) {
-	info, err := summary.CollectRunInfo(map[string]any{"batch": 32, "data": map[string]any{"shuffle": true, "path": "/data/train"}})
+	info, err := runinfo.Collect(map[string]any{"batch": 32, "data": map[string]any{"shuffle": true, "path": "/data/train"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -797,7 +798,10 @@ func checkHPRunInfoText(t *testing.T, s *Server, tr *hpTrial) {
 	if len(entries) != 1 || entries[0].Step != 0 {
 		t.Fatalf("%s: %d entries, want one at step 0: %+v", summary.RunInfoTag, len(entries), entries)
 	}
-	info := tr.opts.RunInfo
+	info, ok := tr.opts.RunInfo.(*runinfo.RunInfo)
+	if !ok {
+		t.Fatalf("the trial's run description is a %T, not a *runinfo.RunInfo", tr.opts.RunInfo)
+	}
 	html := entries[0].Text
 	want := []string{"<table>", "<td>Go version</td>", "<td>" + info.GoVersion + "</td>", "<td>data.path</td>", "<td>/data/train</td>"}
 	if info.Revision != "" {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -18,6 +17,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
@@ -142,7 +142,7 @@ type gen struct {
 	w    *summary.Writer
 	run  string
 	err  error
-	enc  summary.Encoder
+	enc  media.PNGEncoder
 }
 
 // advance moves the clock on by one tick and returns the new wall time,
@@ -439,17 +439,12 @@ func damage(c *Corruption) error {
 	if err != nil {
 		return err
 	}
-	r := tfevents.NewReader(bytes.NewReader(b))
+	s := tfevents.NewScanner(bytes.NewReader(b))
+	s.Name = c.File
+	s.Damaged = func(d *tfevents.Damage) error { return d } // the file is whole before this
 	want := c.Points[c.Index]
-	for {
-		off := r.Offset()
-		data, err := r.Next()
-		if err == io.EOF {
-			return fmt.Errorf("compat: no record of step %d in %s", want.Step, c.File)
-		}
-		if err != nil {
-			return err
-		}
+	for s.Scan() {
+		data := s.Record()
 		var ev tbpb.Event
 		if err := proto.Unmarshal(data, &ev); err != nil {
 			return err
@@ -457,7 +452,7 @@ func damage(c *Corruption) error {
 		if ev.GetSummary() == nil || ev.Step != want.Step {
 			continue
 		}
-		end := off + int64(tfevents.RecordLen(len(data))) - 4 // just past the data
+		end := s.End() - 4 // just past the data
 		b[end-1] ^= 0x01
 		var bad tbpb.Event
 		if err := proto.Unmarshal(b[end-int64(len(data)):end], &bad); err != nil {
@@ -466,9 +461,13 @@ func damage(c *Corruption) error {
 		if got := bad.GetSummary().GetValue()[0].GetTensor().GetFloatVal(); len(got) != 1 || got[0] != c.Damaged {
 			return fmt.Errorf("compat: damaged record holds %v, want [%v]", got, c.Damaged)
 		}
-		c.Offset = off
+		c.Offset = s.Offset()
 		return os.WriteFile(c.File, b, 0o644)
 	}
+	if err := s.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("compat: no record of step %d in %s", want.Step, c.File)
 }
 
 // uniform returns a w×h image of one colour.

@@ -23,7 +23,9 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/summary/figure"
 )
 
 // The media logdir: one run holding audio, a video, a figure and meshes,
@@ -126,7 +128,7 @@ func writeMediaLogdir(t *testing.T) *mediaLogdir {
 			img.SetRGBA(2*f, 4, color.RGBA{255, 200, 0, 255})
 			mv.frames = append(mv.frames, img)
 		}
-		if mv.gif, err = summary.EncodeGIF(mv.frames, 8); err != nil {
+		if mv.gif, err = media.EncodeGIF(mv.frames, 8); err != nil {
 			t.Fatal(err)
 		}
 		if err := w.Video(videoTag, v.step, mv.frames, 8); err != nil {
@@ -147,16 +149,16 @@ func writeMediaLogdir(t *testing.T) *mediaLogdir {
 		t.Fatal(err)
 	}
 	p.Add(line)
-	img, err := summary.RenderPlot(p, 5*vg.Inch, 3*vg.Inch, 0)
+	img, err := figure.Render(p, 5*vg.Inch, 3*vg.Inch, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var enc summary.Encoder // what Writer.Image encodes with
+	var enc media.PNGEncoder // what Writer.Image encodes with
 	if m.figure.png, err = enc.AppendPNG(nil, img); err != nil {
 		t.Fatal(err)
 	}
 	m.figure.step, m.figure.w, m.figure.h = 4, 480, 288
-	if err := w.Figure(figureTag, m.figure.step, p, 5*vg.Inch, 3*vg.Inch); err != nil {
+	if err := figure.Write(w, figureTag, m.figure.step, p, 5*vg.Inch, 3*vg.Inch); err != nil {
 		t.Fatal(err)
 	}
 

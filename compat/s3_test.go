@@ -183,8 +183,8 @@ func TestS3TensorBoardLive(t *testing.T) {
 		&storage.SinkOptions{MaxAge: 300 * time.Millisecond})
 	check(t, err)
 	// The first segment, so that TensorBoard finds the run at once.
-	w := tfevents.NewWriter(sink)
-	check(t, w.WriteEvent(&tbpb.Event{WallTime: 1e9, What: &tbpb.Event_FileVersion{FileVersion: tfevents.FileVersion}}))
+	w, err := tfevents.NewEventWriter(sink, &tfevents.FileOptions{Fsync: true})
+	check(t, err)
 	check(t, w.WriteEvent(liveScalar(0)))
 	check(t, w.Flush())
 

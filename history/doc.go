@@ -39,12 +39,15 @@
 // a run's scalars into its own result (a chunk of text) in the goroutine
 // that decoded it, and the results come back in order.
 //
-// Damaged records are skipped and handed to Options.Problem, which may
-// stop the read: a record whose data checksum fails is skipped and the
-// file read on (tfevents.Reader), while a torn last record, a length
-// checksum mismatch or an oversized record ends its file. Without a
-// Problem function the first problem is the read's error, except a torn
-// last record, which a writer that is still appending leaves behind.
+// Every file is read by tfevents.Scanner, with its one policy for damage:
+// a damaged record is skipped, after a bad length checksum the read
+// resumes at the next valid record, a record too large is skipped, and so
+// is an event that does not decode, one whose wall time is not finite, or
+// a value that does not decode; the read goes on. Each is reported as a
+// *tfevents.Damage to Options.Damaged; without it, the read returns a
+// *DamageError at its end. Options.Strict ends the read at the first
+// damage instead. A torn last record, which a writer still appending
+// leaves, is reported but never an error.
 //
 // # What TensorBoard would show
 //

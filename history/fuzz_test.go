@@ -43,7 +43,7 @@ func FuzzRead(f *testing.F) {
 		}
 		for _, view := range []history.View{history.Raw, history.TensorBoard} {
 			var probsV, probsS []int64
-			o := &history.Options{View: view, Problem: func(p *history.Problem) error { probsV = append(probsV, p.Offset); return nil }}
+			o := &history.Options{View: view, Damaged: func(p *tfevents.Damage) error { probsV = append(probsV, p.Offset); return nil }}
 			var fromValues []point
 			src.Values(context.Background(), o, func(v *history.Value) error {
 				if v.Kind == summary.KindScalar {
@@ -51,7 +51,7 @@ func FuzzRead(f *testing.F) {
 				}
 				return nil
 			})
-			o.Problem = func(p *history.Problem) error { probsS = append(probsS, p.Offset); return nil }
+			o.Damaged = func(p *tfevents.Damage) error { probsS = append(probsS, p.Offset); return nil }
 			var fromScalars []point
 			src.Scalars(context.Background(), o, func(s *history.Scalar) error {
 				fromScalars = append(fromScalars, point{s.Run, s.Tag, s.Step, s.Value})
@@ -89,7 +89,7 @@ func FuzzRead(f *testing.F) {
 // mapPoints reads src's scalars through MapScalars, with the offsets of
 // the problems met.
 func mapPoints(src *history.Source, view history.View) (pts []point, probs []int64) {
-	o := &history.Options{View: view, Problem: func(p *history.Problem) error { probs = append(probs, p.Offset); return nil }}
+	o := &history.Options{View: view, Damaged: func(p *tfevents.Damage) error { probs = append(probs, p.Offset); return nil }}
 	history.MapScalars(context.Background(), src, o, func(dst []point, batch []history.Scalar) []point {
 		dst = dst[:0]
 		for _, s := range batch {

@@ -521,7 +521,10 @@ func appendScalars(t testing.TB, file, tag string, steps ...int64) {
 	}
 }
 
-func TestProblems(t *testing.T) {
+// TestDamage: every kind of damage is skipped, the read goes on past it
+// (after a bad length checksum too, to the next valid record), and it is
+// reported once, naming the file.
+func TestDamage(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	file := writeFile(t, dir, 0, scalars("x", 0, 1, 2, 3))
@@ -537,17 +540,16 @@ func TestProblems(t *testing.T) {
 	tests := []struct {
 		desc    string
 		damage  func(b []byte) []byte
-		steps   []int64 // read with a Problem function that goes on
-		fatal   bool
-		torn    bool
-		failNil bool // a read without a Problem function fails
+		steps   []int64 // read with a Damaged function that goes on
+		kind    tfevents.DamageKind
+		failNil bool // a read without a Damaged function fails at its end
 	}{
 		{desc: "data checksum", damage: func(b []byte) []byte { b[dataByte(2)] ^= 1; return b },
-			steps: []int64{0, 2, 3}, failNil: true},
+			steps: []int64{0, 2, 3}, kind: tfevents.BadDataChecksum, failNil: true},
 		{desc: "length checksum", damage: func(b []byte) []byte { b[lenByte(3)] ^= 1; return b },
-			steps: []int64{0, 1}, fatal: true, failNil: true},
+			steps: []int64{0, 1, 3}, kind: tfevents.BadLengthChecksum, failNil: true},
 		{desc: "torn tail", damage: func(b []byte) []byte { return b[:len(b)-3] },
-			steps: []int64{0, 1, 2}, fatal: true, torn: true},
+			steps: []int64{0, 1, 2}, kind: tfevents.TornTail},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -559,9 +561,9 @@ func TestProblems(t *testing.T) {
 			}
 			src := open(t, dir)
 			for _, view := range []history.View{history.Raw, history.TensorBoard} {
-				var probs []*history.Problem
-				o := &history.Options{View: view, Problem: func(p *history.Problem) error {
-					probs = append(probs, p)
+				var probs []*tfevents.Damage
+				o := &history.Options{View: view, Damaged: func(d *tfevents.Damage) error {
+					probs = append(probs, d)
 					return nil
 				}}
 				var got []int64
@@ -571,18 +573,32 @@ func TestProblems(t *testing.T) {
 				if !slices.Equal(got, tc.steps) {
 					t.Errorf("view %v: steps %v, want %v", view, got, tc.steps)
 				}
-				if len(probs) != 1 || probs[0].Fatal != tc.fatal || probs[0].Torn() != tc.torn ||
+				if len(probs) != 1 || probs[0].Kind != tc.kind ||
 					probs[0].File != name || !strings.Contains(probs[0].Error(), name) {
-					t.Fatalf("view %v: problems %v, want one (fatal %v, torn %v) naming %s", view, probs, tc.fatal, tc.torn, name)
+					t.Fatalf("view %v: damage %v, want one %v naming %s", view, probs, tc.kind, name)
 				}
-				err := src.Values(context.Background(), &history.Options{View: view}, func(*history.Value) error { return nil })
+				var got2 []int64
+				err := src.Values(context.Background(), &history.Options{View: view}, func(v *history.Value) error {
+					got2 = append(got2, v.Step)
+					return nil
+				})
+				if !slices.Equal(got2, tc.steps) {
+					t.Errorf("view %v without a Damaged function: steps %v, want %v", view, got2, tc.steps)
+				}
 				if tc.failNil {
-					var p *history.Problem
-					if !errors.As(err, &p) || p.Offset != probs[0].Offset {
-						t.Errorf("view %v without a Problem function: %v, want the problem at offset %d", view, err, probs[0].Offset)
+					var de *history.DamageError
+					var d *tfevents.Damage
+					if !errors.As(err, &de) || de.Count != 1 || !errors.As(err, &d) || d.Offset != probs[0].Offset {
+						t.Errorf("view %v without a Damaged function: %v, want a DamageError for the damage at offset %d", view, err, probs[0].Offset)
 					}
 				} else if err != nil {
-					t.Errorf("view %v without a Problem function: %v, want the torn tail skipped", view, err)
+					t.Errorf("view %v without a Damaged function: %v, want the torn tail skipped", view, err)
+				}
+				// Strict: the damage is the error, and nothing after it is read.
+				err = src.Values(context.Background(), &history.Options{View: view, Strict: true}, func(*history.Value) error { return nil })
+				var d *tfevents.Damage
+				if tc.failNil != (errors.As(err, &d) && d.Kind == tc.kind) {
+					t.Errorf("view %v, strict: %v", view, err)
 				}
 			}
 		})
@@ -593,14 +609,15 @@ func TestProblems(t *testing.T) {
 // last, the file's length.
 func recordOffsets(t *testing.T, b []byte) []int64 {
 	t.Helper()
-	r := tfevents.NewReader(bytes.NewReader(b))
+	sc := tfevents.NewScanner(bytes.NewReader(b))
 	var offs []int64
-	for {
-		offs = append(offs, r.Offset())
-		if _, err := r.Next(); err != nil {
-			return offs
-		}
+	for sc.Scan() {
+		offs = append(offs, sc.Offset())
 	}
+	if sc.Err() != nil || sc.Damages() > 0 {
+		t.Fatalf("scanning a good file: %v", sc.Err())
+	}
+	return append(offs, sc.End())
 }
 
 // damageRecord flips a data byte of the record before record rec (counting
@@ -681,7 +698,7 @@ func TestScalarsParallel(t *testing.T) {
 	damageRecord(t, filepath.Join(logdir, "run2"), 100)
 	var seen int
 	var probAt int = -1
-	err := src.Scalars(context.Background(), &history.Options{Problem: func(p *history.Problem) error {
+	err := src.Scalars(context.Background(), &history.Options{Damaged: func(*tfevents.Damage) error {
 		probAt = seen
 		return nil
 	}}, func(*history.Scalar) error { seen++; return nil })
@@ -689,7 +706,7 @@ func TestScalarsParallel(t *testing.T) {
 		t.Errorf("damaged record: err %v, problem after %d values (want %d), %d values", err, probAt, 3001+4001+98, seen)
 	}
 	if err := src.Scalars(context.Background(), nil, func(*history.Scalar) error { return nil }); !errors.Is(err, tfevents.ErrCorrupt) {
-		t.Errorf("damaged record without a Problem function: %v", err)
+		t.Errorf("damaged record without a Damaged function: %v", err)
 	}
 }
 
@@ -768,7 +785,7 @@ func TestMapScalars(t *testing.T) {
 	for _, procs := range []int{1, 2} {
 		prev := runtime.GOMAXPROCS(procs)
 		seen, probAt := 0, -1
-		o := &history.Options{Problem: func(*history.Problem) error { probAt = seen; return nil }}
+		o := &history.Options{Damaged: func(*tfevents.Damage) error { probAt = seen; return nil }}
 		err := history.MapScalars(context.Background(), src, o,
 			func(_ int, b []history.Scalar) int { return len(b) },
 			func(n int) error { seen += n; return nil })
@@ -780,7 +797,7 @@ func TestMapScalars(t *testing.T) {
 		err = history.MapScalars(context.Background(), src, nil,
 			func(_ int, b []history.Scalar) int { return len(b) }, func(int) error { return nil })
 		if !errors.Is(err, tfevents.ErrCorrupt) {
-			t.Errorf("GOMAXPROCS=%d: damaged record without a Problem function: %v", procs, err)
+			t.Errorf("GOMAXPROCS=%d: damaged record without a Damaged function: %v", procs, err)
 		}
 		runtime.GOMAXPROCS(prev)
 	}
@@ -926,5 +943,63 @@ func BenchmarkScalars(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestSessionReusedRun: a run directory written twice holds two sessions;
+// TensorBoard shows the first start and the first end (both loaders read
+// them from the first value's metadata), and so does Session, in either
+// view. compat's TestReusedRunDir checks this against both loaders.
+func TestSessionReusedRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	session := func(lr float64, status summary.Status) func(w *summary.Writer) error {
+		return func(w *summary.Writer) error {
+			if err := w.StartSession(map[string]any{"lr": lr}, nil); err != nil {
+				return err
+			}
+			if err := w.Scalar("loss", 0, lr); err != nil {
+				return err
+			}
+			return w.EndSession(status)
+		}
+	}
+	writeFile(t, dir, 0, session(0.1, summary.StatusFailure))
+	writeFile(t, dir, 100, session(0.2, summary.StatusSuccess))
+	src := open(t, dir)
+	for _, view := range []history.View{history.Raw, history.TensorBoard} {
+		var s history.Session
+		if err := src.Values(context.Background(), &history.Options{View: view}, func(v *history.Value) error {
+			_, err := s.Add(&v.Value)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if s.HParams["lr"] != 0.1 || s.Status != summary.StatusFailure {
+			t.Errorf("view %v: lr %v, status %v; want the first session's 0.1, STATUS_FAILURE", view, s.HParams["lr"], s.Status)
+		}
+	}
+}
+
+// TestOpenNonUTF8: a directory whose name is not UTF-8 does not make the
+// logdir unreadable (issue 11, item 6): it is skipped, and Skipped says so.
+func TestOpenNonUTF8(t *testing.T) {
+	t.Parallel()
+	logdir := t.TempDir()
+	writeFile(t, filepath.Join(logdir, "run"), 0, scalars("x", 0, 1))
+	if err := os.Mkdir(filepath.Join(logdir, "junk\xff"), 0o755); err != nil {
+		t.Skipf("this file system refuses non-UTF-8 names: %v", err)
+	}
+	writeFile(t, filepath.Join(logdir, "junk\xff"), 0, scalars("x", 0))
+	src := open(t, logdir)
+	if runs := src.Runs(); len(runs) != 1 || runs[0].Name != "run" {
+		t.Errorf("runs %+v, want just run", runs)
+	}
+	if sk := src.Skipped(); len(sk) != 1 || !strings.Contains(sk[0].String(), "junk") {
+		t.Errorf("Skipped() = %v, want the non-UTF-8 directory", sk)
+	}
+	n := 0
+	if err := src.Values(context.Background(), nil, func(*history.Value) error { n++; return nil }); err != nil || n != 2 {
+		t.Errorf("read %d values, %v", n, err)
 	}
 }

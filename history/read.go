@@ -13,48 +13,42 @@ import (
 )
 
 // Options says what a read returns. The zero Options returns every value
-// of every run as written and stops at the first damaged record.
+// of every run as written, skipping damage.
 type Options struct {
 	// Runs and Tags select runs and tags by name; nil selects all.
 	Runs, Tags *Matcher
 	// View says which values of each series are returned.
 	View View
-	// Problem, if set, is called with every damaged record and every
-	// value that cannot be decoded; the read skips it and goes on unless
-	// Problem returns an error, which ends the read. If nil, the first
-	// such problem ends the read as its error, except a torn last record
-	// (Problem.Torn), which is skipped: it is a record still being
-	// written, and TensorBoard waits for it too.
-	Problem func(*Problem) error
+	// Damaged, if set, is called with every damaged stretch of an event
+	// file and every record or value that does not decode, each of
+	// which the read skips (tfevents.Scanner's policy: skip, resync, go
+	// on). An error it returns ends the read. If Damaged is nil, the read
+	// goes on to the end and then returns a *DamageError counting what
+	// was skipped, unless that was only torn tails, which writers still
+	// appending leave and TensorBoard waits for too.
+	Damaged func(*tfevents.Damage) error
+	// Strict ends the read at the first damage other than a torn tail,
+	// with the *tfevents.Damage as its error.
+	Strict bool
 }
 
-// A Problem is a damaged record or an undecodable value met by a read.
-type Problem struct {
-	// Run is the run, File the event file (as Source.FileName names it)
-	// and Offset the offset of the record in it.
-	Run    string
-	File   string
-	Offset int64
-	// Err says what is wrong; it wraps io.ErrUnexpectedEOF for a torn
-	// record, tfevents.ErrCorrupt for a checksum mismatch,
-	// tfevents.ErrRecordTooLarge for a length over the guard and
-	// summary.ErrMalformed for a record or value that does not decode.
-	Err error
-	// Fatal reports that the rest of the file could not be read: a torn
-	// record, a length checksum mismatch or a record too large. Otherwise
-	// only this record (or value) was skipped.
-	Fatal bool
+// A DamageError reports the damage a read skipped when Options.Damaged
+// was nil: every value that could be read was read. errors.As finds the
+// first *tfevents.Damage in it.
+type DamageError struct {
+	Count int              // damaged stretches skipped, torn tails left out
+	First *tfevents.Damage // the first of them
 }
 
-// Error returns Err's message, which names the file and offset.
-func (p *Problem) Error() string { return p.Err.Error() }
+func (e *DamageError) Error() string {
+	if e.Count == 1 {
+		return fmt.Sprintf("history: skipped damage: %v", e.First)
+	}
+	return fmt.Sprintf("history: skipped %d damaged parts; the first: %v", e.Count, e.First)
+}
 
-// Unwrap returns Err.
-func (p *Problem) Unwrap() error { return p.Err }
-
-// Torn reports whether the problem is a torn last record: a file that ends
-// inside a record, as it does while a writer is appending.
-func (p *Problem) Torn() bool { return errors.Is(p.Err, io.ErrUnexpectedEOF) }
+// Unwrap returns the first damage.
+func (e *DamageError) Unwrap() error { return e.First }
 
 // A Value is a decoded summary value (see summary.Decoder) of a run, with
 // where its record lies.
@@ -88,16 +82,16 @@ const ctxCheckEvery = 1 << 12
 // and the second pass stops in each file where the first stopped, so a
 // file that grows in between is read as it was.
 func (s *Source) Values(ctx context.Context, o *Options, fn func(*Value) error) error {
-	opts := options(o)
+	r := newRead(o)
 	for _, run := range s.runs {
-		if !opts.Runs.Match(run.Name) {
+		if !r.Runs.Match(run.Name) {
 			continue
 		}
-		if err := s.runValues(ctx, &opts, run, fn); err != nil {
+		if err := s.runValues(ctx, &r.Options, r.report, run, fn); err != nil {
 			return err
 		}
 	}
-	return nil
+	return r.end()
 }
 
 // Scalars calls fn with every scalar value of the selected runs and tags,
@@ -110,17 +104,17 @@ func (s *Source) Values(ctx context.Context, o *Options, fn func(*Value) error) 
 // calling goroutine, one value at a time, in order; Problem is called
 // there too.
 func (s *Source) Scalars(ctx context.Context, o *Options, fn func(*Scalar) error) error {
-	opts := options(o)
-	runs, workers := s.selectRuns(&opts)
+	r := newRead(o)
+	runs, workers := s.selectRuns(&r.Options)
 	if workers < 2 {
 		for _, run := range runs {
-			if err := s.runScalars(ctx, &opts, run, fn); err != nil {
+			if err := s.runScalars(ctx, &r.Options, r.report, run, fn); err != nil {
 				return err
 			}
 		}
-		return nil
+		return r.end()
 	}
-	return mapParallel(ctx, s, &opts, runs, workers,
+	return mapParallel(ctx, s, r, runs, workers,
 		func(dst, batch []Scalar) []Scalar { return append(dst[:0], batch...) },
 		func(batch []Scalar) error {
 			for i := range batch {
@@ -147,8 +141,8 @@ func (s *Source) selectRuns(o *Options) (runs []tfevents.Run, workers int) {
 // at a time. Each batch holds up to a few thousand consecutive scalars of
 // one run. encode turns a batch into a T (a chunk of formatted text, say)
 // in the goroutine that decoded it; fn is then called with each T, in
-// order, from the calling goroutine, and so is Options.Problem, between
-// the batches before and after the problem. An error from fn ends the read
+// order, from the calling goroutine, and so is Options.Damaged, between
+// the batches before and after the damage. An error from fn ends the read
 // and is returned; so is ctx's error.
 //
 // With more than one run and more than one CPU, runs are decoded and
@@ -162,25 +156,25 @@ func (s *Source) selectRuns(o *Options) (runs []tfevents.Run, workers int) {
 // first dst are T's zero value. fn must not keep a T after it returns.
 func MapScalars[T any](ctx context.Context, s *Source, o *Options,
 	encode func(dst T, batch []Scalar) T, fn func(T) error) error {
-	opts := options(o)
-	runs, workers := s.selectRuns(&opts)
+	r := newRead(o)
+	runs, workers := s.selectRuns(&r.Options)
 	if workers >= 2 {
-		return mapParallel(ctx, s, &opts, runs, workers, encode, fn)
+		return mapParallel(ctx, s, r, runs, workers, encode, fn)
 	}
 	var spare T
 	b := batcher[T]{encode: encode, dst: func() T { return spare }, emit: func(it batchItem[T]) error {
-		if it.prob != nil {
-			return opts.report(it.prob)
+		if it.damage != nil {
+			return r.report(it.damage)
 		}
 		spare = it.val
 		return fn(it.val)
 	}}
 	for _, run := range runs {
-		if err := b.run(ctx, s, &opts, run); err != nil {
+		if err := b.run(ctx, s, &r.Options, run); err != nil {
 			return err
 		}
 	}
-	return nil
+	return r.end()
 }
 
 // scalarBatch is how many scalars a batch of MapScalars holds at most, and
@@ -191,15 +185,15 @@ const (
 	batchesAhead = 8
 )
 
-// A batchItem is an encoded batch of scalars, or a problem met after it.
+// A batchItem is an encoded batch of scalars, or damage met after it.
 type batchItem[T any] struct {
-	val   T
-	prob  *Problem
-	token bool // val holds a batch of the budget
+	val    T
+	damage *tfevents.Damage
+	token  bool // val holds a batch of the budget
 }
 
 // A batcher gathers the scalars of a run into batches, encodes them and
-// hands them to emit, with the problems met in between.
+// hands them to emit, with the damage met in between.
 type batcher[T any] struct {
 	encode func(T, []Scalar) T
 	dst    func() T // storage for the next encode
@@ -212,14 +206,13 @@ func (b *batcher[T]) run(ctx context.Context, s *Source, o *Options, run tfevent
 	if b.batch == nil {
 		b.batch = make([]Scalar, 0, scalarBatch)
 	}
-	wo := *o
-	wo.Problem = func(p *Problem) error {
+	report := func(d *tfevents.Damage) error {
 		if err := b.flush(); err != nil {
 			return err
 		}
-		return b.emit(batchItem[T]{prob: p})
+		return b.emit(batchItem[T]{damage: d})
 	}
-	err := s.runScalars(ctx, &wo, run, func(sc *Scalar) error {
+	err := s.runScalars(ctx, o, report, run, func(sc *Scalar) error {
 		if b.batch = append(b.batch, *sc); len(b.batch) == scalarBatch {
 			return b.flush()
 		}
@@ -247,7 +240,7 @@ func (b *batcher[T]) flush() error {
 // order. The runs after the one the caller is emptying may hold up to
 // workers*batchesAhead batches between them; the caller's run needs none
 // of that budget, so it can always go on.
-func mapParallel[T any](ctx context.Context, s *Source, o *Options, runs []tfevents.Run, workers int,
+func mapParallel[T any](ctx context.Context, s *Source, r *read, runs []tfevents.Run, workers int,
 	encode func(T, []Scalar) T, fn func(T) error) error {
 	// Deferred calls run last first: cancel, then wait for the goroutines.
 	var wg sync.WaitGroup
@@ -255,7 +248,9 @@ func mapParallel[T any](ctx context.Context, s *Source, o *Options, runs []tfeve
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ahead := newBudget(workers * batchesAhead)
-	defer context.AfterFunc(ctx, ahead.stop)()
+	// Not stopped on return: the cancel above must still wake the workers
+	// waiting for the budget.
+	context.AfterFunc(ctx, ahead.stop)
 	// Ts that fn is done with, for encode to reuse.
 	spare := make(chan T, 2*workers*batchesAhead+workers)
 	outs := make(chan *runOutput[T], workers)
@@ -282,7 +277,7 @@ func mapParallel[T any](ctx context.Context, s *Source, o *Options, runs []tfeve
 						return t
 					},
 					emit: func(it batchItem[T]) error {
-						if it.prob == nil {
+						if it.damage == nil {
 							var ok bool
 							if it.token, ok = ahead.take(i); !ok {
 								return ctx.Err()
@@ -295,7 +290,7 @@ func mapParallel[T any](ctx context.Context, s *Source, o *Options, runs []tfeve
 							return ctx.Err()
 						}
 					}}
-				out.err = b.run(ctx, s, o, run)
+				out.err = b.run(ctx, s, &r.Options, run)
 				close(out.items)
 			})
 			select {
@@ -305,12 +300,12 @@ func mapParallel[T any](ctx context.Context, s *Source, o *Options, runs []tfeve
 			}
 		}
 	})
-	read := 0
+	done := 0
 	for out := range outs {
-		ahead.setHead(read)
+		ahead.setHead(done)
 		for it := range out.items {
-			if it.prob != nil {
-				if err := o.report(it.prob); err != nil {
+			if it.damage != nil {
+				if err := r.report(it.damage); err != nil {
 					return err
 				}
 				continue
@@ -330,12 +325,12 @@ func mapParallel[T any](ctx context.Context, s *Source, o *Options, runs []tfeve
 		if out.err != nil {
 			return out.err
 		}
-		read++
+		done++
 	}
-	if read < len(runs) {
+	if done < len(runs) {
 		return ctx.Err()
 	}
-	return nil
+	return r.end()
 }
 
 // runOutput is what a run's goroutine hands the caller: its batches, and
@@ -404,25 +399,47 @@ func (b *budget) stop() {
 	b.cond.Broadcast()
 }
 
-func options(o *Options) Options {
-	if o == nil {
-		return Options{}
-	}
-	return *o
+// A read is one call's Options and the damage it has skipped.
+type read struct {
+	Options
+	skipped int
+	first   *tfevents.Damage
 }
 
-// report hands p to the Options' Problem function.
-func (o *Options) report(p *Problem) error {
-	if o.Problem != nil {
-		return o.Problem(p)
+func newRead(o *Options) *read {
+	r := &read{}
+	if o != nil {
+		r.Options = *o
 	}
-	if p.Torn() {
-		return nil
-	}
-	return p
+	return r
 }
 
-func ignoreProblem(*Problem) error { return nil }
+// report applies the Options' policy to damage the read met.
+func (r *read) report(d *tfevents.Damage) error {
+	if r.Strict && !d.Torn() {
+		return d
+	}
+	if r.Damaged != nil {
+		return r.Damaged(d)
+	}
+	if !d.Torn() {
+		if r.skipped++; r.first == nil {
+			r.first = d
+		}
+	}
+	return nil
+}
+
+// end returns the error of a read that went to its end: a *DamageError if
+// it skipped damage nobody was told of.
+func (r *read) end() error {
+	if r.skipped > 0 {
+		return &DamageError{Count: r.skipped, First: r.first}
+	}
+	return nil
+}
+
+func ignoreDamage(*tfevents.Damage) error { return nil }
 
 // tagFilter caches a Matcher's answers for the tags of one run.
 type tagFilter struct {
@@ -455,9 +472,10 @@ func preemptionOf(m map[string]*preemption, tag string) *preemption {
 	return p
 }
 
-func (s *Source) runValues(ctx context.Context, o *Options, run tfevents.Run, fn func(*Value) error) error {
+func (s *Source) runValues(ctx context.Context, o *Options, report func(*tfevents.Damage) error,
+	run tfevents.Run, fn func(*Value) error) error {
 	var v Value
-	return readRun(ctx, s, o, run, (*summary.Decoder).Record,
+	return readRun(ctx, s, o, report, run, (*summary.Decoder).Record,
 		func(val *summary.Value) (string, int64) { return val.Tag, val.Step },
 		func(file string, off int64, val *summary.Value) error {
 			v = Value{Run: run.Name, File: file, Offset: off, Value: *val}
@@ -465,9 +483,10 @@ func (s *Source) runValues(ctx context.Context, o *Options, run tfevents.Run, fn
 		})
 }
 
-func (s *Source) runScalars(ctx context.Context, o *Options, run tfevents.Run, fn func(*Scalar) error) error {
+func (s *Source) runScalars(ctx context.Context, o *Options, report func(*tfevents.Damage) error,
+	run tfevents.Run, fn func(*Scalar) error) error {
 	sc := Scalar{Run: run.Name}
-	return readRun(ctx, s, o, run, (*summary.Decoder).AppendScalars,
+	return readRun(ctx, s, o, report, run, (*summary.Decoder).AppendScalars,
 		func(p *summary.ScalarPoint) (string, int64) { return p.Tag, p.Step },
 		func(_ string, _ int64, p *summary.ScalarPoint) error {
 			sc.ScalarPoint = *p
@@ -479,23 +498,25 @@ func (s *Source) runScalars(ctx context.Context, o *Options, run tfevents.Run, f
 // (values, scalars) and hands fn those whose tag o selects. In the
 // TensorBoard view a first pass finds each tag's steps, so that the
 // second drops the points a restarted run overwrote, as TensorBoard does.
-// A record that does not decode is reported to o as a Problem.
-func readRun[P any](ctx context.Context, s *Source, o *Options, run tfevents.Run,
+// Damage, and records or values that do not decode, go to report.
+func readRun[P any](ctx context.Context, s *Source, o *Options, report func(*tfevents.Damage) error, run tfevents.Run,
 	decode func(*summary.Decoder, []P, []byte) ([]P, error),
 	tagStep func(*P) (string, int64),
 	fn func(file string, off int64, p *P) error) error {
 	tags := tagFilter{m: o.Tags}
 	var pts []P
-	var ends []fileEnd
+	var ends []int64
 	var series map[string]*preemption
+	var once map[string]bool // metadata-only tags met, in the TensorBoard view
 	if o.View == TensorBoard {
 		series = map[string]*preemption{}
+		once = map[string]bool{}
 		dec := summary.NewDecoder()
 		var err error
-		ends, err = s.pass(ctx, run, nil, ignoreProblem, func(rec []byte, _ string, _ int64) error {
-			pts, _ = decode(dec, pts[:0], rec) // the second pass reports errors
+		ends, err = s.pass(ctx, run, nil, ignoreDamage, func(sc *tfevents.Scanner, _ string) error {
+			pts, _ = decode(dec, pts[:0], sc.Record()) // the second pass reports errors
 			for i := range pts {
-				if tag, step := tagStep(&pts[i]); tags.match(tag) {
+				if tag, step := tagStep(&pts[i]); tags.match(tag) && !metadataOnly(tag) {
 					preemptionOf(series, tag).add(step)
 				}
 			}
@@ -507,22 +528,29 @@ func readRun[P any](ctx context.Context, s *Source, o *Options, run tfevents.Run
 		}
 	}
 	dec := summary.NewDecoder()
-	_, err := s.pass(ctx, run, ends, o.report, func(rec []byte, file string, off int64) error {
+	_, err := s.pass(ctx, run, ends, report, func(sc *tfevents.Scanner, file string) error {
 		var err error
-		pts, err = decode(dec, pts[:0], rec)
-		if err != nil {
-			p := &Problem{Run: run.Name, File: file, Offset: off,
-				Err: fmt.Errorf("history: %s: record at offset %d: %w", file, off, err)}
-			if err := o.report(p); err != nil {
-				return err
-			}
+		pts, err = decode(dec, pts[:0], sc.Record())
+		if err != nil && !sc.Report(damageOf(err)) {
+			return nil // the scan has ended; pass returns its error
 		}
 		for i := range pts {
 			p := &pts[i]
-			if tag, step := tagStep(p); !tags.match(tag) || series != nil && !series[tag].keep(step) {
+			tag, step := tagStep(p)
+			if !tags.match(tag) {
 				continue
 			}
-			if err := fn(file, off, p); err != nil {
+			if series != nil {
+				if metadataOnly(tag) {
+					if once[tag] {
+						continue
+					}
+					once[tag] = true
+				} else if !series[tag].keep(step) {
+					continue
+				}
+			}
+			if err := fn(file, sc.Offset(), p); err != nil {
 				return err
 			}
 		}
@@ -532,84 +560,64 @@ func readRun[P any](ctx context.Context, s *Source, o *Options, run tfevents.Run
 	return err
 }
 
-// fileEnd is where a pass stopped reading a file, and why if not at a
-// clean end.
-type fileEnd struct {
-	off  int64
-	stop *Problem
+// metadataOnly reports whether TensorBoard reads tag's data from the
+// metadata of its first value, which both loaders keep whatever comes
+// after: the HParams plugin's experiment, session start and session end.
+// In the TensorBoard view such a tag has just its first value.
+func metadataOnly(tag string) bool {
+	return tag == summary.ExperimentTag || tag == summary.SessionStartTag || tag == summary.SessionEndTag
 }
 
-// pass reads the records of run's files in order, calling fn with each
-// record, the file's name and the record's offset. Damaged records go to
-// report; a length-checksum mismatch, a record over the length guard or a
-// torn record ends the file (reported once the file is done). If ends is
-// not nil, it holds where an earlier pass stopped in each file: pass stops
-// there too and reports what stopped the earlier pass. It returns where it
-// stopped in each file.
-func (s *Source) pass(ctx context.Context, run tfevents.Run, ends []fileEnd, report func(*Problem) error,
-	fn func(rec []byte, file string, off int64) error) ([]fileEnd, error) {
-	out := make([]fileEnd, len(run.Files))
+// damageOf turns an error of summary.Decoder, which is damage, into the
+// damage to report.
+func damageOf(err error) tfevents.Damage {
+	var d *tfevents.Damage
+	if errors.As(err, &d) {
+		return *d
+	}
+	return tfevents.Damage{Kind: tfevents.InvalidValue, Err: err}
+}
+
+// pass scans the records of run's files in order with tfevents.Scanner,
+// calling fn with the Scanner at each record and the file's name. Damage
+// goes to report. If ends is not nil, it holds where an earlier pass
+// ended in each file, and pass reads each file only that far, so that
+// both passes see the same bytes of a file that is still growing. It
+// returns where it ended in each file.
+func (s *Source) pass(ctx context.Context, run tfevents.Run, ends []int64, report func(*tfevents.Damage) error,
+	fn func(sc *tfevents.Scanner, file string) error) ([]int64, error) {
+	out := make([]int64, len(run.Files))
 	n := 0
 	for i, file := range run.Files {
-		r, c, err := s.openFile(file)
+		f, err := s.fsys.Open(file)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("history: %w", err)
 		}
-		name := r.Name
-		limit := int64(-1)
+		var r io.Reader = f
 		if ends != nil {
-			limit = ends[i].off
+			r = io.LimitReader(f, ends[i])
 		}
-		var stop *Problem
-		err = func() error {
-			defer c.Close()
-			for {
-				if n++; n%ctxCheckEvery == 0 {
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-				}
-				off := r.Offset()
-				if limit >= 0 && off >= limit {
-					stop = ends[i].stop
-					return nil
-				}
-				rec, err := r.Next()
-				if err == nil {
-					if err := fn(rec, name, off); err != nil {
-						return err
-					}
-					continue
-				}
-				var ce *tfevents.CorruptError
-				switch {
-				case err == io.EOF:
-					return nil
-				case errors.Is(err, io.ErrUnexpectedEOF):
-					stop = &Problem{Run: run.Name, File: name, Offset: off, Fatal: true,
-						Err: fmt.Errorf("history: %s: torn record at offset %d (the file ends inside it): %w", name, off, err)}
-					return nil
-				case errors.As(err, &ce) && ce.Checksum == tfevents.DataChecksum:
-					if err := report(&Problem{Run: run.Name, File: name, Offset: ce.Offset, Err: err}); err != nil {
-						return err
-					}
-				case errors.Is(err, tfevents.ErrCorrupt), errors.Is(err, tfevents.ErrRecordTooLarge):
-					stop = &Problem{Run: run.Name, File: name, Offset: off, Fatal: true, Err: err}
-					return nil
-				default:
-					return fmt.Errorf("history: %w", err)
+		sc := tfevents.NewScanner(r)
+		sc.Name = s.FileName(file)
+		sc.Damaged = report
+		for sc.Scan() {
+			if n++; n%ctxCheckEvery == 0 {
+				if err = ctx.Err(); err != nil {
+					break
 				}
 			}
-		}()
+			if err = fn(sc, sc.Name); err != nil {
+				break
+			}
+		}
+		f.Close()
+		if err == nil {
+			err = sc.Err()
+		}
 		if err != nil {
 			return nil, err
 		}
-		out[i] = fileEnd{off: r.Offset(), stop: stop}
-		if stop != nil {
-			if err := report(stop); err != nil {
-				return nil, err
-			}
-		}
+		out[i] = sc.End()
 	}
 	return out, nil
 }

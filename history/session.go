@@ -15,10 +15,15 @@ import (
 // A Session is what the HParams dashboard knows of a run: the
 // hyper-parameters its session start recorded and how it ended. Feed it a
 // run's values in order with Add.
+//
+// TensorBoard reads both from the metadata of the first value of each tag
+// in a run, which neither of its loaders ever replaces: in a run directory
+// re-used by a second program (two event files, two sessions), the
+// dashboard shows the first session's start and the first end. Add keeps
+// the first of each too, whatever View the values were read with.
 type Session struct {
 	// Started reports that the run has a session start; the fields
-	// below it are its contents. TensorBoard reads a run's first session
-	// start and ignores any later one, and so does Add.
+	// below it are the first one's.
 	Started bool
 	// HParams are the hyper-parameter values by name: a string, a bool or
 	// a float64 (every number). A value of another kind (which
@@ -31,7 +36,7 @@ type Session struct {
 	StartTime float64
 
 	// Ended reports that the run has a session end; Status and EndTime
-	// are the last one's. Without one TensorBoard shows the status
+	// are the first one's. Without one TensorBoard shows the status
 	// STATUS_UNKNOWN, which is Status's zero value.
 	Ended   bool
 	Status  summary.Status
@@ -70,6 +75,9 @@ func (s *Session) Add(v *summary.Value) (bool, error) {
 		end := pd.GetSessionEndInfo()
 		if end == nil {
 			return true, fmt.Errorf("%w: %q at step %d holds no session end", summary.ErrMalformed, v.Tag, v.Step)
+		}
+		if s.Ended {
+			return true, nil
 		}
 		s.Ended = true
 		s.Status = summary.Status(end.GetStatus())

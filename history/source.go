@@ -25,6 +25,7 @@ type Source struct {
 	fsys    fs.FS
 	root    string
 	runs    []tfevents.Run
+	skipped []tfevents.Skip
 	closer  io.Closer
 	archive bool
 }
@@ -69,7 +70,8 @@ func OpenFS(fsys fs.FS, root, name string) (*Source, error) {
 
 func open(name string, fsys fs.FS, root string, closer io.Closer, archive bool) (*Source, error) {
 	s := &Source{path: name, fsys: fsys, root: root, closer: closer, archive: archive}
-	runs, err := tfevents.DiscoverRunsFS(fsys, root)
+	d := tfevents.Discovery{Skipped: func(sk tfevents.Skip) { s.skipped = append(s.skipped, sk) }}
+	runs, err := d.RunsFS(fsys, root)
 	if err != nil {
 		s.Close()
 		if errors.Is(err, tfevents.ErrNoEventFiles) {
@@ -89,6 +91,12 @@ func (s *Source) Path() string {
 	}
 	return s.path
 }
+
+// Skipped returns what discovery left out of the Source, with why: paths
+// that cannot be read as they are named (not UTF-8), links to a directory
+// already read, dangling links. A command prints them as warnings; a
+// logdir is never unreadable because of them.
+func (s *Source) Skipped() []tfevents.Skip { return s.skipped }
 
 // IsArchive reports whether the Source is an archive.
 func (s *Source) IsArchive() bool { return s.archive }
@@ -128,15 +136,4 @@ func (s *Source) Close() error {
 	c := s.closer
 	s.closer = nil
 	return c.Close()
-}
-
-// openFile opens an event file of the Source for reading from its start.
-func (s *Source) openFile(p string) (*tfevents.Reader, io.Closer, error) {
-	f, err := s.fsys.Open(p)
-	if err != nil {
-		return nil, nil, fmt.Errorf("history: %w", err)
-	}
-	r := tfevents.NewReader(f)
-	r.Name = s.FileName(p)
-	return r, f, nil
 }

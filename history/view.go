@@ -18,7 +18,10 @@ const (
 	// preempts every earlier value of its series whose step is not smaller
 	// than its own. A restart that rewinds the steps hides the orphaned
 	// values it re-logs, steps within a series strictly increase, and of
-	// several values at one step only the last is kept. Nothing is
+	// several values at one step only the last is kept. The HParams
+	// plugin's experiment, session start and session end are the
+	// exception: TensorBoard reads them from the metadata of the first
+	// value of each, so only that first value is returned. Nothing is
 	// downsampled: TensorBoard's sampling (1000 scalars per series by
 	// default) is left out.
 	TensorBoard

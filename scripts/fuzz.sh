@@ -7,7 +7,7 @@
 #
 #   scripts/fuzz.sh [DURATION [TARGET...]]
 #
-# TARGETs (e.g. FuzzReader or ./archive:FuzzReader) pick a subset, so two
+# TARGETs (e.g. FuzzScanner or ./archive:FuzzReader) pick a subset, so two
 # shells can share the long run on two cores. FUZZ_WORKERS sets the fuzzer's
 # -parallel (default: one per CPU). go test's own -timeout (default 10m)
 # would cut a 10-minute run short, so it is raised to FUZZ_TIMEOUT (3h).
@@ -25,18 +25,17 @@ shift || true
 workers=${FUZZ_WORKERS:-$(nproc 2>/dev/null || echo 1)}
 
 targets=(
-  "./tfevents FuzzReader"
-  "./tfevents FuzzReadEvent"
-  "./tfevents FuzzResync"
+  "./tfevents FuzzScanner"
+  "./tfevents FuzzReadEvents"
   "./summary FuzzDecoder"
-  "./summary FuzzDecodeWAV"
+  "./internal/media FuzzDecodeWAV"
   "./archive FuzzReader"
   "./archive FuzzManifest"
   "./history FuzzRead"
   "./trainer/data FuzzReadCSV"
   "./trainer FuzzParseSpec"
   "./trainer FuzzLoad"
-  "./trainer/run FuzzParse"
+  "./trainer/job FuzzParse"
 )
 if [ -d trainer/sweep ]; then
   targets+=("./trainer/sweep FuzzParseConfig")

@@ -9,6 +9,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 scripts/setup.sh
+# Tests that need something besides Go (protoc, TensorBoard, Chromium, an
+# S3 server) skip without it on a developer's machine; here, with setup
+# done, they must run (internal/testenv).
+export CI=${CI:-1}
 export TBGO_VENV=$root/.venv
 export PATH=$root/.venv/bin:$PATH
 
@@ -29,14 +33,18 @@ staticcheck=(go run honnef.co/go/tools/cmd/staticcheck@v0.8.2)
 "${staticcheck[@]}" ./...
 "${staticcheck[@]}" -tags compat ./compat/...
 
+echo "test: dependencies (go mod tidy, govulncheck)"
+scripts/vulncheck.sh
+
 echo "test: go test -race ./..."
 go test -race -count=1 ./...
 
 # The race detector slows the heaviest tests tenfold, so they run smaller
 # under it; run them once more at full size without it.
-echo "test: full-size hostile-input tests, and the cnn preset's 98% target"
-go test -count=1 -run 'TestHostile' ./cmd/tbgo
+echo "test: full-size hostile-input tests, the cnn preset's 98% target, and the diagnostics' healthy matrix"
+go test -count=1 -run 'TestHostile' ./cmd/tbgo ./archive
 go test -count=1 -run 'TestPresetRecipes' ./trainer -cnn
+go test -count=1 -run 'TestHealthyMatrix' ./trainer/job ./trainer/doctor -matrix
 
 echo "test: a short run of every fuzz target (scripts/fuzz.sh 10m is the long one)"
 scripts/fuzz.sh 10s

@@ -30,7 +30,7 @@ func BenchmarkScalars(b *testing.B) {
 		}
 	}
 	b.Run("sink=local-file", func(b *testing.B) {
-		w, err := tfevents.Create(filepath.Join(b.TempDir(), "run"), nil)
+		w, err := tfevents.CreateFile(filepath.Join(b.TempDir(), "run"), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func BenchmarkScalars(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		write(b, tfevents.NewWriter(sink))
+		write(b, eventWriter(b, sink))
 		if err := sink.Close(); err != nil {
 			b.Fatal(err)
 		}

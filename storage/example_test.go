@@ -28,8 +28,11 @@ func ExampleNewSink() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	w := tfevents.NewWriter(sink)
-	w.WriteEvent(fileVersionEvent())
+	// Fsync: Flush and Close upload; timed flushes only hand records over.
+	w, err := tfevents.NewEventWriter(sink, &tfevents.FileOptions{Fsync: true})
+	if err != nil {
+		log.Fatal(err)
+	}
 	for step := range 4 {
 		w.WriteEvent(scalarEvent(int64(step)))
 		if step%2 == 1 {
@@ -49,7 +52,7 @@ func ExampleNewSink() {
 		fmt.Println(r.Name, len(r.Files), "event files")
 	}
 	// Output:
-	// train 2 event files
+	// train 3 event files
 }
 
 // Sessions of a sweep merge their names into one object at the logdir's

@@ -42,8 +42,11 @@ func sinkWriter(loc string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	w := tfevents.NewWriter(sink)
-	w.WriteEvent(fileVersionEvent())
+	w, err := tfevents.NewEventWriter(sink, &tfevents.FileOptions{Fsync: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	for i := 0; ; i++ {
 		if err := w.WriteEvent(scalarEvent(int64(i))); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -107,8 +110,7 @@ func TestS3ServerRestart(t *testing.T) {
 	srv := s3test.Start(t)
 	st := open(t, srv.URL("tbgo", "restart"))
 	sink := newSink(t, st.Bucket(), st.Key("run"), storage.SinkOptions{MaxAge: time.Hour, RetryTimeout: time.Minute})
-	w := tfevents.NewWriter(sink)
-	w.WriteEvent(fileVersionEvent())
+	w := eventWriter(t, sink)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	errc := make(chan error, 1)

@@ -35,6 +35,18 @@ func scalarEvent(step int64) *tbpb.Event {
 	}
 }
 
+// eventWriter returns the event writer of sink, as a summary writer on a
+// bucket makes it: its Flush and Close Sync the sink. It writes and
+// uploads the file_version event at once.
+func eventWriter(t testing.TB, sink *storage.Sink) *tfevents.Writer {
+	t.Helper()
+	w, err := tfevents.NewEventWriter(sink, &tfevents.FileOptions{Fsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 func fileVersionEvent() *tbpb.Event {
 	return &tbpb.Event{WallTime: 1_700_000_000, What: &tbpb.Event_FileVersion{FileVersion: tfevents.FileVersion}}
 }
@@ -98,6 +110,14 @@ func steps(segs []segment) []int64 {
 	return s
 }
 
+func mustMarshal(ev *tbpb.Event) []byte {
+	data, err := proto.Marshal(ev)
+	if err != nil {
+		panic(err)
+	}
+	return data
+}
+
 func seq(n int) []int64 {
 	s := make([]int64, n)
 	for i := range s {
@@ -140,10 +160,7 @@ func TestSinkRoundTripS3(t *testing.T) {
 // names in write order, every value once.
 func testSinkRoundTrip(t *testing.T, st *storage.Store) {
 	sink := newSink(t, st.Bucket(), st.Key("run"), storage.SinkOptions{MaxAge: time.Hour})
-	w := tfevents.NewWriter(sink)
-	if err := w.WriteEvent(fileVersionEvent()); err != nil {
-		t.Fatal(err)
-	}
+	w := eventWriter(t, sink)
 	for i := range 1000 {
 		if err := w.WriteEvent(scalarEvent(int64(i))); err != nil {
 			t.Fatal(err)
@@ -161,8 +178,8 @@ func testSinkRoundTrip(t *testing.T, st *storage.Store) {
 		t.Fatal(err)
 	}
 	segs := readRun(t, st.FS(), "run")
-	if len(segs) != 10 {
-		t.Errorf("%d segments, want 10 (one per Flush)", len(segs))
+	if len(segs) != 11 {
+		t.Errorf("%d segments, want 11 (the first event, then one per Flush)", len(segs))
 	}
 	names := make([]string, len(segs))
 	for i, s := range segs {
@@ -179,8 +196,8 @@ func testSinkRoundTrip(t *testing.T, st *storage.Store) {
 		t.Errorf("read back %d steps, want 0..999 once each: %v", len(got), got)
 	}
 	stats := sink.Stats()
-	if stats.Objects != 10 || stats.Requests != 10 {
-		t.Errorf("stats %+v, want 10 objects in 10 requests", stats)
+	if stats.Objects != 11 || stats.Requests != 11 {
+		t.Errorf("stats %+v, want 11 objects in 11 requests", stats)
 	}
 }
 
@@ -236,8 +253,7 @@ func TestSinkMaxAge(t *testing.T) {
 	st := open(t, "mem://"+t.Name())
 	sink := newSink(t, st.Bucket(), st.Key("run"), storage.SinkOptions{MaxAge: 50 * time.Millisecond})
 	defer sink.Close()
-	w := tfevents.NewWriter(sink)
-	w.WriteEvent(fileVersionEvent())
+	w := eventWriter(t, sink)
 	w.WriteEvent(scalarEvent(0))
 	start := time.Now()
 	if err := w.Flush(); err != nil { // Sync: uploads at once
@@ -266,8 +282,7 @@ func TestSinkMaxAge(t *testing.T) {
 func TestSinkMaxSize(t *testing.T) {
 	st := open(t, "mem://"+t.Name())
 	sink := newSink(t, st.Bucket(), st.Key("run"), storage.SinkOptions{MaxAge: time.Hour, MaxSize: 4096})
-	w := tfevents.NewWriter(sink)
-	w.WriteEvent(fileVersionEvent())
+	w := eventWriter(t, sink)
 	for i := range 2000 {
 		w.WriteEvent(scalarEvent(int64(i)))
 	}
@@ -336,17 +351,20 @@ func TestSinkFaults(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
 			st := open(t, "mem://"+t.Name())
-			fb := &faulty{Bucket: st.Bucket(), failures: tc.failures, err: tc.err, land: tc.land}
+			fb := &faulty{Bucket: st.Bucket()}
 			sink := newSink(t, fb, st.Key("run"), storage.SinkOptions{MaxAge: time.Hour, RetryTimeout: 2 * time.Second})
-			w := tfevents.NewWriter(sink)
-			w.WriteEvent(fileVersionEvent())
+			w := eventWriter(t, sink)
+			before := sink.Stats().Requests
+			fb.mu.Lock()
+			fb.failures, fb.err, fb.land = tc.failures, tc.err, tc.land
+			fb.mu.Unlock()
 			w.WriteEvent(scalarEvent(0))
 			err := w.Flush()
 			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
 				t.Fatalf("Flush: %v, want %v", err, tc.wantErr)
 			}
-			if tc.requests > 0 && sink.Stats().Requests != tc.requests {
-				t.Errorf("%d requests, want %d", sink.Stats().Requests, tc.requests)
+			if got := sink.Stats().Requests - before; tc.requests > 0 && got != tc.requests {
+				t.Errorf("%d requests, want %d", got, tc.requests)
 			}
 			if tc.wantErr != nil {
 				// Sticky: later calls fail the same way, and nothing more
@@ -354,9 +372,9 @@ func TestSinkFaults(t *testing.T) {
 				fb.mu.Lock()
 				fb.failures = 0
 				fb.mu.Unlock()
-				w2 := tfevents.NewWriter(sink)
-				if err := w2.WriteEvent(scalarEvent(1)); err == nil {
-					err = w2.Flush()
+				_, err := sink.Write(tfevents.AppendRecord(nil, mustMarshal(scalarEvent(1))))
+				if err == nil {
+					err = sink.Sync()
 				}
 				if !errors.Is(err, tc.wantErr) {
 					t.Errorf("after a permanent error: %v, want it again", err)
@@ -381,10 +399,8 @@ func TestSinkCollision(t *testing.T) {
 	if err := st.Bucket().Write(context.Background(), sink.Name(), []byte("theirs"), ""); err != nil {
 		t.Fatal(err)
 	}
-	w := tfevents.NewWriter(sink)
-	w.WriteEvent(fileVersionEvent())
-	if err := w.Flush(); !errors.Is(err, storage.ErrCollision) {
-		t.Fatalf("Flush: %v, want ErrCollision", err)
+	if _, err := tfevents.NewEventWriter(sink, &tfevents.FileOptions{Fsync: true}); !errors.Is(err, storage.ErrCollision) {
+		t.Fatalf("first upload: %v, want ErrCollision", err)
 	}
 	if got := readAll(t, st.Bucket(), sink.Name(), 0, -1); got != "theirs" {
 		t.Errorf("the other writer's object now holds %q", got)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -85,38 +84,43 @@ func readCrashed(t *testing.T, dir string) (n int, torn bool) {
 		t.Fatal(err)
 	}
 	for _, f := range runs[0].Files {
-		r, err := tfevents.Open(f, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var dec summary.Decoder
-		var points []summary.ScalarPoint
-		for {
-			rec, err := r.Next()
-			if err == io.EOF {
-				break
+		torn = scanScalars(t, &dec, f, func(p summary.ScalarPoint) {
+			if p.Step != int64(n) || p.Value != float64(n) {
+				t.Fatalf("%s: scalar %d has step %d value %v", f, n, p.Step, p.Value)
 			}
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				torn = true
-				break
-			}
-			if err != nil {
-				r.Close()
-				t.Fatalf("%s: record %d: %v (only the last record may be damaged, and only torn)", f, n, err)
-			}
-			if points, err = dec.AppendScalars(points[:0], rec); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			for _, p := range points {
-				if p.Step != int64(n) || p.Value != float64(n) {
-					t.Fatalf("%s: scalar %d has step %d value %v", f, n, p.Step, p.Value)
-				}
-				n++
-			}
-		}
-		r.Close()
+			n++
+		}) || torn
 	}
 	return n, torn
+}
+
+// scanScalars reads the scalars of the event file name with dec, calling fn
+// with each in order, and returns whether the file ends in a torn tail. Any
+// other damage fails t: only the last record may be damaged, and only torn.
+func scanScalars(t *testing.T, dec *summary.Decoder, name string, fn func(summary.ScalarPoint)) (torn bool) {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := tfevents.NewScanner(f)
+	s.Name, s.Strict = name, true
+	s.Damaged = func(*tfevents.Damage) error { torn = true; return nil } // Strict lets only a torn tail through
+	var points []summary.ScalarPoint
+	for s.Scan() {
+		if points, err = dec.AppendScalars(points[:0], s.Record()); err != nil {
+			t.Fatalf("%s: offset %d: %v", name, s.Offset(), err)
+		}
+		for _, p := range points {
+			fn(p)
+		}
+	}
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return torn
 }
 
 // TestCrash kills a writing process with SIGKILL at random moments, many
@@ -179,41 +183,4 @@ func TestCrash(t *testing.T) {
 	}
 	t.Logf("%d kills: %d scalars acknowledged by Flush, %d found (0 lost), %d torn tails, %d runs repaired and verified",
 		kills, acked, recovered, tornTails, repaired)
-}
-
-// TestSignalsClose sends SIGTERM and SIGINT to a writer that called
-// CloseOnSignal: the process must end by the signal with its file closed
-// cleanly, no torn record, every flushed scalar present.
-func TestSignalsClose(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("SIGTERM is a Unix signal")
-	}
-	writer := buildTool(t, t.TempDir(), "./internal/crashwriter")
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		t.Run(sig.String(), func(t *testing.T) {
-			dir := t.TempDir()
-			r := startCrashWriter(t, writer, dir, "-flush-every", "50", "-signals")
-			// Wait for writing to be under way.
-			if _, ok := <-r.acks; !ok {
-				t.Fatal("the writer ended before its first flush")
-			}
-			r.cmd.Process.Signal(sig)
-			err := r.cmd.Wait()
-			last := r.drain()
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) {
-				t.Fatalf("the writer exited with %v, want death by %v", err, sig)
-			}
-			if ws, ok := exit.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != sig {
-				t.Errorf("the writer ended with %v, want death by %v after closing", exit, sig)
-			}
-			n, torn := readCrashed(t, dir)
-			if torn {
-				t.Errorf("the file has a torn tail: %v did not close it", sig)
-			}
-			if n < last {
-				t.Errorf("%d scalars in the file, %d flushed", n, last)
-			}
-		})
-	}
 }

@@ -86,7 +86,8 @@ func CustomScalarsValue(l CustomLayout) (*tbpb.Summary_Value, error) {
 // or with the title of an earlier one, a chart that is neither or both of
 // multiline and margin, a regular expression that does not compile, or a
 // margin series with an empty tag.
-func (w *Writer) CustomScalarsLayout(l CustomLayout) error {
+func (w *Writer) CustomScalarsLayout(l CustomLayout) (err error) {
+	defer w.note(&err)
 	cats, err := layoutCategories(l)
 	if err != nil {
 		return err
@@ -110,7 +111,8 @@ func (w *Writer) CustomScalarsLayout(l CustomLayout) error {
 // Values are stored as float32, as Scalar stores them. Nothing is written
 // when a key is empty, a value overflows float32, or a tag holds another
 // kind of data.
-func (w *Writer) Scalars(mainTag string, step int64, values map[string]float64) error {
+func (w *Writer) Scalars(mainTag string, step int64, values map[string]float64) (err error) {
+	defer w.note(&err)
 	if err := checkTag(mainTag); err != nil {
 		return err
 	}
@@ -166,11 +168,11 @@ func (w *Writer) Scalars(mainTag string, step int64, values map[string]float64) 
 		if s.scalar == nil {
 			s.scalar = newScalarEncoder(tags[keys[i]], s.meta)
 		}
-		s.plugin = PluginScalars
 		w.buf = s.scalar.appendEvent(w.buf[:0], wall, step, float32(values[keys[i]]))
-		if err := w.file.WriteRecord(w.buf); err != nil {
+		if err := w.writeRecord(tags[keys[i]], step); err != nil {
 			return err
 		}
+		s.plugin = PluginScalars
 	}
 	return nil
 }

@@ -205,9 +205,7 @@ func TestWriterScalarsBadInput(t *testing.T) {
 	if err := w.Scalars("m", 1, map[string]float64{"a": 1}); !errors.Is(err, ErrTagKind) {
 		t.Errorf("layout tag holds text: error %v, want ErrTagKind", err)
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	closeChecked(t, w)
 	// The file version, the histogram and the text.
 	if n := len(readEvents(t, dir)); n != 3 {
 		t.Errorf("file holds %d events, want 3", n)

@@ -13,8 +13,23 @@
 //	w.Histogram("layer1/weights", step, weights)
 //
 // A Writer writes one event file in one directory, the run, and never
-// creates other runs. Values reach the file within Options.FlushInterval
+// creates other runs. NewWriter("", opts) makes a fresh run named after the
+// time and host (DefaultRunDir), as PyTorch's SummaryWriter does, so that
+// running a program again never adds a file to the previous run.
+// NewStreamWriter writes the same bytes into any io.Writer (memory, or a
+// sink that stores them as objects), and NewEventsWriter through a
+// tfevents.Writer. Values reach the file within Options.FlushInterval
 // (DefaultFlushInterval, two seconds, unless set), on Flush and on Close.
+//
+// # Refused values
+//
+// Every write method returns an error naming the problem when it refuses
+// a value (an empty tag, a tag used for another kind of data, NaN in a
+// histogram, an event larger than the readers' limit, ...), and nothing of
+// that value is written. A program that does not check each call still
+// learns of them: Flush and Close return a *RefusedError counting the
+// values refused since the previous Flush or Close, Err returns the first
+// error of any call, and Options.OnError sees each one.
 //
 // # Formats
 //
@@ -50,19 +65,29 @@
 // custom scalars layout in the same run) and CustomScalarsLayout; Graph
 // (see Graph, Node and GraphBuilder); PRCurve, PRCurveClasses and
 // PRCurveCounts; Audio; Video (an animated GIF in the images dashboard);
-// Figure (a gonum/plot plot); Mesh; Embedding (the projector); and, for
-// the HParams dashboard, WriteExperiment at the logdir root with
-// StartSession and EndSession in each trial's run. WriteRunInfo records how
-// the run was made (command, Go and module versions, VCS revision, host,
-// config) as a text table and as hyper-parameters.
+// Mesh; Embedding (the projector); and, for the HParams dashboard,
+// WriteExperiment at the logdir root with StartSession and EndSession in
+// each trial's run, or, for a search over one's own model, NewSweep and
+// Sweep.Trial, which do all three. Images come from image.Image values,
+// raw tensors (FromRaw), matrices (FromMatrix, scaled up to be seen) and
+// a layer's weights (Filters, one tile per unit).
+//
+// # Sub-packages
+//
+// What costs more than the writer lives in packages of its own, so that a
+// program pays only for what it imports: summary/figure draws gonum/plot
+// plots (the only package that links gonum/plot, its fonts, PDF and SVG
+// code); summary/runinfo records how a run was made (command, versions, VCS
+// revision, host, config; runinfo.Write or SessionOptions.RunInfo), samples
+// CPU, memory and GC as "sys/..." scalars (runinfo.StartSampler), and
+// closes Writers on SIGINT and SIGTERM (runinfo.CloseOnSignal). The
+// codecs (PNG, GIF, WAV) are internal.
 //
 // # Runs that crash
 //
 // A run resumed from a checkpoint sets Options.PurgeStep so that TensorBoard
 // hides what the crashed process wrote after the checkpoint; the option's
 // documentation says what each of TensorBoard's loaders does.
-// Options.SystemMetrics logs CPU, memory, goroutines and GC as "sys/..."
-// scalars while the run lasts.
 //
 // # Histograms
 //

@@ -3,7 +3,6 @@ package summary_test
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log"
 	"os"
 
@@ -36,24 +35,26 @@ func ExampleDecoder() {
 		log.Fatal(err)
 	}
 
-	r, err := tfevents.Open(w.FileName(), 0)
+	// A Scanner reads the records; the Decoder decodes each. Damage of
+	// either kind is skipped and reported to Damaged, and the scan goes on.
+	f, err := os.Open(w.FileName())
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer r.Close()
+	defer f.Close()
+	s := tfevents.NewScanner(f)
+	s.Name = w.FileName()
+	s.Damaged = func(d *tfevents.Damage) error {
+		log.Print(d)
+		return nil
+	}
 	d := summary.NewDecoder()
 	var vals []summary.Value
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			log.Fatal(err)
-		}
-		vals, err = d.Record(vals[:0], rec)
-		if errors.Is(err, summary.ErrMalformed) {
-			log.Print(err) // the event's other values are in vals
+	for s.Scan() {
+		vals, err = d.Record(vals[:0], s.Record())
+		var bad *tfevents.Damage
+		if errors.As(err, &bad) {
+			s.Report(*bad) // the event's other values are in vals
 		}
 		for _, v := range vals {
 			switch v.Kind {
@@ -65,6 +66,9 @@ func ExampleDecoder() {
 				fmt.Printf("step %d %s %q: %q\n", v.Step, v.Kind, v.Tag, v.Text)
 			}
 		}
+	}
+	if err := s.Err(); err != nil {
+		log.Fatal(err)
 	}
 	// Output:
 	// step 1 scalar "loss": 0.5
@@ -95,24 +99,23 @@ func ExampleDecoder_AppendScalars() {
 		log.Fatal(err)
 	}
 
-	r, err := tfevents.Open(w.FileName(), 0)
+	f, err := os.Open(w.FileName())
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer r.Close()
+	defer f.Close()
+	s := tfevents.NewScanner(f)
 	d := summary.NewDecoder()
 	var points []summary.ScalarPoint
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
+	for s.Scan() {
+		points, err = d.AppendScalars(points, s.Record())
+		var bad *tfevents.Damage
+		if errors.As(err, &bad) {
+			s.Report(*bad)
 		}
-		if err != nil {
-			log.Fatal(err)
-		}
-		if points, err = d.AppendScalars(points, rec); err != nil {
-			log.Print(err)
-		}
+	}
+	if err := s.Err(); err != nil {
+		log.Fatal(err)
 	}
 	for _, p := range points {
 		fmt.Printf("%s@%d = %.4g\n", p.Tag, p.Step, p.Value)

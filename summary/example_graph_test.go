@@ -1,9 +1,7 @@
 package summary_test
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -14,29 +12,6 @@ import (
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
-
-// readWriterValues returns the values of the event file of w, which is closed.
-func readWriterValues(w *summary.Writer) []summary.Value {
-	r, err := tfevents.Open(w.FileName(), 0)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer r.Close()
-	d := summary.NewDecoder()
-	var vals []summary.Value
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return vals
-		}
-		if err != nil {
-			log.Fatal(err)
-		}
-		if vals, err = d.Record(vals, rec); err != nil {
-			log.Fatal(err)
-		}
-	}
-}
 
 // A GraphBuilder describes a model layer by layer; Writer.Graph writes it
 // for TensorBoard's Graphs dashboard, which draws each layer as a box that
@@ -104,10 +79,10 @@ func ExampleWriter_Graph() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := w.Close(); err != nil {
-		log.Fatal(err)
-	}
-	for _, v := range readWriterValues(w) {
+	// Close reports the refused graph too, for programs that did not
+	// check the call.
+	fmt.Println(w.Close())
+	for _, v := range readBack(w.FileName()) {
 		var gd tbpb.GraphDef
 		if err := proto.Unmarshal(v.Blobs[0], &gd); err != nil {
 			log.Fatal(err)
@@ -116,6 +91,7 @@ func ExampleWriter_Graph() {
 	}
 	// Output:
 	// summary: graph node "y": input "z" names no node of the graph
+	// summary: 1 value refused since the last Flush: summary: graph node "y": input "z" names no node of the graph
 	// step 0 graph "__run_graph__": 2 nodes, producer 22
 }
 
@@ -164,7 +140,7 @@ func ExampleWriter_PRCurveClasses() {
 	if err := w.Close(); err != nil {
 		log.Fatal(err)
 	}
-	for _, v := range readWriterValues(w) {
+	for _, v := range readBack(w.FileName()) {
 		if v.Plugin == summary.PluginPRCurves {
 			fmt.Printf("step %d %q: %v tensor\n", v.Step, v.Tag, v.Shape)
 		}
@@ -211,7 +187,7 @@ func ExampleWriter_Scalars() {
 	}
 	fmt.Println(len(runs), "run:", runs[0].Name)
 	n := 0
-	for _, v := range readWriterValues(w) {
+	for _, v := range readBack(w.FileName()) {
 		if v.Kind == summary.KindScalar {
 			n++
 		}

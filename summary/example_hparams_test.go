@@ -1,12 +1,12 @@
 package summary_test
 
 import (
+	"errors"
 	"fmt"
 	"log"
 	"math"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
@@ -130,9 +130,12 @@ func ExampleWriter_StartSession() {
 	if err := w.EndSession(summary.StatusFailure); err != nil {
 		log.Fatal(err)
 	}
-	if err := w.Close(); err != nil {
+	// Close counts the refused value again, for loops that do not check.
+	var refused *summary.RefusedError
+	if err := w.Close(); !errors.As(err, &refused) {
 		log.Fatal(err)
 	}
+	fmt.Println(refused.Count, "value refused")
 
 	runs, err := tfevents.DiscoverRuns(logdir)
 	if err != nil {
@@ -143,55 +146,6 @@ func ExampleWriter_StartSession() {
 	}
 	// Output:
 	// summary: hparam "lr": value +Inf is not finite; TensorBoard drops such values
+	// 1 value refused
 	// run "trial-1"
-}
-
-// A run's information, written with its session start, shows as a table in
-// the Text dashboard and as hyper-parameters in the HParams dashboard.
-func ExampleRunInfo() {
-	info := &summary.RunInfo{
-		Command:   []string{"train", "-lr", "0.01"},
-		GoVersion: "go1.26.0",
-		Main:      summary.Module{Path: "example.com/train", Version: "v1.0.0"},
-		VCS:       "git",
-		Revision:  "4f2a9c1",
-		Modified:  true,
-		Host:      "gpu-7",
-		Start:     time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC),
-		Config:    map[string]any{"lr": 0.01, "data": map[string]any{"shuffle": true}},
-	}
-	hparams, err := info.HParams()
-	if err != nil {
-		log.Fatal(err)
-	}
-	for _, k := range []string{"lr", "data.shuffle", summary.RunRevisionKey, summary.RunModifiedKey, summary.RunGoVersionKey} {
-		fmt.Printf("%s = %v\n", k, hparams[k])
-	}
-	fmt.Print(info.Markdown())
-
-	// In a program: collect, then pass to StartSession with the
-	// hyper-parameters (or call WriteRunInfo when there are none).
-	//
-	//	info, err := summary.CollectRunInfo(config)
-	//	err = w.StartSession(hparams, &summary.SessionOptions{RunInfo: info})
-
-	// Output:
-	// lr = 0.01
-	// data.shuffle = true
-	// run/revision = 4f2a9c1
-	// run/modified = true
-	// run/go_version = go1.26.0
-	// | run | |
-	// |:--|:--|
-	// | command | `train -lr 0.01` |
-	// | Go version | go1.26.0 |
-	// | module | example.com/train v1.0.0 |
-	// | git revision | `4f2a9c1` (modified) |
-	// | host | gpu-7 |
-	// | start | 2026-07-01T12:00:00Z |
-	//
-	// | config | value |
-	// |:--|:--|
-	// | data.shuffle | true |
-	// | lr | 0.01 |
 }

@@ -6,43 +6,30 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
-	"io"
 	"log"
 	"math"
 	"os"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
 
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
-// readBack returns the values of the event file of w, which it closes.
-func readBack(w *summary.Writer) []summary.Value {
-	if err := w.Close(); err != nil {
-		log.Fatal(err)
-	}
-	r, err := tfevents.Open(w.FileName(), 0)
+// readBack returns the values of the event file name, which must be
+// whole: ReadEventFile reads a small, finished file, a Decoder decodes its
+// events.
+func readBack(name string) []summary.Value {
+	evs, err := tfevents.ReadEventFile(name)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer r.Close()
 	var d summary.Decoder
 	var vals []summary.Value
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return vals
-		}
-		if err != nil {
-			log.Fatal(err)
-		}
-		if vals, err = d.Record(vals, rec); err != nil {
+	for _, ev := range evs {
+		if vals, err = d.Event(vals, ev); err != nil {
 			log.Fatal(err)
 		}
 	}
+	return vals
 }
 
 // Two clips at 16 kHz, a mono tone and a stereo pair, as one step of the
@@ -74,7 +61,10 @@ func ExampleWriter_Audio() {
 		log.Fatal(err)
 	}
 
-	for _, v := range readBack(w) {
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+	for _, v := range readBack(w.FileName()) {
 		fmt.Printf("%s step %d: %v, %s\n", v.Tag, v.Step, v.Kind, v.ContentType)
 		for i, wav := range v.Blobs {
 			clip, rate, err := summary.DecodeWAV(wav)
@@ -118,7 +108,10 @@ func ExampleWriter_Video() {
 		log.Fatal(err)
 	}
 
-	for _, v := range readBack(w) {
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+	for _, v := range readBack(w.FileName()) {
 		g, err := gif.DecodeAll(bytes.NewReader(v.Blobs[0]))
 		if err != nil {
 			log.Fatal(err)
@@ -128,38 +121,6 @@ func ExampleWriter_Video() {
 	}
 	// Output:
 	// rollout step 5: image 32x16, 10 frames of 100 ms, loop count 0
-}
-
-// A gonum plot, rendered at 4 by 3 inches (384 by 288 pixels at 96 dpi),
-// is logged as an image: the counterpart of add_figure.
-func ExampleWriter_Figure() {
-	dir, err := os.MkdirTemp("", "tbgo-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	w, err := summary.NewWriter(dir, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	p := plot.New()
-	p.Title.Text = "validation loss"
-	pts := plotter.XYs{{X: 0, Y: 1}, {X: 1, Y: 0.6}, {X: 2, Y: 0.45}, {X: 3, Y: 0.4}}
-	line, err := plotter.NewLine(pts)
-	if err != nil {
-		log.Fatal(err)
-	}
-	p.Add(line)
-	if err := w.Figure("plots/loss", 3, p, 4*vg.Inch, 3*vg.Inch); err != nil {
-		log.Fatal(err)
-	}
-
-	for _, v := range readBack(w) {
-		fmt.Printf("%s step %d: %v %dx%d, PNG %t\n", v.Tag, v.Step, v.Kind, v.Width, v.Height, bytes.HasPrefix(v.Blobs[0], []byte("\x89PNG")))
-	}
-	// Output:
-	// plots/loss step 3: image 384x288, PNG true
 }
 
 // A coloured triangle mesh goes to the mesh dashboard as one value per
@@ -185,7 +146,10 @@ func ExampleWriter_Mesh() {
 		log.Fatal(err)
 	}
 
-	for _, v := range readBack(w) {
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+	for _, v := range readBack(w.FileName()) {
 		fmt.Printf("%s step %d: %s %v %v\n", v.Tag, v.Step, v.Plugin, v.Tensor.GetDtype(), v.Shape)
 	}
 	// Output:

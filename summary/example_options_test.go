@@ -1,11 +1,10 @@
 package summary_test
 
 import (
+	"bytes"
 	"fmt"
-	"io"
 	"log"
 	"os"
-	"time"
 
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
@@ -41,27 +40,8 @@ func ExampleOptions_purgeStep() {
 		log.Fatal(err)
 	}
 
-	r, err := tfevents.Open(resumed.FileName(), 0)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer r.Close()
-	var dec summary.Decoder
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			log.Fatal(err)
-		}
-		vals, err := dec.Record(nil, rec)
-		if err != nil {
-			log.Fatal(err)
-		}
-		for _, v := range vals {
-			fmt.Println(v.Tag, v.Step)
-		}
+	for _, v := range readBack(resumed.FileName()) {
+		fmt.Println(v.Tag, v.Step)
 	}
 	// Output:
 	// loss 10
@@ -69,42 +49,34 @@ func ExampleOptions_purgeStep() {
 	// loss 12
 }
 
-// SystemMetrics logs the process's CPU, memory, goroutines and GC while the
-// Writer is open; Close stops the sampler.
-func ExampleOptions_systemMetrics() {
-	run, err := os.MkdirTemp("", "tbgo-sys")
+// A Writer of an event stream into memory writes what a file would hold;
+// any io.Writer will do, such as a sink that stores what is flushed as
+// objects.
+func ExampleNewStreamWriter() {
+	var buf bytes.Buffer
+	w, err := summary.NewStreamWriter(&buf, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(run)
-
-	w, err := summary.NewWriter(run, &summary.Options{SystemMetrics: 10 * time.Second})
-	if err != nil {
-		log.Fatal(err)
-	}
-	// ... train ...
+	w.Scalar("loss", 1, 0.5)
 	if err := w.Close(); err != nil {
 		log.Fatal(err)
 	}
 
-	r, err := tfevents.Open(w.FileName(), 0)
+	evs, err := tfevents.ReadEvents(&buf)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer r.Close()
 	var dec summary.Decoder
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
+	for _, ev := range evs {
+		vals, err := dec.Event(nil, ev)
+		if err != nil {
+			log.Fatal(err)
 		}
-		vals, _ := dec.Record(nil, rec)
 		for _, v := range vals {
-			if v.Tag == summary.TagGoroutines {
-				fmt.Println(v.Tag, "logged at step", v.Step)
-			}
+			fmt.Println(v.Tag, v.Step, v.Scalar)
 		}
 	}
 	// Output:
-	// sys/goroutines logged at step 0
+	// loss 1 0.5
 }

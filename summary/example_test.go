@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"log"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -75,7 +76,7 @@ func ExampleGrid() {
 	for i := range 6 {
 		m := mat.NewDense(3, 3, nil)
 		m.Set(i%3, i/3, 1) // one bright pixel per filter
-		img, err := summary.FromMatrix(m)
+		img, err := summary.FromMatrix(m, 0)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -88,6 +89,37 @@ func ExampleGrid() {
 	fmt.Println(grid.Bounds().Dx(), "x", grid.Bounds().Dy())
 	// Output:
 	// 13 x 9
+}
+
+// Filters shows each unit of a layer as the image of its input weights:
+// here 6 units over 5x5 inputs, each tile drawn 4 times larger.
+func ExampleFilters() {
+	weights := mat.NewDense(6, 25, nil) // one row per unit
+	for u := range 6 {
+		for i := range 25 {
+			weights.Set(u, i, math.Sin(float64(u*i)))
+		}
+	}
+	img, err := summary.Filters(weights, 5, 5, 4)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(img.Bounds().Dx(), "x", img.Bounds().Dy())
+	// w.Image("layer1/filters", step, img) logs it.
+	// Output:
+	// 64 x 43
+}
+
+// FromMatrix draws a small matrix large enough to see: a 4x16 weight
+// matrix at scale 8 is 128x32 pixels, not a 16x4 thumbnail.
+func ExampleFromMatrix() {
+	img, err := summary.FromMatrix(mat.NewDense(4, 16, nil), 8)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(img.Bounds().Dx(), "x", img.Bounds().Dy())
+	// Output:
+	// 128 x 32
 }
 
 // FromRaw turns a PyTorch-style CHW float tensor into an image.

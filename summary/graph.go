@@ -99,7 +99,8 @@ func GraphDef(g Graph) (*tbpb.GraphDef, error) {
 // first and the Rust one the last). A new Writer resuming a run starts
 // again at step 0, where the Python loader keeps showing the older graph.
 // Nothing is written when g is refused (see GraphDef).
-func (w *Writer) Graph(g Graph) error {
+func (w *Writer) Graph(g Graph) (err error) {
+	defer w.note(&err)
 	gd, err := GraphDef(g)
 	if err != nil {
 		return err
@@ -122,10 +123,10 @@ func (w *Writer) Graph(g Graph) error {
 	if w.buf, err = (proto.MarshalOptions{Deterministic: true}).MarshalAppend(w.buf[:0], ev); err != nil {
 		return fmt.Errorf("summary: marshal graph event: %w", err)
 	}
-	s.plugin = PluginGraphs
-	if err := w.file.WriteRecord(w.buf); err != nil {
+	if err := w.writeRecord(RunGraphTag, ev.Step); err != nil {
 		return err
 	}
+	s.plugin = PluginGraphs
 	w.graphs++
 	return nil
 }

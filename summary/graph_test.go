@@ -177,9 +177,7 @@ func TestWriterGraph(t *testing.T) {
 	if err := w.Scalar(RunGraphTag, 1, 1); !errors.Is(err, ErrTagKind) {
 		t.Errorf("scalar tagged %q: error %v, want ErrTagKind", RunGraphTag, err)
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	closeChecked(t, w)
 	events := readEvents(t, dir)
 	if len(events) != 3 {
 		t.Fatalf("%d events, want 3: the file version and two graphs", len(events))

@@ -3,10 +3,7 @@ package summary
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -87,8 +84,19 @@ type Domain struct {
 // numbers (any Go integer or float kind, named types included), all of one
 // of those three types and none twice. Every number is stored as a
 // float64, as TensorBoard stores it.
-func Discrete(values ...any) Domain {
-	return Domain{kind: discreteDomain, values: slices.Clone(values)}
+//
+// Discrete takes a slice of any element type, so a search space declares
+// itself from the values it tries: Discrete(lrs...) for lrs a []float64,
+// Discrete("adam", "sgd"), or Discrete[any](1, int64(2), 0.5) to mix
+// number types. The values are checked when the domain is used (by an
+// Experiment), with an error naming the one that cannot be a
+// hyper-parameter value.
+func Discrete[T any](values ...T) Domain {
+	vs := make([]any, len(values))
+	for i, v := range values {
+		vs[i] = v
+	}
+	return Domain{kind: discreteDomain, values: vs}
 }
 
 // Interval returns the domain of the numbers from min to max, both
@@ -228,203 +236,6 @@ type Experiment struct {
 	Metrics []Metric
 }
 
-// Status is how a session ended.
-type Status int
-
-// Session statuses, numbered as TensorBoard's Status.
-const (
-	StatusUnknown Status = iota
-	StatusSuccess
-	StatusFailure
-	StatusRunning
-)
-
-var statusNames = [...]string{"STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"}
-
-// String returns the status as TensorBoard's API names it, such as
-// "STATUS_SUCCESS".
-func (s Status) String() string {
-	if s >= 0 && int(s) < len(statusNames) {
-		return statusNames[s]
-	}
-	return "Status(" + strconv.Itoa(int(s)) + ")"
-}
-
-// SessionOptions says what a session start records besides the
-// hyper-parameter values. The zero value records nothing more and checks
-// the values against no experiment.
-type SessionOptions struct {
-	// Experiment, when set, is the declaration the values are checked
-	// against: each must be declared, of its declared type and in its
-	// domain. (The experiment is not written; see WriteExperiment.)
-	Experiment *Experiment
-
-	// Group names the session group: the dashboard shows the sessions of
-	// one group, say several seeds of the same hyper-parameters, as one
-	// row with their metrics averaged. Empty makes the session a group of
-	// its own, named after its run.
-	Group string
-
-	// ModelURI and MonitorURL are shown with the session.
-	ModelURI   string
-	MonitorURL string
-
-	// Start is when the session started; the zero time means now.
-	Start time.Time
-
-	// RunInfo, when set, is written with the session start: its Markdown
-	// table as text under RunInfoTag, and its HParams merged into the
-	// session's hyper-parameters (a key in both must have the same value
-	// in both). These extra keys are not checked against Experiment; the
-	// dashboard shows them when the experiment declares them (see
-	// RunInfoHParams) or when there is no experiment.
-	RunInfo *RunInfo
-}
-
-// StartSession makes the Writer's run a session of the HParams dashboard,
-// with the given hyper-parameter values: strings, booleans and numbers (any
-// Go integer or float kind, named types included), keyed by name. Numbers
-// are stored as float64, so an integer must be exactly representable as
-// one; NaN and ±Inf are refused, because TensorBoard drops them. The
-// session start goes into the Writer's own run directory at step 0; the
-// metrics are ordinary scalars written with Scalar, in this run or in runs
-// below it (see Metric.Group).
-//
-// TensorBoard reads a run's first session start and ignores any other, so
-// a second StartSession is an error; so is anything that fails a check,
-// in which case nothing is written. A nil opts means the zero
-// SessionOptions.
-func (w *Writer) StartSession(hparams map[string]any, opts *SessionOptions) error {
-	var o SessionOptions
-	if opts != nil {
-		o = *opts
-	}
-	wall := w.wall()
-	start := wall
-	if !o.Start.IsZero() {
-		start = tfevents.WallTime(o.Start)
-	}
-	info, err := sessionStart(hparams, &o, start)
-	if err != nil {
-		return err
-	}
-	v := hparamsSummaryValue(SessionStartTag, &hparamspb.HParamsPluginData{
-		Data: &hparamspb.HParamsPluginData_SessionStartInfo{SessionStartInfo: info},
-	})
-
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	s, err := w.lookup(SessionStartTag, PluginHParams)
-	if err != nil {
-		return err
-	}
-	if s.plugin != "" {
-		return errors.New("summary: StartSession: the run's session has already started; TensorBoard reads only the first session start")
-	}
-	var text *tbpb.Summary_Value
-	var ts *series
-	if o.RunInfo != nil {
-		if ts, err = w.lookup(RunInfoTag, PluginText); err != nil {
-			return err
-		}
-		if text, err = TextValue(RunInfoTag, o.RunInfo.Markdown(), ts.meta); err != nil {
-			return err
-		}
-	}
-	if err := w.writeValue(s, wall, 0, v); err != nil {
-		return err
-	}
-	if text != nil {
-		return w.writeValue(ts, wall, 0, text)
-	}
-	return nil
-}
-
-// EndSession records how the Writer's session ended, at step 0. It must
-// follow StartSession, and only the first end counts for TensorBoard, so a
-// second EndSession is an error. A session that never ends shows as
-// STATUS_UNKNOWN; StatusRunning marks it running for good, since no later
-// end can replace it.
-func (w *Writer) EndSession(status Status) error {
-	wall := w.wall()
-	v, err := sessionEndValue(status, wall)
-	if err != nil {
-		return err
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if s := w.series[SessionStartTag]; s == nil || s.plugin != PluginHParams {
-		return errors.New("summary: EndSession before StartSession: TensorBoard ignores the end of a session that has not started")
-	}
-	s, err := w.lookup(SessionEndTag, PluginHParams)
-	if err != nil {
-		return err
-	}
-	if s.plugin != "" {
-		return errors.New("summary: EndSession: the run's session has already ended; TensorBoard reads only the first session end")
-	}
-	return w.writeValue(s, wall, 0, v)
-}
-
-// ExperimentValue returns the summary value that declares exp, as
-// WriteExperiment writes it: tag ExperimentTag, plugin content an
-// HParamsPluginData holding the experiment, data class TENSOR and
-// TensorBoard's null tensor (a DT_FLOAT tensor of shape [0]).
-func ExperimentValue(exp Experiment) (*tbpb.Summary_Value, error) {
-	pb, err := exp.proto()
-	if err != nil {
-		return nil, err
-	}
-	if pb.TimeCreatedSecs == 0 {
-		pb.TimeCreatedSecs = tfevents.WallTime(time.Now())
-	}
-	return experimentValue(pb), nil
-}
-
-func experimentValue(pb *hparamspb.Experiment) *tbpb.Summary_Value {
-	return hparamsSummaryValue(ExperimentTag, &hparamspb.HParamsPluginData{
-		Data: &hparamspb.HParamsPluginData_Experiment{Experiment: pb},
-	})
-}
-
-// SessionStartValue returns the summary value that StartSession writes (the
-// session start alone, without RunInfo's text). A nil opts means the zero
-// SessionOptions.
-func SessionStartValue(hparams map[string]any, opts *SessionOptions) (*tbpb.Summary_Value, error) {
-	var o SessionOptions
-	if opts != nil {
-		o = *opts
-	}
-	if o.Start.IsZero() {
-		o.Start = time.Now()
-	}
-	info, err := sessionStart(hparams, &o, tfevents.WallTime(o.Start))
-	if err != nil {
-		return nil, err
-	}
-	return hparamsSummaryValue(SessionStartTag, &hparamspb.HParamsPluginData{
-		Data: &hparamspb.HParamsPluginData_SessionStartInfo{SessionStartInfo: info},
-	}), nil
-}
-
-// SessionEndValue returns the summary value that EndSession writes for a
-// session that ended at end with status.
-func SessionEndValue(status Status, end time.Time) (*tbpb.Summary_Value, error) {
-	return sessionEndValue(status, tfevents.WallTime(end))
-}
-
-func sessionEndValue(status Status, end float64) (*tbpb.Summary_Value, error) {
-	if status < StatusUnknown || status > StatusRunning {
-		return nil, fmt.Errorf("summary: session status %v is not one of TensorBoard's", status)
-	}
-	return hparamsSummaryValue(SessionEndTag, &hparamspb.HParamsPluginData{
-		Data: &hparamspb.HParamsPluginData_SessionEndInfo{SessionEndInfo: &hparamspb.SessionEndInfo{
-			Status:      hparamspb.Status(status),
-			EndTimeSecs: end,
-		}},
-	}), nil
-}
-
 // hparamsSummaryValue wraps plugin data in a summary value as TensorBoard's
 // hparams summaries are: the data in the metadata, data class TENSOR and
 // the null tensor, which both loaders need to list the series.
@@ -437,47 +248,6 @@ func hparamsSummaryValue(tag string, pd *hparamspb.HParamsPluginData) *tbpb.Summ
 			TensorShape: shape(0),
 		}},
 	}
-}
-
-// sessionStart validates a session start and builds it.
-func sessionStart(hparams map[string]any, o *SessionOptions, start float64) (*hparamspb.SessionStartInfo, error) {
-	if o.Experiment != nil {
-		if err := o.Experiment.Check(hparams); err != nil {
-			return nil, err
-		}
-	}
-	values, err := hparamValues(hparams)
-	if err != nil {
-		return nil, err
-	}
-	if o.RunInfo != nil {
-		extra, err := o.RunInfo.HParams()
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range hparamKeys(extra) {
-			v, _, err := hparamValue(extra[k])
-			if err != nil {
-				return nil, fmt.Errorf("summary: run info %q: %w", k, err)
-			}
-			if old, ok := values[k]; ok && !proto.Equal(old, v) {
-				return nil, fmt.Errorf("summary: hparam %q is %v, and %v in the run info", k, fmtValue(old), fmtValue(v))
-			}
-			values[k] = v
-		}
-	}
-	for what, s := range map[string]string{"group": o.Group, "model URI": o.ModelURI, "monitor URL": o.MonitorURL} {
-		if !utf8.ValidString(s) {
-			return nil, fmt.Errorf("summary: session %s %q is not valid UTF-8", what, s)
-		}
-	}
-	return &hparamspb.SessionStartInfo{
-		Hparams:       values,
-		GroupName:     o.Group,
-		ModelUri:      o.ModelURI,
-		MonitorUrl:    o.MonitorURL,
-		StartTimeSecs: start,
-	}, nil
 }
 
 // hparamValues converts hyper-parameter values, checking every key.
@@ -504,6 +274,15 @@ func checkHParamName(name string) error {
 		return fmt.Errorf("summary: hparam name %q is not valid UTF-8", name)
 	}
 	return nil
+}
+
+// HParamTypeOf returns the type TensorBoard stores x as, or an error naming
+// why x cannot be a hyper-parameter value: x must be a string (valid
+// UTF-8), a bool or a number of any Go integer or float kind, named types
+// included, finite and exactly representable as a float64.
+func HParamTypeOf(x any) (HParamType, error) {
+	_, t, err := hparamValue(x)
+	return t, err
 }
 
 // hparamValue converts a Go value to the protobuf Value TensorBoard stores
@@ -771,303 +550,6 @@ func experimentOf(pb *hparamspb.Experiment) *Experiment {
 		})
 	}
 	return e
-}
-
-// ErrNoExperiment is returned by ReadExperiment for a logdir whose root run
-// declares no experiment.
-var ErrNoExperiment = errors.New("summary: no experiment at the logdir root")
-
-// WriteExperiment declares exp for the sessions of logdir: it writes one
-// experiment summary into the logdir's root run (".") and nowhere else,
-// where TensorBoard looks for it (the sessions go in runs below, one per
-// Writer, with StartSession). Write it once from the program that runs the
-// sweep; the trials need not write it.
-//
-// TensorBoard takes the experiment from the first run it finds one in, so
-// writing one in every trial's run, as tensorboardX and PyTorch's
-// add_hparams do, shows an arbitrary trial's declaration and hides the
-// hyper-parameters of the others. Hence one experiment, at the root.
-//
-// A sweep that grows may declare again: WriteExperiment merges exp into
-// the experiment already at the root, so the root holds the union of every
-// declaration. Hyper-parameters and metrics are matched by name (by group
-// and tag); discrete domains are joined, intervals widened to cover both,
-// a discrete set of numbers and an interval give the interval covering
-// both, and AnyOf absorbs a domain of its type; a type that changes is an
-// error. Non-empty names, display names and descriptions replace the old
-// ones. Declarations only grow: to remove one, delete the root's event
-// files. If the union is the experiment already there, nothing is written.
-//
-// Writing the union again at a later step, or in another event file of
-// the root, would not change what TensorBoard shows: both of its loaders
-// keep the metadata of a tag's first value, and an experiment lives in its
-// metadata. So WriteExperiment writes the union into a new event file and
-// then removes the root's older event files that hold only experiments
-// (files it wrote). A TensorBoard started afterwards shows the union; one
-// already running keeps what it first read until it is restarted. An
-// experiment the root holds in a file with other data cannot be replaced
-// and is an error, before anything is written.
-//
-// Keep the root run for the experiment: a Writer writing other data into
-// the logdir itself competes with these files (TensorBoard's Python loader
-// reads only the newest event file of a run once it has moved on to it).
-// WriteExperiment is not safe for concurrent use on one logdir, by
-// goroutines or processes.
-func WriteExperiment(logdir string, exp Experiment) error {
-	pb, err := exp.proto()
-	if err != nil {
-		return err
-	}
-	root, err := readRootExperiments(logdir)
-	if err != nil {
-		return err
-	}
-	merged := pb
-	var old *hparamspb.Experiment
-	for _, e := range root.experiments {
-		if old == nil {
-			old = e
-		} else if old, err = mergeExperiments(old, e); err != nil {
-			return fmt.Errorf("%w (merging the experiments already at the root)", err)
-		}
-	}
-	if old != nil {
-		if merged, err = mergeExperiments(old, pb); err != nil {
-			return err
-		}
-		if proto.Equal(merged, old) && len(root.experiments) == 1 {
-			return nil
-		}
-	}
-	if merged.TimeCreatedSecs == 0 {
-		merged.TimeCreatedSecs = tfevents.WallTime(time.Now())
-	}
-
-	w, err := NewWriter(logdir, &Options{FlushInterval: -1, Fsync: true})
-	if err != nil {
-		return err
-	}
-	err = w.WriteValue(0, experimentValue(merged))
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(w.FileName())
-		return err
-	}
-	for _, f := range root.ours {
-		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("summary: the experiment is written, but the old one in %s stays and shadows it: %w", f, err)
-		}
-	}
-	return nil
-}
-
-// ReadExperiment returns the experiment declared at the root of logdir, the
-// one TensorBoard shows: the first in the root's event files in name
-// order. It returns an error wrapping ErrNoExperiment if there is none.
-func ReadExperiment(logdir string) (*Experiment, error) {
-	root, err := readRootExperiments(logdir)
-	if err != nil {
-		return nil, err
-	}
-	if len(root.experiments) == 0 {
-		return nil, fmt.Errorf("%w %s", ErrNoExperiment, logdir)
-	}
-	return experimentOf(root.experiments[0]), nil
-}
-
-// rootExperiments is what the root run of a logdir holds of experiments.
-type rootExperiments struct {
-	experiments []*hparamspb.Experiment // in file and record order
-	ours        []string                // files holding nothing but experiments
-}
-
-// readRootExperiments reads every event file directly in logdir. A file
-// with other data that declares an experiment is an error, since
-// WriteExperiment could not replace that declaration.
-func readRootExperiments(logdir string) (*rootExperiments, error) {
-	entries, err := os.ReadDir(logdir)
-	if errors.Is(err, os.ErrNotExist) {
-		return &rootExperiments{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("summary: %w", err)
-	}
-	root := &rootExperiments{}
-	for _, e := range entries { // ReadDir sorts by name, as TensorBoard reads
-		if e.IsDir() || !tfevents.IsEventFile(e.Name()) {
-			continue
-		}
-		name := filepath.Join(logdir, e.Name())
-		exps, only, err := readExperimentFile(name)
-		if err != nil {
-			return nil, err
-		}
-		if len(exps) > 0 && !only {
-			return nil, fmt.Errorf("summary: %s declares an experiment among other data; "+
-				"TensorBoard would keep showing it, so it cannot be replaced (move the other data to a run below the root)", name)
-		}
-		root.experiments = append(root.experiments, exps...)
-		if only {
-			root.ours = append(root.ours, name)
-		}
-	}
-	return root, nil
-}
-
-// readExperimentFile returns the experiments an event file declares and
-// whether it holds nothing else. A file that ends inside a record is being
-// written, so it is not only experiments.
-func readExperimentFile(name string) (exps []*hparamspb.Experiment, only bool, err error) {
-	r, err := tfevents.Open(name, 0)
-	if err != nil {
-		return nil, false, fmt.Errorf("summary: %w", err)
-	}
-	defer r.Close()
-	only = true
-	var ev tbpb.Event
-	for {
-		err := r.ReadEvent(&ev)
-		if err == io.EOF {
-			return exps, only, nil
-		}
-		if err == io.ErrUnexpectedEOF {
-			return exps, false, nil
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("summary: reading the logdir root: %w", err)
-		}
-		switch what := ev.What.(type) {
-		case *tbpb.Event_FileVersion:
-		case *tbpb.Event_Summary:
-			for _, v := range what.Summary.Value {
-				if v.Tag != ExperimentTag || v.GetMetadata().GetPluginData().GetPluginName() != PluginHParams {
-					only = false
-					continue
-				}
-				var pd hparamspb.HParamsPluginData
-				if err := proto.Unmarshal(v.Metadata.PluginData.Content, &pd); err != nil || pd.GetExperiment() == nil {
-					return nil, false, fmt.Errorf("summary: %s: %s at step %d is not an experiment", name, ExperimentTag, ev.Step)
-				}
-				exps = append(exps, pd.GetExperiment())
-			}
-		default:
-			only = false
-		}
-	}
-}
-
-// mergeExperiments returns the union of two declarations, b's names and
-// descriptions taking precedence; see WriteExperiment.
-func mergeExperiments(a, b *hparamspb.Experiment) (*hparamspb.Experiment, error) {
-	m := &hparamspb.Experiment{
-		Name:            firstNonEmpty(b.Name, a.Name),
-		Description:     firstNonEmpty(b.Description, a.Description),
-		User:            firstNonEmpty(b.User, a.User),
-		TimeCreatedSecs: a.TimeCreatedSecs,
-	}
-	if m.TimeCreatedSecs == 0 {
-		m.TimeCreatedSecs = b.TimeCreatedSecs
-	}
-	infos := map[string]*hparamspb.HParamInfo{}
-	for _, h := range b.HparamInfos {
-		infos[h.Name] = h
-	}
-	for _, h := range a.HparamInfos {
-		h = proto.Clone(h).(*hparamspb.HParamInfo)
-		if n, ok := infos[h.Name]; ok {
-			if err := mergeHParam(h, n); err != nil {
-				return nil, err
-			}
-			delete(infos, h.Name)
-		}
-		m.HparamInfos = append(m.HparamInfos, h)
-	}
-	for _, h := range b.HparamInfos {
-		if _, ok := infos[h.Name]; ok {
-			m.HparamInfos = append(m.HparamInfos, proto.Clone(h).(*hparamspb.HParamInfo))
-		}
-	}
-	type key struct{ group, tag string }
-	metrics := map[key]*hparamspb.MetricInfo{}
-	for _, x := range b.MetricInfos {
-		metrics[key{x.GetName().GetGroup(), x.GetName().GetTag()}] = x
-	}
-	for _, x := range a.MetricInfos {
-		x = proto.Clone(x).(*hparamspb.MetricInfo)
-		k := key{x.GetName().GetGroup(), x.GetName().GetTag()}
-		if n, ok := metrics[k]; ok {
-			x.DisplayName = firstNonEmpty(n.DisplayName, x.DisplayName)
-			x.Description = firstNonEmpty(n.Description, x.Description)
-			if n.DatasetType != hparamspb.DatasetType_DATASET_UNKNOWN {
-				x.DatasetType = n.DatasetType
-			}
-			delete(metrics, k)
-		}
-		m.MetricInfos = append(m.MetricInfos, x)
-	}
-	for _, x := range b.MetricInfos {
-		if _, ok := metrics[key{x.GetName().GetGroup(), x.GetName().GetTag()}]; ok {
-			m.MetricInfos = append(m.MetricInfos, proto.Clone(x).(*hparamspb.MetricInfo))
-		}
-	}
-	return m, nil
-}
-
-// firstNonEmpty returns the first non-empty string.
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
-}
-
-// mergeHParam widens a's declaration to cover b's.
-func mergeHParam(a, b *hparamspb.HParamInfo) error {
-	a.DisplayName = firstNonEmpty(b.DisplayName, a.DisplayName)
-	a.Description = firstNonEmpty(b.Description, a.Description)
-	switch {
-	case b.Type == hparamspb.DataType_DATA_TYPE_UNSET:
-		return nil
-	case a.Type == hparamspb.DataType_DATA_TYPE_UNSET:
-		a.Type, a.Domain = b.Type, b.Domain
-	case a.Type != b.Type:
-		return fmt.Errorf("summary: hparam %q was declared with %v values, now with %v values",
-			a.Name, HParamType(a.Type), HParamType(b.Type))
-	case a.Domain == nil || b.Domain == nil:
-		a.Domain = nil // AnyOf absorbs the other
-	default:
-		ad, adOK := a.Domain.(*hparamspb.HParamInfo_DomainDiscrete)
-		bd, bdOK := b.Domain.(*hparamspb.HParamInfo_DomainDiscrete)
-		if adOK && bdOK {
-			list := proto.Clone(ad.DomainDiscrete).(*structpb.ListValue)
-			for _, v := range bd.DomainDiscrete.Values {
-				if !slices.ContainsFunc(list.Values, func(x *structpb.Value) bool { return proto.Equal(x, v) }) {
-					list.Values = append(list.Values, v)
-				}
-			}
-			a.Domain = &hparamspb.HParamInfo_DomainDiscrete{DomainDiscrete: list}
-			break
-		}
-		// Numbers: an interval covering both.
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, info := range []*hparamspb.HParamInfo{a, b} {
-			switch d := info.Domain.(type) {
-			case *hparamspb.HParamInfo_DomainDiscrete:
-				for _, v := range d.DomainDiscrete.Values {
-					lo, hi = min(lo, v.GetNumberValue()), max(hi, v.GetNumberValue())
-				}
-			case *hparamspb.HParamInfo_DomainInterval:
-				lo, hi = min(lo, d.DomainInterval.MinValue), max(hi, d.DomainInterval.MaxValue)
-			}
-		}
-		a.Domain = &hparamspb.HParamInfo_DomainInterval{DomainInterval: &hparamspb.Interval{MinValue: lo, MaxValue: hi}}
-	}
-	a.Differs = differs(a)
-	return nil
 }
 
 // hparamKeys returns the keys of m in order.

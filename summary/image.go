@@ -6,29 +6,31 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
 	"math"
 	"strconv"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/proto/tbpb"
 )
 
-// ErrImageSize is returned for an image with no pixels or a size that does
-// not match its data.
-var ErrImageSize = errors.New("summary: bad image size")
+// ErrImageSize is wrapped by errors about an image with no pixels, a size
+// that does not match its data, or images of one batch (a step of Images,
+// the frames of a Video) whose sizes differ.
+var ErrImageSize = media.ErrImageSize
 
 // ImageValue returns an image summary value from already encoded images
 // (PNG, JPEG, GIF or BMP, all width by height): a DT_STRING [2+n] tensor
 // ("width", "height", image...) with images metadata and data class
-// BLOB_SEQUENCE. Use an Encoder to encode image.Image values.
+// BLOB_SEQUENCE. Writer.Image and Writer.Images encode image.Image values
+// themselves; image/png encodes one for ImageValue.
 func ImageValue(tag string, width, height int, encoded [][]byte, m Meta) (*tbpb.Summary_Value, error) {
 	if err := checkTag(tag); err != nil {
 		return nil, err
 	}
 	if width <= 0 || height <= 0 {
-		return nil, fmt.Errorf("%w: image %q is %dx%d", ErrImageSize, tag, width, height)
+		return nil, fmt.Errorf("summary: %w: image %q is %dx%d", ErrImageSize, tag, width, height)
 	}
 	if len(encoded) == 0 {
 		return nil, fmt.Errorf("summary: image %q: no images", tag)
@@ -52,110 +54,45 @@ func ImageValue(tag string, width, height int, encoded [][]byte, m Meta) (*tbpb.
 	}, nil
 }
 
-// An Encoder encodes images to PNG, reusing its compression state from one
-// call to the next. The zero Encoder is ready to use; it is not safe for
-// concurrent use.
-type Encoder struct {
-	// CompressionLevel is passed to image/png, except that the zero value
-	// (png.DefaultCompression) chooses by size: images of at most
-	// StoreLimit bytes of pixels are stored uncompressed, because building
-	// the compressor's Huffman tables costs far more than the few hundred
-	// bytes it would save, and larger ones use png.BestSpeed.
-	CompressionLevel png.CompressionLevel
-
-	enc  png.Encoder
-	pool pngPool
-}
-
-// StoreLimit is the largest pixel size (width x height x bytes per pixel)
-// that the zero Encoder stores uncompressed.
-const StoreLimit = 4 << 10
-
-type pngPool struct{ b *png.EncoderBuffer }
-
-func (p *pngPool) Get() *png.EncoderBuffer  { return p.b }
-func (p *pngPool) Put(b *png.EncoderBuffer) { p.b = b }
-
-// appender is an io.Writer that appends to a slice.
-type appender struct{ b []byte }
-
-func (a *appender) Write(p []byte) (int, error) {
-	a.b = append(a.b, p...)
-	return len(p), nil
-}
-
-// AppendPNG appends the PNG encoding of img to dst.
-func (e *Encoder) AppendPNG(dst []byte, img image.Image) ([]byte, error) {
-	b := img.Bounds()
-	if b.Dx() <= 0 || b.Dy() <= 0 {
-		return dst, fmt.Errorf("%w: image is %dx%d", ErrImageSize, b.Dx(), b.Dy())
-	}
-	level := e.CompressionLevel
-	if level == png.DefaultCompression {
-		level = png.BestSpeed
-		if b.Dx()*b.Dy()*bytesPerPixel(img) <= StoreLimit {
-			level = png.NoCompression
-		}
-	}
-	e.enc.CompressionLevel = level
-	e.enc.BufferPool = &e.pool
-	a := appender{dst}
-	if err := e.enc.Encode(&a, img); err != nil {
-		return dst, fmt.Errorf("summary: encode png: %w", err)
-	}
-	return a.b, nil
-}
-
-// bytesPerPixel estimates how many bytes image/png writes per pixel.
-func bytesPerPixel(img image.Image) int {
-	switch img.(type) {
-	case *image.Gray, *image.Paletted:
-		return 1
-	case *image.Gray16:
-		return 2
-	case *image.RGBA64, *image.NRGBA64:
-		return 8
-	}
-	return 4
-}
-
 // Pixel is the element type of raw image data: bytes in [0, 255] or floats
 // in [0, 1].
 type Pixel interface {
 	~uint8 | ~float32 | ~float64
 }
 
-// Layout says how raw image data is ordered.
-type Layout int
+// PixelOrder says how raw image data is ordered: which of height, width
+// and channels varies slowest. (A CustomLayout, by contrast, arranges
+// charts.)
+type PixelOrder int
 
 const (
 	// HWC is height, width, channels: the channels of a pixel are adjacent
 	// (Go's image packages, PIL, TensorFlow).
-	HWC Layout = iota
+	HWC PixelOrder = iota
 	// CHW is channels, height, width: one plane per channel (PyTorch).
 	CHW
 )
 
-// FromRaw converts raw pixel data of the given size and layout to an image.
+// FromRaw converts raw pixel data of the given size and pixel order to an image.
 // channels is 1 (grey), 3 (RGB) or 4 (RGBA, not premultiplied). Floats are
 // taken to lie in [0, 1] and are scaled to bytes, values outside clamped;
 // NaN is an error.
-func FromRaw[T Pixel](data []T, layout Layout, height, width, channels int) (image.Image, error) {
+func FromRaw[T Pixel](data []T, order PixelOrder, height, width, channels int) (image.Image, error) {
 	if height <= 0 || width <= 0 {
-		return nil, fmt.Errorf("%w: %dx%d", ErrImageSize, width, height)
+		return nil, fmt.Errorf("summary: %w: %dx%d", ErrImageSize, width, height)
 	}
 	if channels != 1 && channels != 3 && channels != 4 {
 		return nil, fmt.Errorf("summary: %d channels, want 1, 3 or 4", channels)
 	}
 	if height > math.MaxInt32/width/channels || len(data) != height*width*channels {
-		return nil, fmt.Errorf("%w: %d values for %dx%dx%d", ErrImageSize, len(data), height, width, channels)
+		return nil, fmt.Errorf("summary: %w: %d values for %dx%dx%d", ErrImageSize, len(data), height, width, channels)
 	}
-	if layout != HWC && layout != CHW {
-		return nil, fmt.Errorf("summary: unknown layout %d", layout)
+	if order != HWC && order != CHW {
+		return nil, fmt.Errorf("summary: unknown pixel order %d", order)
 	}
 	plane := height * width
 	index := func(y, x, c int) int { // position of channel c of pixel (x, y)
-		if layout == CHW {
+		if order == CHW {
 			return c*plane + y*width + x
 		}
 		return (y*width+x)*channels + c
@@ -203,13 +140,20 @@ func FromRaw[T Pixel](data []T, layout Layout, height, width, channels int) (ima
 	return img, nil
 }
 
-// FromMatrix renders m as a grey image, one pixel per element, rows top to
-// bottom, scaled so that the smallest element is black and the largest
-// white. A constant matrix is mid-grey. NaN or ±Inf is an error.
-func FromMatrix(m mat.Matrix) (*image.Gray, error) {
+// FromMatrix renders m as a grey image, each element a square of scale by
+// scale pixels (one pixel for scale 0 or 1), rows top to bottom, scaled so
+// that the smallest element is black and the largest white. A constant
+// matrix is mid-grey. NaN or ±Inf is an error, and so is an image of more
+// than 2^31 pixels. Scale up what TensorBoard would show as a thumbnail: a
+// 64x16 weight matrix at scale 8 is 512x128.
+func FromMatrix(m mat.Matrix, scale int) (*image.Gray, error) {
 	r, c := m.Dims()
-	if r == 0 || c == 0 {
-		return nil, fmt.Errorf("%w: matrix is %dx%d", ErrImageSize, r, c)
+	if scale < 0 {
+		return nil, fmt.Errorf("summary: matrix image at scale %d", scale)
+	}
+	scale = max(scale, 1)
+	if r == 0 || c == 0 || r > math.MaxInt32/c/scale/scale {
+		return nil, fmt.Errorf("summary: %w: matrix is %dx%d at scale %d", ErrImageSize, r, c, scale)
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i := range r {
@@ -221,17 +165,57 @@ func FromMatrix(m mat.Matrix) (*image.Gray, error) {
 			lo, hi = min(lo, v), max(hi, v)
 		}
 	}
-	img := image.NewGray(image.Rect(0, 0, c, r))
+	img := image.NewGray(image.Rect(0, 0, c*scale, r*scale))
 	for i := range r {
+		row := img.Pix[i*scale*img.Stride : i*scale*img.Stride+c*scale]
 		for j := range c {
 			g := uint8(128)
 			if hi > lo {
 				g = uint8(math.Round((m.At(i, j) - lo) / (hi - lo) * 255))
 			}
-			img.Pix[i*img.Stride+j] = g
+			for k := range scale {
+				row[j*scale+k] = g
+			}
+		}
+		for k := 1; k < scale; k++ {
+			copy(img.Pix[(i*scale+k)*img.Stride:], row)
 		}
 	}
 	return img, nil
+}
+
+// filterBorder is the colour between the tiles of Filters: dark blue, a
+// colour no grey tile has.
+var filterBorder = color.RGBA{0, 0, 96, 255}
+
+// Filters draws each row of m as a filter: a layer's weights, one row per
+// unit (a gonum layer's transposed weight matrix, say), each row read as a
+// height by width grey image in row-major order (zero height and width
+// mean a square, for rows of a square number of weights), scaled up by
+// scale as FromMatrix does, its own smallest weight black and largest
+// white. The tiles are laid out by Grid in a near-square grid, one pixel
+// of dark blue around each. Of a first layer on 28x28 images, each tile
+// shows what a unit looks for.
+func Filters(m mat.Matrix, height, width, scale int) (*image.NRGBA, error) {
+	r, c := m.Dims()
+	if height == 0 && width == 0 {
+		side := int(math.Round(math.Sqrt(float64(c))))
+		height, width = side, side
+	}
+	if height <= 0 || width <= 0 || height*width != c {
+		return nil, fmt.Errorf("summary: %w: filters of %d weights are not %dx%d images", ErrImageSize, c, height, width)
+	}
+	tiles := make([]image.Image, r)
+	row := make([]float64, c)
+	for i := range r {
+		mat.Row(row, i, m)
+		img, err := FromMatrix(mat.NewDense(height, width, row), scale)
+		if err != nil {
+			return nil, fmt.Errorf("summary: filter %d: %w", i, err)
+		}
+		tiles[i] = img
+	}
+	return Grid(tiles, 0, 1, filterBorder)
 }
 
 // Grid tiles images into one picture, cols per row (a near-square grid if
@@ -254,7 +238,7 @@ func Grid(images []image.Image, cols, pad int, background color.Color) (*image.N
 	for i, img := range images {
 		b := img.Bounds()
 		if b.Dx() <= 0 || b.Dy() <= 0 {
-			return nil, fmt.Errorf("%w: grid image %d is %dx%d", ErrImageSize, i, b.Dx(), b.Dy())
+			return nil, fmt.Errorf("summary: %w: grid image %d is %dx%d", ErrImageSize, i, b.Dx(), b.Dy())
 		}
 		cw, ch = max(cw, b.Dx()), max(ch, b.Dy())
 	}

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"image"
 	"image/color"
-	"image/png"
 	"math"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -27,12 +27,12 @@ func TestFromRaw(t *testing.T) {
 		}
 	}
 	for _, tt := range []struct {
-		desc   string
-		layout Layout
-		data   []uint8
+		desc  string
+		order PixelOrder
+		data  []uint8
 	}{{"HWC", HWC, hwc}, {"CHW", CHW, chw}} {
 		t.Run(tt.desc, func(t *testing.T) {
-			img, err := FromRaw(tt.data, tt.layout, h, w, 3)
+			img, err := FromRaw(tt.data, tt.order, h, w, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +80,7 @@ func TestFromRawErrors(t *testing.T) {
 		{"short buffer", func() error { _, err := FromRaw(make([]uint8, 5), HWC, 2, 3, 1); return err }},
 		{"long buffer", func() error { _, err := FromRaw(make([]uint8, 7), CHW, 2, 3, 1); return err }},
 		{"NaN", func() error { _, err := FromRaw([]float64{math.NaN()}, HWC, 1, 1, 1); return err }},
-		{"bad layout", func() error { _, err := FromRaw(make([]uint8, 1), Layout(7), 1, 1, 1); return err }},
+		{"bad pixel order", func() error { _, err := FromRaw(make([]uint8, 1), PixelOrder(7), 1, 1, 1); return err }},
 		{"overflowing size", func() error { _, err := FromRaw(make([]uint8, 1), HWC, 1<<40, 1<<40, 3); return err }},
 	}
 	for _, tt := range tests {
@@ -93,22 +93,94 @@ func TestFromRawErrors(t *testing.T) {
 }
 
 func TestFromMatrix(t *testing.T) {
-	img, err := FromMatrix(mat.NewDense(2, 2, []float64{-1, 0, 1, 3}))
-	if err != nil {
-		t.Fatal(err)
+	m := mat.NewDense(2, 3, []float64{-1, 0, 1, 3, 3, 3})
+	tests := []struct {
+		desc  string
+		m     mat.Matrix
+		scale int
+		want  [][]uint8 // rows of pixels
+	}{
+		{"one pixel per element", m, 0, [][]uint8{{0, 64, 128}, {255, 255, 255}}},
+		{"scale 1", m, 1, [][]uint8{{0, 64, 128}, {255, 255, 255}}},
+		{"scale 2", m, 2, [][]uint8{
+			{0, 0, 64, 64, 128, 128}, {0, 0, 64, 64, 128, 128},
+			{255, 255, 255, 255, 255, 255}, {255, 255, 255, 255, 255, 255},
+		}},
+		{"constant is mid-grey", mat.NewDense(1, 2, []float64{7, 7}), 3, [][]uint8{
+			{128, 128, 128, 128, 128, 128}, {128, 128, 128, 128, 128, 128}, {128, 128, 128, 128, 128, 128},
+		}},
 	}
-	if want := []uint8{0, 64, 128, 255}; !bytes.Equal(img.Pix, want) {
-		t.Errorf("pixels %v, want %v", img.Pix, want)
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			img, err := FromMatrix(tt.m, tt.scale)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := img.Bounds(); b.Dy() != len(tt.want) || b.Dx() != len(tt.want[0]) {
+				t.Fatalf("bounds %v, want %dx%d", b, len(tt.want[0]), len(tt.want))
+			}
+			for y, row := range tt.want {
+				if got := img.Pix[y*img.Stride : y*img.Stride+len(row)]; !bytes.Equal(got, row) {
+					t.Errorf("row %d = %v, want %v", y, got, row)
+				}
+			}
+		})
 	}
-	flat, err := FromMatrix(mat.NewDense(1, 2, []float64{7, 7}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if flat.Pix[0] != 128 {
-		t.Errorf("constant matrix pixel %d, want mid-grey 128", flat.Pix[0])
-	}
-	if _, err := FromMatrix(mat.NewDense(1, 1, []float64{math.Inf(1)})); !errors.Is(err, ErrNonFinite) {
+	if _, err := FromMatrix(mat.NewDense(1, 1, []float64{math.Inf(1)}), 1); !errors.Is(err, ErrNonFinite) {
 		t.Errorf("Inf: %v", err)
+	}
+	if _, err := FromMatrix(m, -1); err == nil {
+		t.Error("scale -1 gave no error")
+	}
+	if _, err := FromMatrix(mat.NewDense(1000, 1000, nil), 100); !errors.Is(err, ErrImageSize) {
+		t.Errorf("a 100000x100000 image: %v, want ErrImageSize", err)
+	}
+}
+
+// TestFilters tiles the rows of a weight matrix: each row a tile of its
+// own scaling, in a near-square grid with a border of filterBorder.
+func TestFilters(t *testing.T) {
+	// Three filters of 2x2 weights; the third is constant.
+	m := mat.NewDense(3, 4, []float64{
+		0, 1, 2, 3,
+		-5, 5, 5, -5,
+		4, 4, 4, 4,
+	})
+	img, err := Filters(m, 0, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 columns, 2 rows of 4x4 tiles with one pixel around each.
+	if b := img.Bounds(); b.Dx() != 2*4+3 || b.Dy() != 2*4+3 {
+		t.Fatalf("bounds %v, want 11x11", b)
+	}
+	at := func(x, y int) color.RGBA { return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA) }
+	grey := func(v uint8) color.RGBA { return color.RGBA{v, v, v, 255} }
+	for _, tt := range []struct {
+		x, y int
+		want color.RGBA
+	}{
+		{0, 0, filterBorder},
+		{1, 1, grey(0)}, {3, 1, grey(85)}, {1, 3, grey(170)}, {4, 4, grey(255)}, // filter 0
+		{6, 1, grey(0)}, {8, 1, grey(255)}, {6, 3, grey(255)}, {8, 3, grey(0)}, // filter 1
+		{1, 6, grey(128)},    // filter 2
+		{6, 6, filterBorder}, // no fourth filter
+	} {
+		if got := at(tt.x, tt.y); got != tt.want {
+			t.Errorf("pixel (%d, %d) = %v, want %v", tt.x, tt.y, got, tt.want)
+		}
+	}
+	rect, err := Filters(mat.NewDense(1, 6, []float64{0, 1, 2, 3, 4, 5}), 2, 3, 1)
+	if err != nil || rect.Bounds().Dx() != 3+2 || rect.Bounds().Dy() != 2+2 {
+		t.Errorf("a 2x3 filter: %v, %v", rect.Bounds(), err)
+	}
+	for _, bad := range []struct{ h, w int }{{2, 2}, {0, 0}, {-1, -6}} {
+		if _, err := Filters(mat.NewDense(1, 6, nil), bad.h, bad.w, 1); !errors.Is(err, ErrImageSize) {
+			t.Errorf("6 weights as %dx%d: %v, want ErrImageSize", bad.h, bad.w, err)
+		}
+	}
+	if _, err := Filters(mat.NewDense(1, 4, []float64{0, math.NaN(), 0, 0}), 2, 2, 1); !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "filter 0") {
+		t.Errorf("a NaN weight: %v", err)
 	}
 }
 
@@ -145,27 +217,6 @@ func TestGrid(t *testing.T) {
 	}
 	if auto.Bounds().Dx() != 3*2 || auto.Bounds().Dy() != 2*3 {
 		t.Errorf("auto grid of 5 is %v, want 3 columns and 2 rows", auto.Bounds())
-	}
-}
-
-func TestEncoderRoundTrip(t *testing.T) {
-	var enc Encoder
-	img := image.NewNRGBA(image.Rect(0, 0, 4, 4))
-	img.Set(1, 2, color.NRGBA{1, 2, 3, 4})
-	var buf []byte
-	for range 3 { // reuse must not corrupt later encodings
-		var err error
-		buf, err = enc.AppendPNG(buf[:0], img)
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := png.Decode(bytes.NewReader(buf))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := color.NRGBAModel.Convert(got.At(1, 2)); c != (color.NRGBA{1, 2, 3, 4}) {
-		t.Errorf("decoded pixel %v", c)
 	}
 }
 
@@ -209,33 +260,5 @@ func TestTextValues(t *testing.T) {
 	}
 	if _, err := TableValue("t", [][]string{{}}, Meta{}); err == nil {
 		t.Error("table of empty rows gave no error")
-	}
-}
-
-// TestEncoderLevelBySize checks the zero Encoder stores small images and
-// compresses large ones, and that both decode to the same pixels.
-func TestEncoderLevelBySize(t *testing.T) {
-	for _, size := range []int{28, 256} {
-		img := image.NewGray(image.Rect(0, 0, size, size))
-		for i := range img.Pix {
-			img.Pix[i] = uint8(i / size) // smooth: compresses well
-		}
-		var e Encoder
-		out, err := e.AppendPNG(nil, img)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := png.Decode(bytes.NewReader(out))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g, ok := got.(*image.Gray); !ok || !bytes.Equal(g.Pix, img.Pix) {
-			t.Errorf("%dx%d: decoded pixels differ", size, size)
-		}
-		raw := size * size
-		stored := raw <= StoreLimit
-		if stored && len(out) < raw || !stored && len(out) > raw/4 {
-			t.Errorf("%dx%d: %d bytes for %d pixel bytes; stored = %v", size, size, len(out), raw, stored)
-		}
 	}
 }

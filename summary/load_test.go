@@ -85,32 +85,17 @@ func TestLoad(t *testing.T) {
 	for _, run := range runs {
 		next := map[string]int64{}
 		var dec summary.Decoder
-		var points []summary.ScalarPoint
 		for _, f := range run.Files {
-			r, err := tfevents.Open(f, 0)
-			if err != nil {
-				t.Fatal(err)
+			torn := scanScalars(t, &dec, f, func(p summary.ScalarPoint) {
+				if p.Step != next[p.Tag] || p.Value != float64(p.Step) {
+					t.Fatalf("run %s tag %s: step %d value %v after step %d", run.Name, p.Tag, p.Step, p.Value, next[p.Tag]-1)
+				}
+				next[p.Tag]++
+				read++
+			})
+			if torn {
+				t.Fatalf("%s ends in a torn record, though its Writer was closed", f)
 			}
-			for {
-				rec, err := r.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				if points, err = dec.AppendScalars(points[:0], rec); err != nil {
-					t.Fatal(err)
-				}
-				for _, p := range points {
-					if p.Step != next[p.Tag] || p.Value != float64(p.Step) {
-						t.Fatalf("run %s tag %s: step %d value %v after step %d", run.Name, p.Tag, p.Step, p.Value, next[p.Tag]-1)
-					}
-					next[p.Tag]++
-					read++
-				}
-			}
-			r.Close()
 		}
 		for tag, n := range next {
 			if n != int64(per) {

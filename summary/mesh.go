@@ -187,7 +187,8 @@ func (m *Mesh) parts(tag string) ([]meshPart, error) {
 // Mesh writes a batch of point clouds or triangle meshes as one step of
 // tag, its parts as values of one event (see MeshValues). The display
 // name and description set with Describe(tag) apply to every part.
-func (w *Writer) Mesh(tag string, step int64, m Mesh) error {
+func (w *Writer) Mesh(tag string, step int64, m Mesh) (err error) {
+	defer w.note(&err)
 	if err := checkTag(tag); err != nil {
 		return err
 	}
@@ -218,8 +219,11 @@ func (w *Writer) Mesh(tag string, step int64, m Mesh) error {
 	if err != nil {
 		return fmt.Errorf("summary: marshal mesh %q: %w", tag, err)
 	}
+	if err := w.writeRecord(tag, step); err != nil {
+		return err
+	}
 	for _, s := range series {
 		s.plugin = PluginMesh
 	}
-	return w.file.WriteRecord(w.buf)
+	return nil
 }

@@ -145,7 +145,7 @@ func TestMeshValuesPointCloudGolden(t *testing.T) {
 	}
 	tensor := vals[0].GetTensor()
 	if tensor.GetDtype() != tbpb.DataType_DT_FLOAT || !slices.Equal(dims(tensor), []int64{1, 1, 3}) ||
-		!bytes.Equal(tensor.GetTensorContent(), wavCat(wavU32(math.Float32bits(1)), wavU32(math.Float32bits(2)), wavU32(math.Float32bits(3)))) {
+		!bytes.Equal(tensor.GetTensorContent(), binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, math.Float32bits(1)), math.Float32bits(2)), math.Float32bits(3))) {
 		t.Errorf("tensor %v", tensor)
 	}
 }

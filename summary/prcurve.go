@@ -167,7 +167,8 @@ func PRCurveValue(tag string, d *PRCurveData, m Meta) (*tbpb.Summary_Value, erro
 
 // PRCurve writes the PR curve of a binary classifier (see ComputePRCurve)
 // as tag. Nothing is written when the input is refused.
-func (w *Writer) PRCurve(tag string, step int64, labels []bool, predictions []float64, opts *PROptions) error {
+func (w *Writer) PRCurve(tag string, step int64, labels []bool, predictions []float64, opts *PROptions) (err error) {
+	defer w.note(&err)
 	d, err := ComputePRCurve(labels, predictions, opts)
 	if err != nil {
 		return fmt.Errorf("%w (tag %q)", err, tag)
@@ -177,7 +178,8 @@ func (w *Writer) PRCurve(tag string, step int64, labels []bool, predictions []fl
 
 // PRCurveCounts writes a PR curve from precomputed counts (see
 // PRCurveFromCounts) as tag.
-func (w *Writer) PRCurveCounts(tag string, step int64, tp, fp, tn, fn []float64) error {
+func (w *Writer) PRCurveCounts(tag string, step int64, tp, fp, tn, fn []float64) (err error) {
+	defer w.note(&err)
 	d, err := PRCurveFromCounts(tp, fp, tn, fn)
 	if err != nil {
 		return fmt.Errorf("%w (tag %q)", err, tag)
@@ -191,7 +193,8 @@ func (w *Writer) PRCurveCounts(tag string, step int64, tp, fp, tn, fn []float64)
 // PROptions.ClassNames). labels[i] is the class of example i, in [0, K);
 // each row of probabilities has K values in [0, 1]. Either every curve is
 // written or, when the input is refused, none.
-func (w *Writer) PRCurveClasses(tag string, step int64, labels []int, probabilities [][]float64, opts *PROptions) error {
+func (w *Writer) PRCurveClasses(tag string, step int64, labels []int, probabilities [][]float64, opts *PROptions) (err error) {
+	defer w.note(&err)
 	k := 0
 	if len(probabilities) > 0 {
 		k = len(probabilities[0])
@@ -207,7 +210,8 @@ func (w *Writer) PRCurveClasses(tag string, step int64, labels []int, probabilit
 
 // PRCurveMatrix is PRCurveClasses with the probabilities in an N×K
 // matrix, one row per example.
-func (w *Writer) PRCurveMatrix(tag string, step int64, labels []int, probabilities mat.Matrix, opts *PROptions) error {
+func (w *Writer) PRCurveMatrix(tag string, step int64, labels []int, probabilities mat.Matrix, opts *PROptions) (err error) {
+	defer w.note(&err)
 	if probabilities == nil {
 		return fmt.Errorf("summary: PR curve %q: nil matrix of probabilities", tag)
 	}

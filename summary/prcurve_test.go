@@ -357,9 +357,7 @@ func TestWriterPRCurveBadInput(t *testing.T) {
 			}
 		})
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	closeChecked(t, w)
 	// Nothing but the file version and the two scalars.
 	if n := len(readEvents(t, dir)); n != 3 {
 		t.Errorf("file holds %d events, want 3", n)

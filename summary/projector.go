@@ -22,6 +22,8 @@ import (
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/internal/atomicfile"
+	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/proto/tbpb"
 )
 
@@ -130,7 +132,8 @@ type EmbeddingOptions struct {
 // only when the set of runs changes (or a TensorFlow checkpoint does), and
 // it caches the tensor it served last: an embedding written, or written
 // again, after TensorBoard has looked shows once TensorBoard is restarted.
-func (w *Writer) Embedding(tag string, step int64, vectors [][]float64, opts EmbeddingOptions) error {
+func (w *Writer) Embedding(tag string, step int64, vectors [][]float64, opts EmbeddingOptions) (err error) {
+	defer w.note(&err)
 	d := 0
 	if len(vectors) > 0 {
 		d = len(vectors[0])
@@ -144,7 +147,8 @@ func (w *Writer) Embedding(tag string, step int64, vectors [][]float64, opts Emb
 }
 
 // EmbeddingMatrix is Embedding with one point per row of vectors.
-func (w *Writer) EmbeddingMatrix(tag string, step int64, vectors mat.Matrix, opts EmbeddingOptions) error {
+func (w *Writer) EmbeddingMatrix(tag string, step int64, vectors mat.Matrix, opts EmbeddingOptions) (err error) {
+	defer w.note(&err)
 	if vectors == nil {
 		return fmt.Errorf("summary: embedding %q: nil matrix", tag)
 	}
@@ -171,6 +175,9 @@ type embeddingFile struct {
 func (w *Writer) writeEmbedding(tag string, step int64, n, d int, at func(i, j int) float64, opts *EmbeddingOptions) error {
 	if err := checkTag(tag); err != nil {
 		return err
+	}
+	if w.dir == "" {
+		return fmt.Errorf("summary: embedding %q: the projector's files go beside the event file, and this Writer writes a stream with no run directory", tag)
 	}
 	files, info, err := encodeEmbedding(n, d, at, opts)
 	if err != nil {
@@ -222,31 +229,33 @@ func (w *Writer) writeEmbedding(tag string, step int64, n, d int, at func(i, j i
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("summary: embedding %q: %w", tag, err)
 	}
-	// Write every file under a temporary name, then rename them all, the
-	// config last: a failure before the renames leaves nothing behind.
-	var temps, finals []string
+	// Write every file under a temporary name, then publish them all, the
+	// config last: a failure before the first Commit leaves nothing behind.
+	files = append(files, embeddingFile{ProjectorConfigFile, text})
+	pending := make([]*atomicfile.File, 0, len(files))
 	defer func() {
-		for _, t := range temps {
-			os.Remove(t)
+		for _, f := range pending {
+			f.Abort() // nothing after Commit
 		}
 	}()
-	files = append(files, embeddingFile{ProjectorConfigFile, text})
 	for i, f := range files {
 		final := filepath.Join(dir, f.name)
 		if i == len(files)-1 {
 			final = configPath
 		}
-		tmp, err := writeTemp(filepath.Dir(final), f.name, f.data)
+		af, err := atomicfile.Create(final, 0)
 		if err != nil {
 			return fmt.Errorf("summary: embedding %q: %w", tag, err)
 		}
-		temps, finals = append(temps, tmp), append(finals, final)
-	}
-	for len(temps) > 0 {
-		if err := os.Rename(temps[0], finals[0]); err != nil {
+		pending = append(pending, af)
+		if _, err := af.Write(f.data); err != nil {
 			return fmt.Errorf("summary: embedding %q: %w", tag, err)
 		}
-		temps, finals = temps[1:], finals[1:]
+	}
+	for _, af := range pending {
+		if err := af.Commit(); err != nil {
+			return fmt.Errorf("summary: embedding %q: %w", tag, err)
+		}
 	}
 	p.config = next
 	// An embedding written again may have lost its metadata or sprites.
@@ -274,29 +283,6 @@ func readProjectorConfig(name string) (*tbpb.ProjectorConfig, error) {
 		return nil, fmt.Errorf("summary: %s is not a projector config, not replacing it: %w", name, err)
 	}
 	return cfg, nil
-}
-
-// writeTemp writes data to a new file in dir named after name and returns
-// its path.
-func writeTemp(dir, name string, data []byte) (string, error) {
-	f, err := os.CreateTemp(dir, "."+name+".tmp*")
-	if err != nil {
-		return "", err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		// CreateTemp makes the file private; TensorBoard may run as
-		// another user.
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
 }
 
 // encodeEmbedding validates an embedding and encodes its files; info has
@@ -331,7 +317,7 @@ func encodeEmbedding(n, d int, at func(i, j int) float64, opts *EmbeddingOptions
 		if err != nil {
 			return nil, nil, err
 		}
-		var enc Encoder
+		var enc media.PNGEncoder
 		png, err := enc.AppendPNG(nil, sheet)
 		if err != nil {
 			return nil, nil, err
@@ -475,7 +461,7 @@ func spriteSheet(imgs []image.Image, n, size int) (*image.NRGBA, int, error) {
 		}
 		b := img.Bounds()
 		if b.Dx() <= 0 || b.Dy() <= 0 {
-			return nil, 0, fmt.Errorf("%w: sprite %d is %dx%d", ErrImageSize, i, b.Dx(), b.Dy())
+			return nil, 0, fmt.Errorf("summary: %w: sprite %d is %dx%d", ErrImageSize, i, b.Dx(), b.Dy())
 		}
 		largest = max(largest, b.Dx(), b.Dy())
 	}

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/tfevents"
 )
@@ -331,7 +332,7 @@ func TestSpriteSheet(t *testing.T) {
 			if cell != tt.cell {
 				t.Errorf("cell = %d, want %d", cell, tt.cell)
 			}
-			var enc Encoder
+			var enc media.PNGEncoder
 			b, err := enc.AppendPNG(nil, sheet)
 			if err != nil {
 				t.Fatal(err)

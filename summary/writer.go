@@ -4,13 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io"
 	"math"
+	"path/filepath"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"gonum.org/v1/gonum/mat"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/tfevents"
 )
@@ -35,11 +39,16 @@ type Options struct {
 	// Close and when the buffer fills).
 	FlushInterval time.Duration
 
-	// Fsync makes every Flush also fsync the event file.
+	// Fsync makes every Flush also fsync the event file (for
+	// NewStreamWriter, call the writer's Sync method if it has one).
 	Fsync bool
 
 	// FilenameSuffix is appended to the event file's name.
 	FilenameSuffix string
+
+	// Comment is appended to the name of the run directory that NewWriter
+	// makes when it is given none (see DefaultRunDir), such as "-lr0.1".
+	Comment string
 
 	// BufferSize is the write buffer size; zero means
 	// tfevents.DefaultBufferSize.
@@ -71,20 +80,31 @@ type Options struct {
 	//     the resumed run never logs again keeps its orphaned points there.
 	PurgeStep int64
 
-	// SystemMetrics, when positive, samples the process every
-	// SystemMetrics and logs "sys/..." scalars (see SystemMetricTags) until
-	// Close. Zero turns the sampler off.
-	SystemMetrics time.Duration
+	// OnError, when set, is called with every error a write method of the
+	// Writer returns (a refused value or a failed write, the background
+	// writes of a runinfo.Sampler included) and with the errors of Flush
+	// and Close, before the method returns: for loops that do not check
+	// each call. It is called without the Writer's locks held, possibly
+	// from several goroutines at once.
+	OnError func(error)
 }
 
-// A Writer writes summaries to a new event file in one run directory. It is
-// safe for concurrent use. Every method that writes returns an error naming
-// the problem for bad input, and the sticky error of the file once a write
-// has failed; nothing is written for a value that is refused.
+// A Writer writes summaries to an event file: a new one in a run
+// directory (NewWriter), or an event stream into an io.Writer
+// (NewStreamWriter) or a tfevents.Writer (NewEventsWriter). It is safe for
+// concurrent use.
+//
+// Every method that writes returns an error naming the problem for bad
+// input, and the sticky error of the file once a write has failed; nothing
+// is written for a value that is refused, and the Writer stays usable. So
+// that a program that does not check every call still learns of them,
+// Flush and Close also report the values refused since the previous Flush
+// or Close (a *RefusedError), Err returns the first error of any call, and
+// Options.OnError sees each one.
 type Writer struct {
 	mu      sync.Mutex
 	file    *tfevents.Writer
-	dir     string
+	dir     string         // the run directory; empty for a stream
 	wall    func() float64 // wall time of a new value, in seconds
 	buckets int
 	series  map[string]*series
@@ -92,7 +112,7 @@ type Writer struct {
 	buf     []byte        // serialized event scratch
 	hist    []Bucket      // bucket scratch
 	pngs    []byte        // encoded image scratch
-	enc     Encoder
+	enc     media.PNGEncoder
 	ev      tbpb.Event
 	sum     tbpb.Summary
 
@@ -101,8 +121,15 @@ type Writer struct {
 	custom    customScalarsState // customscalars.go
 	projector projectorState     // projector.go
 	graphs    int64              // graphs written: the step of the next (graph.go)
+	trial     bool               // Close ends an open session (sweep.go)
 
-	sampler *sampler // nil unless Options.SystemMetrics is set
+	errs errState // refused values and errors (errors.go)
+
+	closeOnce   sync.Once
+	closeErr    error      // what Close returns
+	closeMu     sync.Mutex // guards closed and beforeClose
+	closed      bool       // Close has been called
+	beforeClose []func()   // see BeforeClose
 }
 
 // recentTag is an entry of Writer.recent. A loop that logs a few tags
@@ -122,37 +149,108 @@ type series struct {
 }
 
 // NewWriter creates the run directory dir if needed and a new event file in
-// it. A nil opts means the zero Options.
+// it. An empty dir means a new directory DefaultRunDir(opts.Comment), made
+// afresh (with a numeric suffix should the name exist), so that running a
+// program again never adds a second event file to an earlier run. A nil
+// opts means the zero Options.
 func NewWriter(dir string, opts *Options) (*Writer, error) {
+	o, err := options(opts)
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		if dir, err = makeRunDir(DefaultRunDir(o.Comment)); err != nil {
+			return nil, err
+		}
+	}
+	f, err := tfevents.CreateFile(dir, o.fileOptions())
+	if err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	return newWriter(f, dir, o)
+}
+
+// NewStreamWriter returns a Writer of an event stream into out, such as an
+// in-memory buffer or a sink that stores what is flushed as objects: what
+// NewWriter would write to its file, first event included, goes to out.
+// The Writer has no run directory, so Embedding, whose files go beside the
+// event file, is refused, and FilenameSuffix and Comment do not apply.
+// Close flushes but does not close out. A nil opts means the zero Options.
+func NewStreamWriter(out io.Writer, opts *Options) (*Writer, error) {
+	o, err := options(opts)
+	if err != nil {
+		return nil, err
+	}
+	f, err := tfevents.NewEventWriter(out, o.fileOptions())
+	if err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	return newWriter(f, "", o)
+}
+
+// NewEventsWriter returns a Writer that writes summaries through f, an
+// event file or stream that has its first event already, as
+// tfevents.CreateFile and tfevents.NewEventWriter make them. The Writer
+// owns f from then on: its Close closes f. f's own options rule flushing,
+// so FlushInterval, Fsync, FilenameSuffix, BufferSize and Comment do not
+// apply; the run directory is the directory of f's file, if it has one. A
+// nil opts means the zero Options.
+func NewEventsWriter(f *tfevents.Writer, opts *Options) (*Writer, error) {
+	if f == nil {
+		return nil, errors.New("summary: nil tfevents.Writer")
+	}
+	o, err := options(opts)
+	if err != nil {
+		return nil, err
+	}
+	dir := ""
+	if name := f.FileName(); name != "" {
+		dir = filepath.Dir(name)
+	}
+	return newWriter(f, dir, o)
+}
+
+// options returns opts with its defaults filled in, or an error naming an
+// option that makes no sense.
+func options(opts *Options) (*Options, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
-	start := time.Now()
-	wall := func() float64 { return tfevents.WallTime(o.Now()) }
-	if o.Now == nil {
-		base := tfevents.WallTime(start)
-		wall = func() float64 { return base + time.Since(start).Seconds() }
-		o.Now = func() time.Time { return start }
-	}
 	if o.Buckets < 0 {
 		return nil, fmt.Errorf("summary: %d histogram buckets", o.Buckets)
 	}
+	if o.Comment != "" && filepath.Base("x"+o.Comment) != "x"+o.Comment {
+		return nil, fmt.Errorf("summary: run name comment %q contains a path separator", o.Comment)
+	}
+	return &o, nil
+}
+
+// fileOptions returns the tfevents options of o.
+func (o *Options) fileOptions() *tfevents.FileOptions {
 	interval := o.FlushInterval
 	if interval == 0 {
 		interval = DefaultFlushInterval
 	} else if interval < 0 {
 		interval = 0
 	}
-	f, err := tfevents.Create(dir, &tfevents.FileOptions{
+	return &tfevents.FileOptions{
 		Suffix:        o.FilenameSuffix,
 		Fsync:         o.Fsync,
 		FlushInterval: interval,
 		BufferSize:    o.BufferSize,
 		Now:           o.Now,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("summary: %w", err)
+	}
+}
+
+// newWriter returns a Writer over f, writing the PurgeStep events first;
+// it closes f if they fail.
+func newWriter(f *tfevents.Writer, dir string, o *Options) (*Writer, error) {
+	start := time.Now()
+	wall := func() float64 { return tfevents.WallTime(o.Now()) }
+	if o.Now == nil {
+		base := tfevents.WallTime(start)
+		wall = func() float64 { return base + time.Since(start).Seconds() }
 	}
 	w := &Writer{
 		file:    f,
@@ -160,6 +258,7 @@ func NewWriter(dir string, opts *Options) (*Writer, error) {
 		wall:    wall,
 		buckets: o.Buckets,
 		series:  map[string]*series{},
+		errs:    errState{onError: o.OnError},
 	}
 	if o.PurgeStep > 0 {
 		for range 2 {
@@ -177,17 +276,15 @@ func NewWriter(dir string, opts *Options) (*Writer, error) {
 			return nil, fmt.Errorf("summary: %w", err)
 		}
 	}
-	if o.SystemMetrics > 0 {
-		w.sampler = startSampler(w, o.SystemMetrics)
-	}
 	return w, nil
 }
 
-// Dir returns the run directory.
+// Dir returns the run directory, or "" for a Writer of a stream.
 func (w *Writer) Dir() string { return w.dir }
 
-// FileName returns the path of the event file.
-func (w *Writer) FileName() string { return w.file.Name() }
+// FileName returns the path of the event file, or "" for a Writer of a
+// stream.
+func (w *Writer) FileName() string { return w.file.FileName() }
 
 // Describe sets the display name and Markdown description of tag. It must
 // come before the tag's first value, because TensorBoard reads a series'
@@ -241,6 +338,15 @@ func (w *Writer) lookup(tag, plugin string) (*series, error) {
 // and ±Inf are written as they are. This is the hot path: once a tag has
 // been seen it allocates nothing.
 func (w *Writer) Scalar(tag string, step int64, value float64) error {
+	if err := w.scalar(tag, step, value); err != nil {
+		w.noteErr(err)
+		return err
+	}
+	return nil
+}
+
+// scalar is Scalar, but for noting its error.
+func (w *Writer) scalar(tag string, step int64, value float64) error {
 	v := float32(value)
 	if math.IsInf(float64(v), 0) && !math.IsInf(value, 0) {
 		return fmt.Errorf("summary: scalar %q value %v overflows float32", tag, value)
@@ -255,9 +361,12 @@ func (w *Writer) Scalar(tag string, step int64, value float64) error {
 	if s.scalar == nil {
 		s.scalar = newScalarEncoder(tag, s.meta)
 	}
-	s.plugin = PluginScalars
 	w.buf = s.scalar.appendEvent(w.buf[:0], wall, step, v)
-	return w.file.WriteRecord(w.buf)
+	if err := w.writeRecord(tag, step); err != nil {
+		return err
+	}
+	s.plugin = PluginScalars
+	return nil
 }
 
 // Histogram writes a histogram of values, bucketed as TensorBoard 2.x does
@@ -295,8 +404,9 @@ func (w *Writer) HistogramBuckets(tag string, step int64, buckets []Bucket) erro
 }
 
 // writeHistogram writes the buckets that fill leaves in w.hist; fill runs
-// with w.mu held.
-func (w *Writer) writeHistogram(tag string, step int64, fill func() error) error {
+// with w.mu held. It notes its error for the Histogram methods.
+func (w *Writer) writeHistogram(tag string, step int64, fill func() error) (err error) {
+	defer w.note(&err)
 	wall := w.wall()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -315,13 +425,20 @@ func (w *Writer) writeHistogram(tag string, step int64, fill func() error) error
 }
 
 // Image writes one image, PNG-encoded.
-func (w *Writer) Image(tag string, step int64, img image.Image) error {
-	return w.Images(tag, step, []image.Image{img})
+func (w *Writer) Image(tag string, step int64, img image.Image) (err error) {
+	defer w.note(&err)
+	return w.images(tag, step, []image.Image{img})
 }
 
 // Images writes a batch of images of one size as one step of tag;
 // TensorBoard shows them side by side with a sample slider.
-func (w *Writer) Images(tag string, step int64, imgs []image.Image) error {
+func (w *Writer) Images(tag string, step int64, imgs []image.Image) (err error) {
+	defer w.note(&err)
+	return w.images(tag, step, imgs)
+}
+
+// images is Images.
+func (w *Writer) images(tag string, step int64, imgs []image.Image) error {
 	if len(imgs) == 0 {
 		return fmt.Errorf("summary: image %q: no images", tag)
 	}
@@ -337,7 +454,7 @@ func (w *Writer) Images(tag string, step int64, imgs []image.Image) error {
 	w.pngs = w.pngs[:0]
 	for i, img := range imgs {
 		if sz := img.Bounds().Size(); sz != size {
-			return fmt.Errorf("%w: image %q: image %d is %dx%d, image 0 is %dx%d", ErrImageSize, tag, i, sz.X, sz.Y, size.X, size.Y)
+			return fmt.Errorf("summary: %w: image %q: image %d is %dx%d, image 0 is %dx%d", ErrImageSize, tag, i, sz.X, sz.Y, size.X, size.Y)
 		}
 		if w.pngs, err = w.enc.AppendPNG(w.pngs, img); err != nil {
 			return fmt.Errorf("summary: image %q: %w", tag, err)
@@ -358,14 +475,16 @@ func (w *Writer) Images(tag string, step int64, imgs []image.Image) error {
 }
 
 // Text writes a Markdown document.
-func (w *Writer) Text(tag string, step int64, markdown string) error {
+func (w *Writer) Text(tag string, step int64, markdown string) (err error) {
+	defer w.note(&err)
 	return w.writeBuilt(tag, step, PluginText, func(m Meta) (*tbpb.Summary_Value, error) {
 		return TextValue(tag, markdown, m)
 	})
 }
 
 // Table writes rows as a text table (see TableValue).
-func (w *Writer) Table(tag string, step int64, rows [][]string) error {
+func (w *Writer) Table(tag string, step int64, rows [][]string) (err error) {
+	defer w.note(&err)
 	return w.writeBuilt(tag, step, PluginText, func(m Meta) (*tbpb.Summary_Value, error) {
 		return TableValue(tag, rows, m)
 	})
@@ -374,7 +493,8 @@ func (w *Writer) Table(tag string, step int64, rows [][]string) error {
 // WriteValue writes a summary value built elsewhere (by this package's
 // builders or by hand) at step. The value must carry metadata with a
 // plugin name, and the tag must not hold another plugin's data.
-func (w *Writer) WriteValue(step int64, v *tbpb.Summary_Value) error {
+func (w *Writer) WriteValue(step int64, v *tbpb.Summary_Value) (err error) {
+	defer w.note(&err)
 	if v == nil {
 		return errors.New("summary: nil value")
 	}
@@ -401,37 +521,117 @@ func (w *Writer) writeBuilt(tag string, step int64, plugin string, build func(Me
 }
 
 // writeValue writes v as the only value of an event. The caller holds w.mu.
+// An event larger than the readers' limit is refused before it is
+// serialized.
 func (w *Writer) writeValue(s *series, wall float64, step int64, v *tbpb.Summary_Value) error {
 	w.sum.Value = append(w.sum.Value[:0], v)
 	w.ev.WallTime = wall
 	w.ev.Step = step
 	w.ev.What = &tbpb.Event_Summary{Summary: &w.sum}
+	defer func() { w.sum.Value[0] = nil }()
+	opts := proto.MarshalOptions{Deterministic: true}
+	if err := tfevents.CheckRecordLen(opts.Size(&w.ev)); err != nil {
+		return fmt.Errorf("summary: %q at step %d: %w", shortTag(v.Tag), step, err)
+	}
+	opts.UseCachedSize = true // computed by Size just now
 	var err error
-	w.buf, err = proto.MarshalOptions{Deterministic: true}.MarshalAppend(w.buf[:0], &w.ev)
-	w.sum.Value[0] = nil
+	w.buf, err = opts.MarshalAppend(w.buf[:0], &w.ev)
 	if err != nil {
 		return fmt.Errorf("summary: marshal %q: %w", v.Tag, err)
 	}
+	if err := w.writeRecord(v.Tag, step); err != nil {
+		return err
+	}
 	s.plugin = v.Metadata.GetPluginData().GetPluginName()
-	return w.file.WriteRecord(w.buf)
+	return nil
+}
+
+// maxScratch is the largest w.buf kept between values: a large image or
+// text should not hold its size in memory for the Writer's life.
+const maxScratch = 1 << 20
+
+// writeRecord writes w.buf, a serialized event of tag at step, as one
+// record. The caller holds w.mu.
+func (w *Writer) writeRecord(tag string, step int64) error {
+	err := w.file.WriteRecord(w.buf)
+	if cap(w.buf) > maxScratch {
+		w.buf = nil
+	}
+	if errors.Is(err, tfevents.ErrRecordTooLarge) {
+		return fmt.Errorf("summary: %q at step %d: %w", shortTag(tag), step, err)
+	}
+	return err
+}
+
+// shortTag returns tag, cut to a length an error message can carry.
+func shortTag(tag string) string {
+	const max = 100
+	if len(tag) <= max {
+		return tag
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(tag[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", tag[:cut], len(tag))
 }
 
 // WriteEvent writes a complete event, for data this package has no builder
 // for. The event's wall time must be finite.
-func (w *Writer) WriteEvent(ev *tbpb.Event) error {
+func (w *Writer) WriteEvent(ev *tbpb.Event) (err error) {
+	defer w.note(&err)
 	return w.file.WriteEvent(ev)
 }
 
-// Flush writes every buffered value to the event file.
+// Flush writes every buffered value to the event file. It returns the
+// file's error, if any, and a *RefusedError if values were refused since
+// the previous Flush or Close.
 func (w *Writer) Flush() error {
-	return w.file.Flush()
+	err := w.file.Flush()
+	if err != nil {
+		w.noteErr(err)
+	}
+	return joinRefused(err, w.takeRefused())
 }
 
-// Close stops the system-metrics sampler, then flushes and closes the event
-// file. It is safe to call more than once.
-func (w *Writer) Close() error {
-	if w.sampler != nil {
-		w.sampler.stop()
+// BeforeClose arranges for f to be called by the first Close, before the
+// event file is flushed and closed, so that what writes through the Writer
+// in the background, such as the system-metrics sampler of package
+// summary/runinfo, stops first and its last values reach the file. The
+// functions run in the order they were registered; f is called at once
+// if Close has already been called.
+func (w *Writer) BeforeClose(f func()) {
+	w.closeMu.Lock()
+	if !w.closed {
+		w.beforeClose = append(w.beforeClose, f)
+		f = nil
 	}
-	return w.file.Close()
+	w.closeMu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// Close calls the functions given to BeforeClose, ends the session of a
+// Sweep's trial if it is still open, then flushes and closes the event
+// file. Like Flush, it reports the values refused since the previous Flush
+// with a *RefusedError. It is safe to call more than once; later calls
+// return what the first returned.
+func (w *Writer) Close() error {
+	w.closeOnce.Do(func() {
+		w.closeMu.Lock()
+		hooks := w.beforeClose
+		w.closed, w.beforeClose = true, nil
+		w.closeMu.Unlock()
+		for _, f := range hooks {
+			f()
+		}
+		endErr := w.endTrial()
+		err := w.file.Close()
+		if err != nil {
+			w.noteErr(err)
+		}
+		w.closeErr = joinRefused(errors.Join(endErr, err), w.takeRefused())
+	})
+	return w.closeErr
 }

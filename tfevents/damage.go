@@ -77,6 +77,8 @@ type Damage struct {
 	// File names the file, as the reader was told to name it.
 	File string
 	// Offset is where the damage starts: the first byte of the record.
+	// It is -1 while unknown, in damage a decoder found in a record it
+	// was handed (Scanner.Report sets it).
 	Offset int64
 	// Kind says what is wrong.
 	Kind DamageKind
@@ -97,7 +99,11 @@ type Damage struct {
 // "tfevents: run/events.out.tfevents.1: offset 4096: data crc: record data
 // does not match its checksum (1234 bytes skipped)".
 func (d *Damage) Error() string {
-	s := "tfevents: " + prefixName(d.File) + fmt.Sprintf("offset %d: %s", d.Offset, d.Kind)
+	s := "tfevents: " + prefixName(d.File)
+	if d.Offset >= 0 {
+		s += fmt.Sprintf("offset %d: ", d.Offset)
+	}
+	s += d.Kind.String()
 	if d.Err != nil {
 		s += ": " + d.Err.Error()
 	}

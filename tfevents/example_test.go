@@ -2,14 +2,15 @@ package tfevents_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"io"
 	"log"
 	"os"
 	"path/filepath"
 
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/tfevents"
+	"google.golang.org/protobuf/proto"
 )
 
 func scalarEvent(step int64, tag string, v float32) *tbpb.Event {
@@ -23,15 +24,16 @@ func scalarEvent(step int64, tag string, v float32) *tbpb.Event {
 	}
 }
 
-// Write an event file with Create, then read it back with Open.
-func ExampleCreate() {
+// Write an event file with CreateFile, then read its events back with
+// ReadEventFile.
+func ExampleCreateFile() {
 	logdir, err := os.MkdirTemp("", "tfevents-example")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(logdir)
 
-	w, err := tfevents.Create(filepath.Join(logdir, "train"), &tfevents.FileOptions{Suffix: ".v2"})
+	w, err := tfevents.CreateFile(filepath.Join(logdir, "train"), &tfevents.FileOptions{Suffix: ".v2"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -47,20 +49,12 @@ func ExampleCreate() {
 		log.Fatal(err)
 	}
 
-	r, err := tfevents.Open(w.Name(), 0)
+	// ReadEventFile suits a small, finished file; a Scanner streams any.
+	evs, err := tfevents.ReadEventFile(w.FileName())
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer r.Close()
-	var ev tbpb.Event
-	for {
-		err := r.ReadEvent(&ev)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			log.Fatal(err)
-		}
+	for _, ev := range evs {
 		if v := ev.GetFileVersion(); v != "" {
 			fmt.Printf("file_version %s, written by %s\n", v, ev.GetSourceMetadata().GetWriter())
 			continue
@@ -76,7 +70,7 @@ func ExampleCreate() {
 	// step 2: loss = 0.333
 }
 
-// Frame records into any io.Writer and read them back from any io.Reader.
+// Frame records into any io.Writer and scan them back from any io.Reader.
 func ExampleNewWriter() {
 	var buf bytes.Buffer
 	w := tfevents.NewWriter(&buf)
@@ -90,41 +84,99 @@ func ExampleNewWriter() {
 	}
 	fmt.Println("stream bytes:", buf.Len())
 
-	r := tfevents.NewReader(&buf)
-	for {
-		data, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	s := tfevents.NewScanner(&buf)
+	for s.Scan() {
+		fmt.Printf("%q at offset %d\n", s.Record(), s.Offset())
+	}
+	if err := s.Err(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("end:", s.End())
+	// Output:
+	// stream bytes: 59
+	// "first" at offset 0
+	// "second" at offset 21
+	// "" at offset 43
+	// end: 59
+}
+
+// Read an event file record by record, decoding each into an Event. Damage
+// is skipped and reported to Damaged, in the words every tbgo command
+// uses; the scan goes on with the next valid record.
+func ExampleScanner() {
+	var stream []byte
+	for step := range int64(3) {
+		data, err := proto.Marshal(scalarEvent(step, "loss", 1/float32(step+1)))
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("%q ends at offset %d\n", data, r.Offset())
+		stream = tfevents.AppendRecord(stream, data)
+	}
+	stream[60] ^= 0x01 // a flipped bit in the data of the second record
+
+	s := tfevents.NewScanner(bytes.NewReader(stream))
+	s.Name = "events.out.tfevents.1"
+	s.Damaged = func(d *tfevents.Damage) error {
+		fmt.Println(d)
+		return nil // go on; an error here would end the scan
+	}
+	for s.Scan() {
+		var ev tbpb.Event
+		if err := proto.Unmarshal(s.Record(), &ev); err != nil {
+			// Damage a decoder finds follows the same policy.
+			s.Report(tfevents.Damage{Kind: tfevents.InvalidEvent, Err: err})
+			continue
+		}
+		for _, val := range ev.GetSummary().GetValue() {
+			fmt.Printf("step %d: %s = %.3g\n", ev.Step, val.Tag, val.GetSimpleValue())
+		}
+	}
+	if err := s.Err(); err != nil {
+		log.Fatal(err)
 	}
 	// Output:
-	// stream bytes: 59
-	// "first" ends at offset 21
-	// "second" ends at offset 43
-	// "" ends at offset 59
+	// step 0: loss = 1
+	// tfevents: events.out.tfevents.1: offset 40: data crc: record data does not match its checksum (42 bytes skipped)
+	// step 2: loss = 0.333
 }
 
-// A reader meeting a torn record returns io.ErrUnexpectedEOF and keeps its
-// place; once the writer has appended the rest, the same Reader goes on.
-func ExampleReader_Next_torn() {
+// With Strict set, the first damage ends the scan and is its error.
+func ExampleScanner_strict() {
+	stream := tfevents.AppendRecord(nil, []byte("first"))
+	stream = tfevents.AppendRecord(stream, []byte("second"))
+	stream[21+12] ^= 0x01 // a flipped bit in "second", the data of the record at 21
+
+	s := tfevents.NewScanner(bytes.NewReader(stream))
+	s.Strict = true
+	for s.Scan() {
+		fmt.Printf("%q\n", s.Record())
+	}
+	var d *tfevents.Damage
+	if errors.As(s.Err(), &d) {
+		fmt.Println(d.Kind, "at offset", d.Offset, errors.Is(d, tfevents.ErrCorrupt))
+	}
+	// Output:
+	// "first"
+	// data crc at offset 21 true
+}
+
+// A Scanner in Follow mode keeps a torn record, one a writer is half way
+// through, pending; once the rest has been appended, the next Scan returns
+// it. Await does the waiting for a file that grows.
+func ExampleScanner_follow() {
 	full := tfevents.AppendRecord(nil, []byte("complete"))
 	var stream bytes.Buffer
 	stream.Write(full[:10]) // the writer is half way through
 
-	r := tfevents.NewReader(&stream)
-	_, err := r.Next()
-	fmt.Println(err)
+	s := tfevents.NewScanner(&stream)
+	s.Follow = true
+	fmt.Println(s.Scan(), s.Pending(), s.Err())
 
 	stream.Write(full[10:]) // the rest arrives
-	data, err := r.Next()
-	fmt.Printf("%q %v\n", data, err)
+	fmt.Println(s.Scan(), string(s.Record()))
 	// Output:
-	// unexpected EOF
-	// "complete" <nil>
+	// false 10 <nil>
+	// true complete
 }
 
 // AppendRecord frames one record: its length, the length's checksum, the
@@ -154,7 +206,7 @@ func ExampleDiscoverRuns() {
 	}
 	defer os.RemoveAll(logdir)
 	for _, dir := range []string{"", "train", "eval", "sweep/lr=0.1"} {
-		w, err := tfevents.Create(filepath.Join(logdir, dir), &tfevents.FileOptions{Hostname: "host"})
+		w, err := tfevents.CreateFile(filepath.Join(logdir, dir), &tfevents.FileOptions{Hostname: "host"})
 		if err != nil {
 			log.Fatal(err)
 		}

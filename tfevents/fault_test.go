@@ -97,24 +97,12 @@ func TestWriterFaults(t *testing.T) {
 				if err := w.WriteRecord([]byte("more")); !errors.Is(err, fault.want) {
 					t.Errorf("write after the failure: %v, want the sticky error", err)
 				}
-				r, err := tfevents.Open(name, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer r.Close()
+				recs, _ := fileRecords(t, name) // nothing worse than a torn tail
 				n := 0
-				for {
-					rec, err := r.Next()
-					if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-						break
-					}
-					if err != nil {
-						t.Fatalf("record %d: %v: the file is damaged beyond a torn tail", n, err)
-					}
-					if string(rec) != string(records[n]) {
+				for ; n < len(recs); n++ {
+					if string(recs[n]) != string(records[n]) {
 						t.Fatalf("record %d differs from what was written", n)
 					}
-					n++
 				}
 				if n < flushed {
 					t.Errorf("%d records read back, %d were flushed", n, flushed)

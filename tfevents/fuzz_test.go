@@ -5,20 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"testing"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
-// readerSeeds returns streams made by our own Writer, whole and damaged.
-func readerSeeds(f *testing.F) [][]byte {
+// scannerSeeds returns streams made by our own Writer, whole and damaged.
+func scannerSeeds(f *testing.F) [][]byte {
 	// Small inputs keep the fuzzer fast, and its minimizer above all.
 	many, ends := frame(f, payload(0, 24), []byte{}, payload(2, 1), payload(3, 7), payload(4, 30), payload(5, 12))
 
-	w, err := tfevents.Create(f.TempDir(), &tfevents.FileOptions{Now: fixedNow, Hostname: "h"})
+	w, err := tfevents.CreateFile(f.TempDir(), &tfevents.FileOptions{Now: fixedNow, Hostname: "h"})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -30,7 +33,7 @@ func readerSeeds(f *testing.F) [][]byte {
 	if err := w.Close(); err != nil {
 		f.Fatal(err)
 	}
-	file, err := os.ReadFile(w.Name())
+	file, err := os.ReadFile(w.FileName())
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -52,8 +55,8 @@ func readerSeeds(f *testing.F) [][]byte {
 }
 
 // chunkReader returns at most n bytes per Read, and records the largest
-// buffer it was handed: the Reader reads into its own buffer, so that is
-// how much the Reader allocated to hold data.
+// buffer it was handed: the Scanner reads into its own buffer, so that is
+// how much the Scanner allocated to hold data.
 type chunkReader struct {
 	b      []byte
 	n      int
@@ -70,113 +73,100 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-func FuzzReader(f *testing.F) {
-	for _, seed := range readerSeeds(f) {
+// FuzzScanner checks the Scanner on any bytes: it never panics; every
+// record it returns re-frames to the input's bytes at its offset; records
+// and damage tile the input exactly, in order, so nothing is read twice
+// and nothing is lost unreported; how the bytes arrive changes nothing;
+// and the buffer never outgrows the data present.
+func FuzzScanner(f *testing.F) {
+	for _, seed := range scannerSeeds(f) {
 		f.Add(seed, uint8(0))
 		f.Add(seed, uint8(7))
 		f.Add(seed, uint8(255))
 	}
 	f.Fuzz(func(t *testing.T, in []byte, chunk uint8) {
-		// Whole reads; chunk only varies how the bytes arrive, which
-		// must not change what is read.
 		whole := &chunkReader{b: in, n: len(in) + 1}
-		wholeTrace := checkReader(t, tfevents.NewReader(whole), in)
+		wholeTrace := checkScanner(t, tfevents.NewScanner(whole), in)
 		chunked := &chunkReader{b: in, n: int(chunk) + 1}
-		chunkedTrace := checkReader(t, tfevents.NewReader(chunked), in)
+		chunkedTrace := checkScanner(t, tfevents.NewScanner(chunked), in)
 		if !slices.Equal(wholeTrace, chunkedTrace) {
 			t.Errorf("reads of at most %d bytes gave\n%q\nwhole reads gave\n%q", chunked.n, chunkedTrace, wholeTrace)
 		}
-		// The buffer starts at 64 KiB and grows only with data present;
-		// no length field can make it larger.
 		for _, c := range []*chunkReader{whole, chunked} {
 			if limit := max(64<<10, 2*len(in)); c.maxBuf > limit {
-				t.Errorf("reading %d bytes, %d at a time, the Reader's buffer grew to %d bytes, over %d",
-					len(in), c.n, c.maxBuf, limit)
+				t.Errorf("reading %d bytes, %d at a time, the buffer grew to %d bytes, over %d", len(in), c.n, c.maxBuf, limit)
 			}
 		}
 	})
 }
 
-// checkReader reads r, a stream of in, to its end, checking each result
-// against in, and returns a trace of what it read.
-func checkReader(t *testing.T, r *tfevents.Reader, in []byte) []string {
+// checkScanner scans in through s and checks what comes back against in;
+// it returns a trace of the records and damage.
+func checkScanner(t *testing.T, s *tfevents.Scanner, in []byte) []string {
 	var trace []string
-	// Every result but the last consumes at least a record's framing.
-	for range len(in)/tfevents.RecordLen(0) + 1 {
-		off := int(r.Offset())
-		data, err := r.Next()
-		var ce *tfevents.CorruptError
-		switch {
-		case err == nil:
-			if len(data) > len(in) {
-				t.Fatalf("record of %d bytes from %d bytes of input", len(data), len(in))
-			}
-			rec := tfevents.AppendRecord(nil, data)
-			if off+len(rec) > len(in) || !bytes.Equal(in[off:off+len(rec)], rec) {
-				t.Fatalf("record of %d bytes at offset %d does not re-frame to the input's bytes", len(data), off)
-			}
-			if got := int(r.Offset()); got != off+len(rec) {
-				t.Fatalf("Offset() after the record at %d = %d, want %d", off, got, off+len(rec))
-			}
-			trace = append(trace, fmt.Sprintf("record %d+%d", off, len(data)))
-			continue
-
-		case errors.As(err, &ce) && ce.Checksum == tfevents.DataChecksum:
-			next := off + tfevents.RecordLen(int(ce.Length))
-			if ce.Offset != int64(off) || int(r.Offset()) != next || next > len(in) {
-				t.Fatalf("data crc error %+v read at %d: Offset() = %d, want %d within the %d-byte input",
-					*ce, off, r.Offset(), next, len(in))
-			}
-			trace = append(trace, err.Error())
-			continue
-
-		case err == io.EOF:
-			if off != len(in) {
-				t.Fatalf("io.EOF at offset %d of %d", off, len(in))
-			}
-		case err == io.ErrUnexpectedEOF:
-			if off >= len(in) {
-				t.Fatalf("io.ErrUnexpectedEOF at offset %d of %d: nothing is torn", off, len(in))
-			}
-		case errors.As(err, &ce) && ce.Checksum == tfevents.LengthChecksum:
-			if ce.Offset != int64(off) {
-				t.Fatalf("length crc error at %d, want %d", ce.Offset, off)
-			}
-		case errors.Is(err, tfevents.ErrRecordTooLarge):
-		default:
-			t.Fatalf("unexpected error at offset %d: %v", off, err)
+	next := int64(0) // where the next record or damage must start
+	s.Damaged = func(d *tfevents.Damage) error {
+		if d.Offset != next || d.Bytes <= 0 {
+			t.Fatalf("damage %v at %d covering %d bytes; the input up to %d is accounted for", d, d.Offset, d.Bytes, next)
 		}
-		if data != nil {
-			t.Fatalf("Next returned %d bytes with %v", len(data), err)
-		}
-		if int(r.Offset()) != off {
-			t.Fatalf("Offset() moved from %d to %d on %v", off, r.Offset(), err)
-		}
-		// The end is stable: asking again gives the same answer.
-		if _, err2 := r.Next(); err2 != err {
-			t.Fatalf("Next after %v = %v, want the same", err, err2)
-		}
-		return append(trace, err.Error())
+		trace = append(trace, fmt.Sprintf("damage %v at %d+%d", d.Kind, d.Offset, d.Bytes))
+		next = min(d.Offset+d.Bytes, int64(len(in))) // an oversized record may claim more than there is
+		return nil
 	}
-	t.Fatalf("more results than %d bytes can frame", len(in))
-	return nil
+	for s.Scan() {
+		off, rec := s.Offset(), tfevents.AppendRecord(nil, s.Record())
+		if off != next || off+int64(len(rec)) > int64(len(in)) || !bytes.Equal(in[off:off+int64(len(rec))], rec) {
+			t.Fatalf("record of %d bytes at offset %d (expected at %d) does not re-frame to the input's bytes", len(s.Record()), off, next)
+		}
+		trace = append(trace, fmt.Sprintf("record at %d+%d", off, len(rec)))
+		next = off + int64(len(rec))
+	}
+	if s.Err() != nil {
+		t.Fatalf("Err() = %v on an in-memory input", s.Err())
+	}
+	if next != int64(len(in)) || s.Pending() != 0 {
+		t.Fatalf("the scan accounted for %d of %d bytes, %d pending", next, len(in), s.Pending())
+	}
+	return trace
 }
 
-func FuzzReadEvent(f *testing.F) {
+// FuzzReadEvents frames body as a record after a valid first event and
+// reads the stream back with ReadEvents: it never panics; the first event
+// always comes back; body comes back as an event exactly when it decodes
+// as one with a finite wall time, and otherwise the error is damage of the
+// kind that says why, at body's record and covering it.
+func FuzzReadEvents(f *testing.F) {
 	for _, s := range []string{goldenFirstRecord, goldenLegacyScalar} {
 		f.Add([]byte(s[12 : len(s)-4]))
 	}
 	f.Add([]byte{})
 	f.Add([]byte{0x00})
 	f.Add([]byte{0x2a, 0x03, 0x0a, 0x01, 0x0a})
+	f.Add([]byte{0x09, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f}) // wall_time NaN
+	first := []byte(goldenFirstRecord)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		r := tfevents.NewReader(bytes.NewReader(tfevents.AppendRecord(nil, body)))
-		var ev tbpb.Event
-		if err := r.ReadEvent(&ev); err != nil && !errors.Is(err, tfevents.ErrInvalidEvent) {
-			t.Fatalf("ReadEvent of a well-framed record = %v, want nil or ErrInvalidEvent", err)
+		stream := tfevents.AppendRecord(bytes.Clone(first), body)
+		evs, err := tfevents.ReadEvents(bytes.NewReader(stream))
+		if len(evs) == 0 || evs[0].GetFileVersion() != tfevents.FileVersion {
+			t.Fatalf("ReadEvents = %v, %v; the first event did not come back", evs, err)
 		}
-		if err := r.ReadEvent(&ev); err != io.EOF {
-			t.Fatalf("after the only record: %v, want io.EOF", err)
+		var want tbpb.Event
+		var kind tfevents.DamageKind
+		switch uerr := proto.Unmarshal(body, &want); {
+		case uerr != nil:
+			kind = tfevents.InvalidEvent
+		case math.IsNaN(want.WallTime) || math.IsInf(want.WallTime, 0):
+			kind = tfevents.NonFiniteWallTime
+		default:
+			if err != nil || len(evs) != 2 || !proto.Equal(evs[1], &want) {
+				t.Fatalf("ReadEvents = %d events, %v; want the first and %v", len(evs), err, &want)
+			}
+			return
+		}
+		var d *tfevents.Damage
+		if len(evs) != 1 || !errors.As(err, &d) || d.Kind != kind || d.Offset != int64(len(first)) || d.Bytes != int64(len(stream)-len(first)) {
+			t.Fatalf("ReadEvents = %d events, %v; want the first, then %v damage at %d covering %d bytes",
+				len(evs), err, kind, len(first), len(stream)-len(first))
 		}
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/tbgo/tbgo/internal/logwalk"
 )
 
 // DiscoverRunsFS is DiscoverRuns for a logdir inside a file system, such
@@ -18,11 +20,21 @@ import (
 // not end in ".profile-empty") is a run, named by its path relative to
 // root, the root itself being "."; files are in name order; runs are sorted
 // by name. Symbolic links are followed when fsys follows them in Stat (as
-// os.DirFS does), with cycles broken when fsys reports file identities
-// (os.DirFS on Unix); dangling links are skipped. A root that is an event
-// file is a single run "." holding just that file. A root with no event
-// files gives an error wrapping ErrNoEventFiles.
+// os.DirFS does), each directory being read once when fsys reports file
+// identities (os.DirFS on Unix); dangling links are skipped, and so are
+// names that are not UTF-8, which no fs.FS can open. A root that is an
+// event file is a single run "." holding just that file. A root with no
+// event files gives an error wrapping ErrNoEventFiles.
+//
+// DiscoverRunsFS is Discovery.RunsFS, without telling what it skipped.
 func DiscoverRunsFS(fsys fs.FS, root string) ([]Run, error) {
+	return Discovery{}.RunsFS(fsys, root)
+}
+
+// RunsFS finds the runs under root in fsys, as DiscoverRunsFS documents.
+// Skipped paths are paths in fsys, except that a name that is not UTF-8
+// is joined to its directory as it is.
+func (d Discovery) RunsFS(fsys fs.FS, root string) ([]Run, error) {
 	if !fs.ValidPath(root) {
 		return nil, fmt.Errorf("tfevents: %q is not a valid path in the file system", root)
 	}
@@ -36,89 +48,42 @@ func DiscoverRunsFS(fsys fs.FS, root string) ([]Run, error) {
 		}
 		return []Run{{Name: ".", Dir: path.Dir(root), Files: []string{root}}}, nil
 	}
-	return walkRuns(runWalker{
-		stat:    func(p string) (fs.FileInfo, error) { return fs.Stat(fsys, p) },
-		readDir: func(p string) ([]fs.DirEntry, error) { return fs.ReadDir(fsys, p) },
-		join:    path.Join,
-	}, root)
+	return d.walk(logwalk.FS(fsys), root)
 }
 
-// walkRuns finds the runs at or below root with w, sorted by name.
-func walkRuns(w runWalker, root string) ([]Run, error) {
-	w.seen = map[fileID]bool{}
-	if err := w.walk(root, "."); err != nil {
-		return nil, err
+// walk finds the runs at or below root with ops, sorted by name.
+func (d Discovery) walk(ops logwalk.Ops, root string) ([]Run, error) {
+	var runs []Run
+	w := logwalk.Walker{
+		Ops: ops,
+		Visit: func(dir *logwalk.Entry, entries []logwalk.Entry) error {
+			var files []string // in name order, as entries are
+			for _, e := range entries {
+				if e.Type.IsRegular() && isRunFile(e.Name()) {
+					files = append(files, e.Path())
+				}
+			}
+			if len(files) > 0 {
+				runs = append(runs, Run{Name: dir.Rel(), Dir: dir.Path(), Files: files})
+			}
+			return nil
+		},
 	}
-	if len(w.runs) == 0 {
+	if d.Skipped != nil {
+		w.Skipped = func(e *logwalk.Entry, reason string) { d.Skipped(Skip{Path: e.Path(), Reason: reason}) }
+	}
+	if err := w.Walk(root); err != nil {
+		return nil, fmt.Errorf("tfevents: %w", err)
+	}
+	if len(runs) == 0 {
 		return nil, fmt.Errorf("tfevents: %s: %w", root, ErrNoEventFiles)
 	}
-	slices.SortFunc(w.runs, func(a, b Run) int { return strings.Compare(a.Name, b.Name) })
-	return w.runs, nil
+	slices.SortFunc(runs, func(a, b Run) int { return strings.Compare(a.Name, b.Name) })
+	return runs, nil
 }
 
 // isRunFile reports whether a regular file of this base name makes its
 // directory a run: the profiler's ".profile-empty" markers do not.
 func isRunFile(base string) bool {
 	return IsEventFile(base) && !strings.HasSuffix(base, ".profile-empty")
-}
-
-// runWalker is one walk of DiscoverRuns (the operating system's paths)
-// or DiscoverRunsFS (an fs.FS's): the same rules over either's
-// operations.
-type runWalker struct {
-	stat    func(string) (fs.FileInfo, error) // follows symbolic links
-	readDir func(string) ([]fs.DirEntry, error)
-	join    func(elem ...string) string
-
-	seen map[fileID]bool // directories visited, when stat tells identities
-	runs []Run
-}
-
-func (w *runWalker) walk(dir, name string) error {
-	info, err := w.stat(dir)
-	if err != nil {
-		return fmt.Errorf("tfevents: %w", err)
-	}
-	if id, ok := idOf(info); ok {
-		if w.seen[id] {
-			return nil // a symlink cycle or a second link to a visited dir
-		}
-		w.seen[id] = true
-	}
-	entries, err := w.readDir(dir)
-	if err != nil {
-		return fmt.Errorf("tfevents: %w", err)
-	}
-	var files, subdirs []string
-	for _, e := range entries {
-		full := w.join(dir, e.Name())
-		typ := e.Type()
-		if typ&fs.ModeSymlink != 0 {
-			target, err := w.stat(full)
-			if err != nil {
-				continue // dangling link: TensorBoard skips it too
-			}
-			typ = target.Mode().Type()
-		}
-		switch {
-		case typ.IsDir():
-			subdirs = append(subdirs, e.Name())
-		case typ.IsRegular() && isRunFile(e.Name()):
-			files = append(files, full)
-		}
-	}
-	if len(files) > 0 {
-		slices.Sort(files)
-		w.runs = append(w.runs, Run{Name: name, Dir: dir, Files: files})
-	}
-	for _, sub := range subdirs {
-		subName := sub
-		if name != "." {
-			subName = name + "/" + sub
-		}
-		if err := w.walk(w.join(dir, sub), subName); err != nil {
-			return err
-		}
-	}
-	return nil
 }

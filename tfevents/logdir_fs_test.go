@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tbgo/tbgo/tfevents"
 )
@@ -213,5 +215,60 @@ func BenchmarkDiscoverRunsFS(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A name that is not UTF-8 is legal on Linux, but no fs.FS can open it:
+// os.DirFS lists it and then refuses it. Discovery through io/fs must
+// skip it and say so, never fail the logdir over it (it did: "stat
+// junk\xff: invalid argument" for every reading command), while the
+// operating system's walk reads it.
+func TestDiscoverRunsNonUTF8(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	makeTree(t, root, []string{
+		"junk\xff/notes.txt",
+		"bad\xfe/events.out.tfevents.1.host",
+		"run/events.out.tfevents.1.host",
+		"run/events.out.tfevents.2.host\xff",
+	}, nil)
+	if err := os.Mkdir(filepath.Join(root, "empty\xff"), 0o755); err != nil {
+		t.Skipf("this file system refuses names that are not UTF-8: %v", err)
+	}
+
+	var skipped []tfevents.Skip
+	d := tfevents.Discovery{Skipped: func(s tfevents.Skip) { skipped = append(skipped, s) }}
+	runs, err := d.RunsFS(os.DirFS(root), ".")
+	if err != nil {
+		t.Fatalf("RunsFS: %v", err)
+	}
+	want := []tfevents.Run{{Name: "run", Dir: "run", Files: []string{"run/events.out.tfevents.1.host"}}}
+	if !reflect.DeepEqual(runs, want) {
+		t.Errorf("RunsFS = %+v, want %+v", runs, want)
+	}
+	var paths []string
+	for _, s := range skipped {
+		paths = append(paths, s.Path)
+		if !strings.Contains(s.Reason, "not valid UTF-8") {
+			t.Errorf("%v: reason does not say the name is not UTF-8", s)
+		}
+		if str := s.String(); !utf8.ValidString(str) || !strings.HasPrefix(str, "skipped \"") {
+			t.Errorf("String() = %q, want the path quoted", str)
+		}
+	}
+	if want := []string{"bad\xfe", "empty\xff", "junk\xff", "run/events.out.tfevents.2.host\xff"}; !reflect.DeepEqual(paths, want) {
+		t.Errorf("skipped %q, want %q", paths, want)
+	}
+
+	runs, err = tfevents.DiscoverRuns(root)
+	if err != nil {
+		t.Fatalf("DiscoverRuns: %v", err)
+	}
+	names, files := summarize(t, root, runs)
+	if want := []string{"bad\xfe", "run"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("DiscoverRuns runs = %q, want %q", names, want)
+	}
+	if want := []string{"run/events.out.tfevents.1.host", "run/events.out.tfevents.2.host\xff"}; !reflect.DeepEqual(files["run"], want) {
+		t.Errorf("DiscoverRuns files of run = %q, want %q", files["run"], want)
 	}
 }

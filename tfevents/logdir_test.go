@@ -2,10 +2,13 @@ package tfevents_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,8 +140,10 @@ func TestDiscoverRunsSymlinks(t *testing.T) {
 		err  error
 	}
 	done := make(chan result, 1)
+	skipped := map[string]string{}
 	go func() {
-		runs, err := tfevents.DiscoverRuns(root)
+		d := tfevents.Discovery{Skipped: func(s tfevents.Skip) { skipped[rel(t, root, s.Path)] = s.Reason }}
+		runs, err := d.Runs(root)
 		done <- result{runs, err}
 	}()
 	var runs []tfevents.Run
@@ -162,6 +167,58 @@ func TestDiscoverRunsSymlinks(t *testing.T) {
 	}
 	if !reflect.DeepEqual(files, wantFiles) {
 		t.Errorf("files = %q, want %q", files, wantFiles)
+	}
+	wantSkipped := map[string]string{
+		"a/loop":   "symbolic link loop back to the root",
+		"a/self":   "symbolic link loop back to a",
+		"dangling": "dangling symbolic link",
+	}
+	if !reflect.DeepEqual(skipped, wantSkipped) {
+		t.Errorf("skipped %q, want %q", skipped, wantSkipped)
+	}
+}
+
+// TestDiscoverRunsSymlinkDAG walks links that reach one directory twice
+// at every level, without a cycle: 2^levels paths, read once each
+// directory, with every second path reported.
+func TestDiscoverRunsSymlinkDAG(t *testing.T) {
+	t.Parallel()
+	const levels = 30
+	root := t.TempDir()
+	for i := range levels {
+		dir := filepath.Join(root, fmt.Sprintf("d%02d", i))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if i == levels-1 {
+			makeTree(t, dir, []string{"events.out.tfevents.1.host"}, nil)
+			break
+		}
+		next := filepath.Join(root, fmt.Sprintf("d%02d", i+1))
+		makeTree(t, dir, nil, map[string]string{"a": next, "b": next})
+	}
+	var skipped []tfevents.Skip
+	d := tfevents.Discovery{Skipped: func(s tfevents.Skip) { skipped = append(skipped, s) }}
+	start := time.Now()
+	runs, err := d.Runs(filepath.Join(root, "d00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("discovery took %v", elapsed)
+	}
+	if want := strings.Repeat("a/", levels-2) + "a"; len(runs) != 1 || runs[0].Name != want {
+		t.Errorf("runs %+v, want one named %s", runs, want)
+	}
+	if len(skipped) != levels-1 {
+		t.Errorf("%d paths skipped, want %d (one b per level)", len(skipped), levels-1)
+	}
+	for _, s := range skipped {
+		r := rel(t, filepath.Join(root, "d00"), s.Path)
+		want := "same directory as " + strings.TrimSuffix(r, "b") + "a, which is read once"
+		if path.Base(r) != "b" || s.Reason != want {
+			t.Errorf("%v, want the second link of a level: %s", s, want)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package tfevents reads and writes TensorBoard event files: TFRecord
-// framing, the event-file writer, a streaming reader with a follow mode, and
-// logdir discovery with TensorBoard's rules.
+// framing, the event-file writer, the Scanner that reads records back
+// (skipping damage, or following a file that is still growing), and logdir
+// discovery with TensorBoard's rules.
 //
 // # Wire format
 //
@@ -17,13 +18,16 @@
 // adds 0xa282ead8, as LevelDB and Snappy's framing format do. The first
 // record of a file is an Event whose file_version is "brain.Event:2".
 //
-// # Errors
+// # Reading and damage
 //
-// Readers speak one vocabulary: io.EOF is a clean end between records;
-// io.ErrUnexpectedEOF is a torn last record (a writer may still be
-// appending; calling Next again resumes); ErrCorrupt, wrapped in a
-// *CorruptError giving the offset and which checksum failed, is damage;
-// ErrRecordTooLarge is a length over the reader's guard.
+// A Scanner is the one record loop, shaped like bufio.Scanner: Scan, Record,
+// Err. Damage speaks one vocabulary, the *Damage: its Kind says what is
+// wrong, and errors.Is matches io.ErrUnexpectedEOF for a torn tail (a
+// writer may still be appending; with Follow the Scanner waits for the
+// rest), ErrCorrupt for a failed checksum and ErrRecordTooLarge for a length
+// over the limit. By default damage is skipped and reported, and the scan
+// goes on; Strict makes the first damage the scan's error. ReadEvents and
+// ReadEventFile read a small, finished file strictly.
 package tfevents
 
 import (
@@ -76,12 +80,13 @@ func AppendRecord(dst, data []byte) []byte {
 func RecordLen(n int) int { return headerLen + n + footerLen }
 
 // ErrCorrupt is the sentinel for a record whose checksum does not match its
-// bytes. Readers return it wrapped in a *CorruptError.
+// bytes: damage of kinds BadLengthChecksum, BadDataChecksum and
+// BadFileChecksum matches it.
 var ErrCorrupt = errors.New("corrupt record")
 
-// ErrRecordTooLarge is returned when a record's length field exceeds the
-// reader's MaxRecordLen. The length is checked before anything is
-// allocated for the record.
+// ErrRecordTooLarge is the sentinel for a record longer than the limit: a
+// Writer refuses such a record with it, and OversizedRecord damage, a
+// record a Scanner skipped without reading it into memory, matches it.
 var ErrRecordTooLarge = errors.New("record too large")
 
 // Checksum names which checksum of a record failed.

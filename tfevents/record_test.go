@@ -258,16 +258,3 @@ func payload(seed, n int) []byte {
 	}
 	return p
 }
-
-// readAll calls Next until it fails and returns copies of the records and
-// the error that ended the read.
-func readAll(r *tfevents.Reader) ([][]byte, error) {
-	var recs [][]byte
-	for {
-		data, err := r.Next()
-		if err != nil {
-			return recs, err
-		}
-		recs = append(recs, bytes.Clone(data))
-	}
-}

@@ -2,7 +2,6 @@ package tfevents_test
 
 import (
 	"errors"
-	"io"
 	"os/exec"
 	"syscall"
 	"testing"
@@ -20,7 +19,7 @@ func TestWriterFullTmpfs(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command("umount", dir).Run() })
 
-	w, err := tfevents.Create(dir, nil)
+	w, err := tfevents.CreateFile(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,25 +37,8 @@ func TestWriterFullTmpfs(t *testing.T) {
 	if !errors.Is(failure, syscall.ENOSPC) {
 		t.Fatalf("filling a 256 KiB tmpfs: %v, want ENOSPC", failure)
 	}
-	r, err := tfevents.Open(w.Name(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if _, err := r.Next(); err != nil { // the file_version record
-		t.Fatal(err)
-	}
-	n := 0
-	for {
-		_, err := r.Next()
-		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("record %d: %v", n, err)
-		}
-		n++
-	}
+	recs, _ := fileRecords(t, w.FileName()) // nothing worse than a torn tail
+	n := len(recs) - 1                      // the file_version record
 	if n < flushed {
 		t.Errorf("%d records read back, %d flushed", n, flushed)
 	}

@@ -20,11 +20,12 @@ import (
 // DefaultBufferSize is the write buffer of a Writer when none is chosen.
 const DefaultBufferSize = 64 << 10
 
-// maxCounter is the last counter Create tries in one second: three digits
-// keep names in creation order.
+// maxCounter is the last counter CreateFile tries in one second: three
+// digits keep names in creation order.
 const maxCounter = 999
 
-// DefaultWriterName is the source_metadata.writer that Create records.
+// DefaultWriterName is the source_metadata.writer that CreateFile and
+// NewEventWriter record.
 const DefaultWriterName = "tbgo"
 
 // ErrRemoved is returned by Flush (and, being sticky, by every later call)
@@ -42,12 +43,14 @@ var ErrClosed = errors.New("tfevents: writer closed")
 // error, and a failure inside the buffer is reported no later than the next
 // Flush or Close. Records are complete on disk after Flush returns; a crash
 // before that loses at most the buffered records and can leave only the last
-// record torn.
+// record torn. A record the readers would refuse (longer than
+// DefaultMaxRecordLen) is refused instead, with an error that is not sticky:
+// nothing of it is written and the Writer stays usable.
 type Writer struct {
 	mu       sync.Mutex
 	bw       *bufio.Writer
-	file     *os.File // set by Create; closed by Close
-	syncer   syncer   // the writer NewWriter got, if it has Sync
+	file     *os.File // set by CreateFile; closed by Close
+	syncer   syncer   // what Flush fsyncs, if FileOptions.Fsync is set
 	name     string
 	fsync    bool
 	interval time.Duration
@@ -61,36 +64,33 @@ type Writer struct {
 	lastCRC  uint32
 }
 
-// NewWriter returns a Writer that frames records into w with a
-// DefaultBufferSize buffer. It writes nothing until the first record; call
-// WriteEvent with a file_version event first if w is to become an event
-// file (Create does this for you). Close flushes but does not close w.
-//
-// If w has a Sync method (a storage.Sink, an *os.File), Flush and Close
-// call it after writing the buffer out, so that what they flushed is
-// durable when they return; timed flushes do not.
-func NewWriter(w io.Writer) *Writer {
-	tw := &Writer{bw: bufio.NewWriterSize(w, DefaultBufferSize)}
-	if s, ok := w.(syncer); ok {
-		tw.syncer = s
-	}
-	return tw
-}
-
-// syncer is an io.Writer that can make what it was given durable.
+// syncer is what Flush fsyncs: an *os.File, or any writer that can make
+// what it was given durable.
 type syncer interface{ Sync() error }
 
-// FileOptions configures Create. The zero value is ready to use.
+// NewWriter returns a Writer that frames records into w with a
+// DefaultBufferSize buffer. It writes nothing until the first record: use
+// NewEventWriter instead if w is to hold an event stream, which starts
+// with a file_version event. Close flushes but does not close w.
+func NewWriter(w io.Writer) *Writer {
+	return &Writer{bw: bufio.NewWriterSize(w, DefaultBufferSize)}
+}
+
+// FileOptions configures CreateFile and NewEventWriter. The zero value is
+// ready to use.
 type FileOptions struct {
 	// Suffix is appended to the file name, e.g. ".v2". It must not contain
-	// a path separator.
+	// a path separator. CreateFile only.
 	Suffix string
 
 	// Hostname goes into the file name. Empty means os.Hostname().
+	// CreateFile only.
 	Hostname string
 
 	// Fsync makes every Flush also fsync the file, so flushed records
-	// survive a power loss, not only a crash of the process.
+	// survive a power loss, not only a crash of the process. For
+	// NewEventWriter it calls the writer's Sync method, if it has one, on
+	// Flush and Close but not on timed flushes (see FlushInterval).
 	Fsync bool
 
 	// FlushInterval, when positive, flushes buffered records at most that
@@ -112,36 +112,25 @@ type FileOptions struct {
 	Now func() time.Time
 }
 
-// Create creates a new event file in dir (creating dir if needed) and
+// CreateFile creates a new event file in dir (creating dir if needed) and
 // writes and flushes its first event: file_version "brain.Event:2" with
 // source_metadata.writer. The file is named
 //
 //	events.out.tfevents.<10-digit seconds>.<host>.<pid>.<3-digit counter><suffix>
 //
-// and created exclusively: Create never overwrites a file, it picks the
+// and created exclusively: CreateFile never overwrites a file, it picks the
 // next counter instead. The counter is zero-padded so that files made in
 // the same second still sort in the order they were made, which is the
-// order TensorBoard reads them in. A nil opts means the zero FileOptions.
-func Create(dir string, opts *FileOptions) (*Writer, error) {
-	var o FileOptions
-	if opts != nil {
-		o = *opts
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+// order TensorBoard reads them in. Close closes the file. A nil opts means
+// the zero FileOptions.
+func CreateFile(dir string, opts *FileOptions) (*Writer, error) {
+	o := fileOptions(opts)
 	if o.Hostname == "" {
 		h, err := os.Hostname()
 		if err != nil || h == "" {
 			h = "localhost"
 		}
 		o.Hostname = h
-	}
-	if o.WriterName == "" {
-		o.WriterName = DefaultWriterName
-	}
-	if o.BufferSize <= 0 {
-		o.BufferSize = DefaultBufferSize
 	}
 	for _, s := range []string{o.Suffix, o.Hostname} {
 		if filepath.Base("x"+s) != "x"+s {
@@ -155,6 +144,7 @@ func Create(dir string, opts *FileOptions) (*Writer, error) {
 		return nil, fmt.Errorf("tfevents: %w", err)
 	}
 	now := o.Now()
+	o.Now = func() time.Time { return now } // the name's time is the first event's
 	var f *os.File
 	for counter := 0; ; counter++ {
 		name := filepath.Join(dir, fmt.Sprintf("events.out.%s.%010d.%s.%d.%03d%s",
@@ -168,27 +158,72 @@ func Create(dir string, opts *FileOptions) (*Writer, error) {
 			return nil, fmt.Errorf("tfevents: %w", err)
 		}
 	}
-	w := &Writer{
-		bw:       bufio.NewWriterSize(f, o.BufferSize),
-		file:     f,
-		name:     f.Name(),
-		fsync:    o.Fsync,
-		interval: o.FlushInterval,
-	}
-	first := &tbpb.Event{
-		WallTime:       WallTime(now),
-		What:           &tbpb.Event_FileVersion{FileVersion: FileVersion},
-		SourceMetadata: &tbpb.SourceMetadata{Writer: o.WriterName},
-	}
-	if err := w.WriteEvent(first); err != nil {
-		w.Close()
-		return nil, err
-	}
-	if err := w.Flush(); err != nil {
+	w := newEventWriter(f, &o)
+	w.file, w.name = f, f.Name()
+	if err := w.start(&o); err != nil {
 		w.Close()
 		return nil, err
 	}
 	return w, nil
+}
+
+// NewEventWriter returns a Writer of an event stream into w, such as an
+// in-memory buffer or a sink that stores what is flushed as objects: it
+// writes and flushes the stream's first event, file_version
+// "brain.Event:2" with source_metadata.writer, as CreateFile does for a
+// file. Close flushes but does not close w. The file-name options (Suffix,
+// Hostname) do not apply. A nil opts means the zero FileOptions.
+func NewEventWriter(w io.Writer, opts *FileOptions) (*Writer, error) {
+	o := fileOptions(opts)
+	ew := newEventWriter(w, &o)
+	if err := ew.start(&o); err != nil {
+		ew.Close()
+		return nil, err
+	}
+	return ew, nil
+}
+
+// fileOptions returns opts with its defaults filled in.
+func fileOptions(opts *FileOptions) FileOptions {
+	var o FileOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.WriterName == "" {
+		o.WriterName = DefaultWriterName
+	}
+	if o.BufferSize <= 0 {
+		o.BufferSize = DefaultBufferSize
+	}
+	return o
+}
+
+// newEventWriter returns a Writer into w configured by o, with nothing
+// written yet.
+func newEventWriter(w io.Writer, o *FileOptions) *Writer {
+	ew := &Writer{
+		bw:       bufio.NewWriterSize(w, o.BufferSize),
+		fsync:    o.Fsync,
+		interval: o.FlushInterval,
+	}
+	ew.syncer, _ = w.(syncer)
+	return ew
+}
+
+// start writes and flushes the first event of an event stream.
+func (w *Writer) start(o *FileOptions) error {
+	first := &tbpb.Event{
+		WallTime:       WallTime(o.Now()),
+		What:           &tbpb.Event_FileVersion{FileVersion: FileVersion},
+		SourceMetadata: &tbpb.SourceMetadata{Writer: o.WriterName},
+	}
+	if err := w.WriteEvent(first); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 // WallTime converts t to an event's wall_time: seconds since the Unix epoch
@@ -199,13 +234,21 @@ func WallTime(t time.Time) float64 {
 	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
 }
 
-// Name returns the path of the file made by Create, or "" for a Writer made
-// by NewWriter.
-func (w *Writer) Name() string { return w.name }
+// FileName returns the path of the file made by CreateFile, or "" for a
+// Writer into an io.Writer.
+func (w *Writer) FileName() string { return w.name }
 
 // WriteRecord frames data as one record and buffers it. data is not
 // retained. Callers writing an event file must pass serialized Events.
+//
+// A record longer than DefaultMaxRecordLen, which no reader would read, is
+// refused with an error wrapping ErrRecordTooLarge that gives its size:
+// nothing is written, the error is not sticky and the Writer stays usable.
+// Only len(data) is looked at, so the check costs nothing.
 func (w *Writer) WriteRecord(data []byte) error {
+	if err := CheckRecordLen(len(data)); err != nil {
+		return err
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.usable(); err != nil {
@@ -238,6 +281,18 @@ func (w *Writer) WriteRecord(data []byte) error {
 	return w.noteWrite(err)
 }
 
+// CheckRecordLen returns an error wrapping ErrRecordTooLarge, giving n, if
+// a record of n data bytes is longer than DefaultMaxRecordLen: the check
+// WriteRecord makes, for writers that know a record's size before they
+// build it.
+func CheckRecordLen(n int) error {
+	if n > DefaultMaxRecordLen {
+		return fmt.Errorf("tfevents: %w: %d bytes, readers accept at most %d (DefaultMaxRecordLen)",
+			ErrRecordTooLarge, n, DefaultMaxRecordLen)
+	}
+	return nil
+}
+
 // lengthCRC returns the masked CRC of the encoded length field lenField
 // of an n-byte record. Runs of records of one length (a scalar series) are
 // common, so the last result is kept.
@@ -250,7 +305,8 @@ func (w *Writer) lengthCRC(n int, lenField []byte) uint32 {
 
 // WriteEvent serializes ev and writes it as one record. An event whose
 // wall_time is NaN or infinite is refused: TensorBoard's fast loader would
-// drop it or abandon the whole file.
+// drop it or abandon the whole file. So is an event larger than
+// DefaultMaxRecordLen (see WriteRecord), before it is serialized.
 func (w *Writer) WriteEvent(ev *tbpb.Event) error {
 	if ev == nil {
 		return errors.New("tfevents: nil event")
@@ -258,15 +314,20 @@ func (w *Writer) WriteEvent(ev *tbpb.Event) error {
 	if math.IsNaN(ev.WallTime) || math.IsInf(ev.WallTime, 0) {
 		return fmt.Errorf("tfevents: event at step %d has wall time %v, want a finite number of seconds", ev.Step, ev.WallTime)
 	}
-	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(ev)
+	opts := proto.MarshalOptions{Deterministic: true}
+	if err := CheckRecordLen(opts.Size(ev)); err != nil {
+		return fmt.Errorf("%w (event at step %d)", err, ev.Step)
+	}
+	opts.UseCachedSize = true // computed by Size just now
+	data, err := opts.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("tfevents: marshal event: %w", err)
 	}
 	return w.WriteRecord(data)
 }
 
-// Flush writes buffered records to the underlying writer, and fsyncs the
-// file if FileOptions.Fsync was set.
+// Flush writes buffered records to the underlying writer, and fsyncs it
+// if FileOptions.Fsync was set.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -276,7 +337,8 @@ func (w *Writer) Flush() error {
 	return w.flushLocked(true)
 }
 
-// Close flushes, closes the file made by Create and stops the flush timer.
+// Close flushes, closes the file made by CreateFile and stops the flush
+// timer.
 // It is safe to call more than once; later calls return the first result.
 func (w *Writer) Close() error {
 	w.mu.Lock()
@@ -301,6 +363,15 @@ func (w *Writer) Close() error {
 	return err
 }
 
+// Err returns the Writer's sticky error: that of the first write that
+// failed, or ErrClosed after Close; nil while the Writer is usable. A
+// refused record (ErrRecordTooLarge) is not sticky and does not show here.
+func (w *Writer) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.usable()
+}
+
 func (w *Writer) usable() error {
 	if w.err != nil {
 		return w.err
@@ -311,23 +382,22 @@ func (w *Writer) usable() error {
 	return nil
 }
 
-// flushLocked writes the buffer out. sync, set by Flush and Close but not
-// by timed flushes, also syncs the writer NewWriter got.
-func (w *Writer) flushLocked(sync bool) error {
+// flushLocked writes the buffer out and, with FileOptions.Fsync, syncs
+// the underlying writer. A timed flush (explicit false) syncs only a file:
+// for a sink that stores each Sync as an object, such as storage.Sink, a
+// sync every FlushInterval would be an upload every FlushInterval.
+func (w *Writer) flushLocked(explicit bool) error {
 	w.armed = false
 	if err := w.bw.Flush(); err != nil {
 		return w.noteWrite(err)
 	}
-	if w.file == nil {
-		if sync && w.syncer != nil {
-			return w.noteWrite(w.syncer.Sync())
-		}
-		return nil
-	}
-	if w.fsync {
-		if err := w.file.Sync(); err != nil {
+	if w.fsync && w.syncer != nil && (explicit || w.file != nil) {
+		if err := w.syncer.Sync(); err != nil {
 			return w.noteWrite(err)
 		}
+	}
+	if w.file == nil {
+		return nil
 	}
 	// Writes to a file whose last name is gone succeed and are lost; say
 	// so instead of losing data silently.

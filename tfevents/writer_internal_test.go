@@ -23,7 +23,7 @@ func TestFlushFsyncs(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
-			w, err := Create(t.TempDir(), &FileOptions{Fsync: tc.fsync})
+			w, err := CreateFile(t.TempDir(), &FileOptions{Fsync: tc.fsync})
 			if err != nil {
 				t.Fatal(err)
 			}

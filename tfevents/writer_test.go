@@ -59,18 +59,18 @@ func TestCreateName(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			w, err := tfevents.Create(dir, tc.opts)
+			w, err := tfevents.CreateFile(dir, tc.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer w.Close()
-			if got := filepath.Dir(w.Name()); got != dir {
+			if got := filepath.Dir(w.FileName()); got != dir {
 				t.Errorf("file created in %s, want %s", got, dir)
 			}
-			if base := filepath.Base(w.Name()); !regexp.MustCompile(tc.want).MatchString(base) {
+			if base := filepath.Base(w.FileName()); !regexp.MustCompile(tc.want).MatchString(base) {
 				t.Errorf("file name %q does not match %s", base, tc.want)
 			}
-			if _, err := os.Stat(w.Name()); err != nil {
+			if _, err := os.Stat(w.FileName()); err != nil {
 				t.Errorf("Name() does not name a file: %v", err)
 			}
 		})
@@ -91,14 +91,14 @@ func TestCreateExclusive(t *testing.T) {
 	names := map[string]bool{taken: true}
 	var writers []*tfevents.Writer
 	for i := range 3 {
-		w, err := tfevents.Create(dir, opts)
+		w, err := tfevents.CreateFile(dir, opts)
 		if err != nil {
-			t.Fatalf("Create #%d: %v", i+1, err)
+			t.Fatalf("CreateFile #%d: %v", i+1, err)
 		}
-		if names[w.Name()] {
-			t.Fatalf("Create #%d reused the name %s", i+1, w.Name())
+		if names[w.FileName()] {
+			t.Fatalf("CreateFile #%d reused the name %s", i+1, w.FileName())
 		}
-		names[w.Name()] = true
+		names[w.FileName()] = true
 		writers = append(writers, w)
 	}
 	if err := writers[0].WriteRecord([]byte("only in the first")); err != nil {
@@ -114,14 +114,9 @@ func TestCreateExclusive(t *testing.T) {
 		t.Errorf("pre-existing file now holds %q, %v; want it untouched", b, err)
 	}
 	for i, w := range writers {
-		r, err := tfevents.Open(w.Name(), 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, err := readAll(r)
-		r.Close()
-		if want := 1 + btoi(i == 0); len(recs) != want || err != io.EOF {
-			t.Errorf("file #%d: %d records ending with %v, want %d ending with io.EOF", i+1, len(recs), err, want)
+		recs, torn := fileRecords(t, w.FileName())
+		if want := 1 + btoi(i == 0); len(recs) != want || torn {
+			t.Errorf("file #%d: %d records, torn %v; want %d ending cleanly", i+1, len(recs), torn, want)
 		}
 	}
 }
@@ -134,11 +129,11 @@ func TestCreateNameOrder(t *testing.T) {
 	dir := t.TempDir()
 	var made []string
 	for range 12 {
-		w, err := tfevents.Create(dir, &tfevents.FileOptions{Now: fixedNow, Hostname: "h"})
+		w, err := tfevents.CreateFile(dir, &tfevents.FileOptions{Now: fixedNow, Hostname: "h"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		made = append(made, w.Name())
+		made = append(made, w.FileName())
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -159,6 +154,23 @@ func btoi(b bool) int {
 	return 0
 }
 
+// fileRecords returns the records of the named file, read with a Strict
+// Scanner, and whether it ends in a torn tail; other damage fails t.
+func fileRecords(t testing.TB, name string) (recs [][]byte, torn bool) {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := tfevents.NewScanner(bytes.NewReader(b))
+	s.Name, s.Strict = name, true
+	recs, _, dmg, err := scanAll(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs, len(dmg) > 0
+}
+
 func TestCreateFirstEvent(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -172,34 +184,26 @@ func TestCreateFirstEvent(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
-			// A directory that does not exist yet: Create makes it.
+			// A directory that does not exist yet: CreateFile makes it.
 			dir := filepath.Join(t.TempDir(), "logs", "run1")
-			w, err := tfevents.Create(dir, &tfevents.FileOptions{Now: fixedNow, WriterName: tc.writerName})
+			w, err := tfevents.CreateFile(dir, &tfevents.FileOptions{Now: fixedNow, WriterName: tc.writerName})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer w.Close()
 
-			// Read before Close: Create flushes the first event itself.
-			r, err := tfevents.Open(w.Name(), 0)
+			// Read before Close: CreateFile flushes the first event itself.
+			evs, err := tfevents.ReadEventFile(w.FileName())
 			if err != nil {
 				t.Fatal(err)
-			}
-			defer r.Close()
-			var ev tbpb.Event
-			if err := r.ReadEvent(&ev); err != nil {
-				t.Fatalf("first event: %v", err)
 			}
 			want := &tbpb.Event{
 				WallTime:       1700000000.5,
 				What:           &tbpb.Event_FileVersion{FileVersion: "brain.Event:2"},
 				SourceMetadata: &tbpb.SourceMetadata{Writer: tc.want},
 			}
-			if !proto.Equal(&ev, want) {
-				t.Errorf("first event = %v, want %v", &ev, want)
-			}
-			if err := r.ReadEvent(&ev); err != io.EOF {
-				t.Errorf("after the first event: %v, want io.EOF", err)
+			if len(evs) != 1 || !proto.Equal(evs[0], want) {
+				t.Errorf("events = %v, want only %v", evs, want)
 			}
 		})
 	}
@@ -225,36 +229,33 @@ func TestWallTime(t *testing.T) {
 
 func TestWriterFlush(t *testing.T) {
 	t.Parallel()
-	w, err := tfevents.Create(t.TempDir(), nil)
+	w, err := tfevents.CreateFile(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	r, err := tfevents.Open(w.Name(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	s := openScanner(t, w.FileName(), 0)
+	s.Follow = true // the same Scanner reads on after Flush
 
 	if err := w.WriteRecord([]byte("buffered")); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := readAll(r)
-	if len(recs) != 1 || err != io.EOF {
-		t.Fatalf("before Flush: %d records ending with %v, want only the first event", len(recs), err)
+	recs, _, dmg, err := scanAll(s)
+	if len(recs) != 1 || len(dmg) != 0 || err != nil || s.Pending() != 0 {
+		t.Fatalf("before Flush: %d records, damage %v, Err %v, %d bytes pending; want only the first event", len(recs), dmg, err, s.Pending())
 	}
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	recs, err = readAll(r)
-	if len(recs) != 1 || string(recs[0]) != "buffered" || err != io.EOF {
-		t.Errorf("after Flush: %q ending with %v, want [buffered] then io.EOF", recs, err)
+	recs, _, dmg, err = scanAll(s)
+	if len(recs) != 1 || string(recs[0]) != "buffered" || len(dmg) != 0 || err != nil {
+		t.Errorf("after Flush: %q, damage %v, Err %v; want [buffered]", recs, dmg, err)
 	}
 }
 
 func TestWriterClose(t *testing.T) {
 	t.Parallel()
-	w, err := tfevents.Create(t.TempDir(), nil)
+	w, err := tfevents.CreateFile(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,14 +282,9 @@ func TestWriterClose(t *testing.T) {
 		}
 	}
 
-	r, err := tfevents.Open(w.Name(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	recs, err := readAll(r)
-	if len(recs) != 2 || string(recs[1]) != "flushed by Close" || err != io.EOF {
-		t.Errorf("file holds %q ending with %v, want the first event and the buffered record", recs, err)
+	recs, torn := fileRecords(t, w.FileName())
+	if len(recs) != 2 || string(recs[1]) != "flushed by Close" || torn {
+		t.Errorf("file holds %q, torn %v; want the first event and the buffered record", recs, torn)
 	}
 }
 
@@ -326,13 +322,14 @@ func TestWriteEventRefuses(t *testing.T) {
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
-			var ev tbpb.Event
-			if err := tfevents.NewReader(&buf).ReadEvent(&ev); err != nil || !proto.Equal(&ev, good) {
-				t.Errorf("stream holds %v, %v; want only %v", &ev, err, good)
+			if evs, err := tfevents.ReadEvents(&buf); err != nil || len(evs) != 1 || !proto.Equal(evs[0], good) {
+				t.Errorf("stream holds %v, %v; want only %v", evs, err, good)
 			}
 		})
 	}
 }
+
+var errBoom = errors.New("boom")
 
 // failAfter accepts n bytes, then fails every write.
 type failAfter struct {
@@ -437,7 +434,7 @@ func TestWriterLargeRecords(t *testing.T) {
 	}
 
 	// The same through a file with a 100-byte buffer.
-	fw, err := tfevents.Create(t.TempDir(), &tfevents.FileOptions{BufferSize: 100})
+	fw, err := tfevents.CreateFile(t.TempDir(), &tfevents.FileOptions{BufferSize: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,14 +446,9 @@ func TestWriterLargeRecords(t *testing.T) {
 	if err := fw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r, err := tfevents.Open(fw.Name(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	recs, err := readAll(r)
-	if err != io.EOF || len(recs) != 1+len(payloads) {
-		t.Fatalf("file: %d records ending with %v, want %d ending with io.EOF", len(recs), err, 1+len(payloads))
+	recs, torn := fileRecords(t, fw.FileName())
+	if torn || len(recs) != 1+len(payloads) {
+		t.Fatalf("file: %d records, torn %v; want %d ending cleanly", len(recs), torn, 1+len(payloads))
 	}
 	for i, p := range payloads {
 		if !bytes.Equal(recs[1+i], p) {
@@ -496,7 +488,7 @@ func TestWriteRecordAllocs(t *testing.T) {
 func TestWriterConcurrent(t *testing.T) {
 	t.Parallel()
 	const goroutines, perG = 32, 2000
-	w, err := tfevents.Create(t.TempDir(), &tfevents.FileOptions{BufferSize: 4096, FlushInterval: time.Millisecond})
+	w, err := tfevents.CreateFile(t.TempDir(), &tfevents.FileOptions{BufferSize: 4096, FlushInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,24 +523,13 @@ func TestWriterConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r, err := tfevents.Open(w.Name(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	recs, torn := fileRecords(t, w.FileName())
 	var first tbpb.Event
-	if err := r.ReadEvent(&first); err != nil || first.GetFileVersion() != tfevents.FileVersion {
-		t.Fatalf("first event %v, %v; want the file version", &first, err)
+	if err := proto.Unmarshal(recs[0], &first); err != nil || first.GetFileVersion() != tfevents.FileVersion || torn {
+		t.Fatalf("first event %v, %v, torn %v; want the file version and a clean end", &first, err, torn)
 	}
 	next := make([]int, goroutines)
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, rec := range recs[1:] {
 		if len(rec) < 8 {
 			t.Fatalf("record of %d bytes, want at least 8", len(rec))
 		}
@@ -577,12 +558,7 @@ func waitForRecords(t *testing.T, name string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		r, err := tfevents.Open(name, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, _ := readAll(r)
-		r.Close()
+		recs, _ := fileRecords(t, name)
 		if len(recs) >= n {
 			return
 		}
@@ -595,7 +571,7 @@ func waitForRecords(t *testing.T, name string, n int) {
 
 func TestWriterFlushInterval(t *testing.T) {
 	t.Parallel()
-	w, err := tfevents.Create(t.TempDir(), &tfevents.FileOptions{FlushInterval: 20 * time.Millisecond})
+	w, err := tfevents.CreateFile(t.TempDir(), &tfevents.FileOptions{FlushInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -606,13 +582,13 @@ func TestWriterFlushInterval(t *testing.T) {
 		if err := w.WriteRecord([]byte("no explicit flush")); err != nil {
 			t.Fatal(err)
 		}
-		waitForRecords(t, w.Name(), 2+i)
+		waitForRecords(t, w.FileName(), 2+i)
 	}
 }
 
 func TestCreateFsync(t *testing.T) {
 	t.Parallel()
-	w, err := tfevents.Create(t.TempDir(), &tfevents.FileOptions{Fsync: true})
+	w, err := tfevents.CreateFile(t.TempDir(), &tfevents.FileOptions{Fsync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -622,14 +598,9 @@ func TestCreateFsync(t *testing.T) {
 	if err := w.Flush(); err != nil {
 		t.Fatalf("Flush with Fsync: %v", err)
 	}
-	r, err := tfevents.Open(w.Name(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	recs, err := readAll(r)
-	if len(recs) != 2 || string(recs[1]) != "synced" || err != io.EOF {
-		t.Errorf("file holds %q ending with %v, want the first event and [synced]", recs, err)
+	recs, torn := fileRecords(t, w.FileName())
+	if len(recs) != 2 || string(recs[1]) != "synced" || torn {
+		t.Errorf("file holds %q, torn %v; want the first event and [synced]", recs, torn)
 	}
 	if err := w.Close(); err != nil {
 		t.Errorf("Close with Fsync: %v", err)
@@ -661,10 +632,10 @@ func TestCreateErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
-			w, err := tfevents.Create(tc.dir, tc.opts)
+			w, err := tfevents.CreateFile(tc.dir, tc.opts)
 			if err == nil {
 				w.Close()
-				t.Fatalf("Create(%q) made %s, want an error", tc.dir, w.Name())
+				t.Fatalf("CreateFile(%q) made %s, want an error", tc.dir, w.FileName())
 			}
 			if !strings.HasPrefix(err.Error(), "tfevents: ") || !strings.Contains(err.Error(), tc.wantMsg) {
 				t.Errorf("error %q, want the tfevents: prefix and %q", err, tc.wantMsg)
@@ -683,8 +654,8 @@ func TestCreateErrors(t *testing.T) {
 
 func TestNewWriterName(t *testing.T) {
 	t.Parallel()
-	if got := tfevents.NewWriter(io.Discard).Name(); got != "" {
-		t.Errorf("NewWriter(...).Name() = %q, want empty", got)
+	if got := tfevents.NewWriter(io.Discard).FileName(); got != "" {
+		t.Errorf("NewWriter(...).FileName() = %q, want empty", got)
 	}
 }
 
@@ -708,6 +679,9 @@ func TestWriterDiskFull(t *testing.T) {
 	if err2 := w.WriteRecord([]byte("more")); !errors.Is(err2, syscall.ENOSPC) {
 		t.Errorf("write after the failure: %v, want the sticky ENOSPC", err2)
 	}
+	if err2 := w.Err(); !errors.Is(err2, syscall.ENOSPC) {
+		t.Errorf("Err() after the failure: %v, want the sticky ENOSPC", err2)
+	}
 	if err2 := w.Close(); !errors.Is(err2, syscall.ENOSPC) {
 		t.Errorf("Close after the failure: %v, want the sticky ENOSPC", err2)
 	}
@@ -717,7 +691,7 @@ func TestWriterDiskFull(t *testing.T) {
 // the next Flush must say so, every later call must fail, nothing panics.
 func TestWriterLogdirRemoved(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	w, err := tfevents.Create(dir, nil)
+	w, err := tfevents.CreateFile(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -741,5 +715,138 @@ func TestWriterLogdirRemoved(t *testing.T) {
 	}
 	if err := w.Close(); !errors.Is(err, tfevents.ErrRemoved) {
 		t.Errorf("Close after: %v, want the sticky ErrRemoved", err)
+	}
+}
+
+// countingWriter counts the bytes written to it and keeps none of them.
+type countingWriter struct{ n int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
+}
+
+// TestWriteRecordTooLarge writes records around DefaultMaxRecordLen, the
+// readers' limit: the writer must take one of exactly that length and
+// refuse one byte more with ErrRecordTooLarge naming the size, write
+// nothing of it, and stay usable. The refused record is never read, so
+// only its allocation costs; the accepted one is checksummed and streamed
+// into a writer that only counts, so no copy of it is made.
+func TestWriteRecordTooLarge(t *testing.T) {
+	tests := []struct {
+		desc    string
+		n       int
+		wantErr bool
+		long    bool // skipped in -short mode
+	}{
+		{desc: "one over the limit", n: tfevents.DefaultMaxRecordLen + 1, wantErr: true},
+		{desc: "far over the limit", n: 2*tfevents.DefaultMaxRecordLen + 7, wantErr: true},
+		{desc: "at the limit", n: tfevents.DefaultMaxRecordLen, long: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			if tc.long && testing.Short() {
+				t.Skip("checksums 256 MiB; run without -short")
+			}
+			var out countingWriter
+			w := tfevents.NewWriter(&out)
+			if err := w.WriteRecord([]byte("before")); err != nil {
+				t.Fatal(err)
+			}
+			err := w.WriteRecord(make([]byte, tc.n))
+			if tc.wantErr {
+				if !errors.Is(err, tfevents.ErrRecordTooLarge) || !strings.Contains(err.Error(), fmt.Sprint(tc.n)) {
+					t.Fatalf("WriteRecord(%d bytes) = %v, want ErrRecordTooLarge naming the size", tc.n, err)
+				}
+			} else if err != nil {
+				t.Fatalf("WriteRecord(%d bytes) = %v, want it written", tc.n, err)
+			}
+			if err := w.Err(); err != nil {
+				t.Errorf("Err() = %v after a refused record, want nil: the refusal is not sticky", err)
+			}
+			if err := w.WriteRecord([]byte("after")); err != nil {
+				t.Fatalf("write after the refusal: %v", err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatalf("Close = %v", err)
+			}
+			want := int64(tfevents.RecordLen(len("before")) + tfevents.RecordLen(len("after")))
+			if !tc.wantErr {
+				want += int64(tfevents.RecordLen(tc.n))
+			}
+			if out.n != want {
+				t.Errorf("%d bytes written, want %d", out.n, want)
+			}
+		})
+	}
+
+	// WriteEvent refuses before serializing.
+	w := tfevents.NewWriter(io.Discard)
+	big := &tbpb.Event{WallTime: 1, Step: 7, What: &tbpb.Event_Summary{Summary: &tbpb.Summary{Value: []*tbpb.Summary_Value{{
+		Tag:   "t",
+		Value: &tbpb.Summary_Value_Tensor{Tensor: &tbpb.TensorProto{StringVal: [][]byte{make([]byte, tfevents.DefaultMaxRecordLen)}}},
+	}}}}}
+	if err := w.WriteEvent(big); !errors.Is(err, tfevents.ErrRecordTooLarge) || !strings.Contains(err.Error(), "step 7") {
+		t.Errorf("WriteEvent of an event over the limit = %v, want ErrRecordTooLarge at step 7", err)
+	}
+	if err := w.WriteEvent(&tbpb.Event{WallTime: 1}); err != nil {
+		t.Errorf("WriteEvent after the refusal: %v", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that counts calls to Sync.
+type syncBuffer struct {
+	bytes.Buffer
+	syncs int
+}
+
+func (b *syncBuffer) Sync() error {
+	b.syncs++
+	return nil
+}
+
+// TestNewEventWriter writes an event stream into memory: the first event
+// is there when NewEventWriter returns, records follow it, Fsync calls the
+// writer's Sync, and Close leaves the writer open.
+func TestNewEventWriter(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	w, err := tfevents.NewEventWriter(&buf, &tfevents.FileOptions{Now: fixedNow, WriterName: "mem", Fsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() == 0 || buf.syncs != 1 {
+		t.Fatalf("after NewEventWriter: %d bytes, %d syncs; want the first event flushed and synced", buf.Len(), buf.syncs)
+	}
+	if got := w.FileName(); got != "" {
+		t.Errorf("FileName() = %q, want empty for a stream", got)
+	}
+	if err := w.Err(); err != nil {
+		t.Errorf("Err() = %v on a new Writer", err)
+	}
+	if err := w.WriteEvent(&tbpb.Event{WallTime: 2, Step: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Err(); !errors.Is(err, tfevents.ErrClosed) {
+		t.Errorf("Err() after Close = %v, want ErrClosed", err)
+	}
+	got, err := tfevents.ReadEvents(&buf.Buffer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*tbpb.Event{
+		{WallTime: 1700000000.5, What: &tbpb.Event_FileVersion{FileVersion: tfevents.FileVersion}, SourceMetadata: &tbpb.SourceMetadata{Writer: "mem"}},
+		{WallTime: 2, Step: 1},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d events, want %d: %v", len(got), len(want), got)
+	}
+	for i := range want {
+		if !proto.Equal(got[i], want[i]) {
+			t.Errorf("event %d = %v, want %v", i, got[i], want[i])
+		}
 	}
 }

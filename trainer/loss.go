@@ -65,18 +65,18 @@ func (SoftmaxCrossEntropy) Name() string { return "softmax_cross_entropy" }
 // Check implements Loss: labels in [0, outputs), weights one per class.
 func (l SoftmaxCrossEntropy) Check(outputs int, y Targets) error {
 	if y.Labels == nil {
-		return fmt.Errorf("trainer: %s needs class labels", l.Name())
+		return valueErrorf("%s needs class labels", l.Name())
 	}
 	if outputs < 2 {
-		return fmt.Errorf("trainer: %s needs at least 2 outputs, have %d", l.Name(), outputs)
+		return valueErrorf("%s needs at least 2 outputs, have %d", l.Name(), outputs)
 	}
 	if l.Weights != nil {
 		if len(l.Weights) != outputs {
-			return fmt.Errorf("trainer: %s: %d class weights for %d classes", l.Name(), len(l.Weights), outputs)
+			return valueErrorf("%s: %d class weights for %d classes", l.Name(), len(l.Weights), outputs)
 		}
 		for i, w := range l.Weights {
 			if !(w >= 0) || math.IsInf(w, 0) {
-				return fmt.Errorf("trainer: %s: weight of class %d is %v, want a finite value ≥ 0", l.Name(), i, w)
+				return valueErrorf("%s: weight of class %d is %v, want a finite value ≥ 0", l.Name(), i, w)
 			}
 		}
 	}
@@ -86,7 +86,7 @@ func (l SoftmaxCrossEntropy) Check(outputs int, y Targets) error {
 func checkLabels(labels []int, classes int) error {
 	for i, c := range labels {
 		if c < 0 || c >= classes {
-			return fmt.Errorf("trainer: label %d of row %d is outside [0, %d)", c, i, classes)
+			return valueErrorf("label %d of row %d is outside [0, %d)", c, i, classes)
 		}
 	}
 	return nil
@@ -203,10 +203,10 @@ func (l BinaryCrossEntropy) Check(outputs int, y Targets) error {
 		return checkValues(l.Name(), outputs, y.Values, true)
 	}
 	if y.Labels == nil {
-		return fmt.Errorf("trainer: %s needs target values or 0/1 labels", l.Name())
+		return valueErrorf("%s needs target values or 0/1 labels", l.Name())
 	}
 	if outputs != 1 {
-		return fmt.Errorf("trainer: %s with labels needs 1 output, have %d", l.Name(), outputs)
+		return valueErrorf("%s with labels needs 1 output, have %d", l.Name(), outputs)
 	}
 	return checkLabels(y.Labels, 2)
 }
@@ -214,7 +214,7 @@ func (l BinaryCrossEntropy) Check(outputs int, y Targets) error {
 func checkValues(name string, outputs int, v *mat.Dense, unit bool) error {
 	_, c := v.Dims()
 	if c != outputs {
-		return fmt.Errorf("trainer: %s: targets have %d columns for %d outputs", name, c, outputs)
+		return valueErrorf("%s: targets have %d columns for %d outputs", name, c, outputs)
 	}
 	r, _ := v.Dims()
 	for i := range r {
@@ -224,7 +224,7 @@ func checkValues(name string, outputs int, v *mat.Dense, unit bool) error {
 				if unit {
 					want = "in [0, 1]"
 				}
-				return fmt.Errorf("trainer: %s: target at row %d, column %d is %v, want %s", name, i, j, t, want)
+				return valueErrorf("%s: target at row %d, column %d is %v, want %s", name, i, j, t, want)
 			}
 		}
 	}
@@ -300,7 +300,7 @@ func (l MeanSquaredError) Check(outputs int, y Targets) error {
 		return checkValues(l.Name(), outputs, y.Values, false)
 	}
 	if y.Labels == nil {
-		return fmt.Errorf("trainer: %s needs target values or labels", l.Name())
+		return valueErrorf("%s needs target values or labels", l.Name())
 	}
 	return checkLabels(y.Labels, outputs)
 }

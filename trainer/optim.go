@@ -1,7 +1,6 @@
 package trainer
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/tbgo/tbgo/trainer/internal/kernel"
@@ -186,7 +185,7 @@ type OptimizerSpec struct {
 // New returns the optimiser s describes, or an error naming a bad field.
 func (s OptimizerSpec) New() (Optimizer, error) {
 	bad := func(field string, v any, want string) error {
-		return fmt.Errorf("trainer: optimizer %s: %s is %v, want %s", s.Name, field, v, want)
+		return valueErrorf("optimizer %s: %s is %v, want %s", s.Name, field, v, want)
 	}
 	if !(s.WeightDecay >= 0) || math.IsInf(s.WeightDecay, 0) {
 		return nil, bad("weight_decay", s.WeightDecay, "a finite value ≥ 0")
@@ -194,18 +193,18 @@ func (s OptimizerSpec) New() (Optimizer, error) {
 	switch s.Name {
 	case "", "sgd":
 		if s.Beta1 != 0 || s.Beta2 != 0 || s.Epsilon != 0 {
-			return nil, fmt.Errorf("trainer: optimizer sgd takes no beta1, beta2 or epsilon (those are adam's)")
+			return nil, valueErrorf("optimizer sgd takes no beta1, beta2 or epsilon (those are adam's)")
 		}
 		if !(s.Momentum >= 0 && s.Momentum < 1) {
 			return nil, bad("momentum", s.Momentum, "a value in [0, 1)")
 		}
 		if s.Nesterov && s.Momentum == 0 {
-			return nil, fmt.Errorf("trainer: optimizer sgd: nesterov needs momentum")
+			return nil, valueErrorf("optimizer sgd: nesterov needs momentum")
 		}
 		return &SGD{Momentum: s.Momentum, Nesterov: s.Nesterov, WeightDecay: s.WeightDecay, Decoupled: s.Decoupled}, nil
 	case "adam", "adamw":
 		if s.Momentum != 0 || s.Nesterov {
-			return nil, fmt.Errorf("trainer: optimizer adam takes no momentum or nesterov (those are sgd's; see beta1)")
+			return nil, valueErrorf("optimizer adam takes no momentum or nesterov (those are sgd's; see beta1)")
 		}
 		for _, b := range []struct {
 			name string
@@ -220,5 +219,5 @@ func (s OptimizerSpec) New() (Optimizer, error) {
 		}
 		return &Adam{Beta1: s.Beta1, Beta2: s.Beta2, Epsilon: s.Epsilon, WeightDecay: s.WeightDecay, Decoupled: s.Decoupled || s.Name == "adamw"}, nil
 	}
-	return nil, fmt.Errorf("trainer: unknown optimizer %q (sgd or adam)", s.Name)
+	return nil, valueErrorf("unknown optimizer %q (sgd or adam)", s.Name)
 }

@@ -1,7 +1,6 @@
 package trainer
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -51,7 +50,7 @@ var presets = []Preset{
 			{Type: TypeDense, Units: 64, Init: he},
 			{Type: TypeReLU},
 			// A small last layer starts the loss near ln K (rule 1 of
-			// DIAGNOSTICS.md); He here starts it above 2 ln K.
+			// docs/DIAGNOSTICS.md); He here starts it above 2 ln K.
 			{Type: TypeDense, Units: k, Init: Init{Kind: InitGlorotUniform, Scale: 0.3}},
 		}}
 	}}, 40),
@@ -103,7 +102,7 @@ func Presets() []Preset { return append([]Preset(nil), presets...) }
 // regression target).
 func PresetSpec(name string, classes int) (Spec, error) {
 	if classes < 1 {
-		return Spec{}, fmt.Errorf("trainer: preset %q: %d classes, want at least 1", name, classes)
+		return Spec{}, valueErrorf("preset %q: %d classes, want at least 1", name, classes)
 	}
 	for _, p := range presets {
 		if p.Name == name {
@@ -114,7 +113,7 @@ func PresetSpec(name string, classes int) (Spec, error) {
 	for i, p := range presets {
 		names[i] = p.Name
 	}
-	return Spec{}, fmt.Errorf("trainer: unknown preset %q (one of %s)", name, strings.Join(names, ", "))
+	return Spec{}, valueErrorf("unknown preset %q (one of %s)", name, strings.Join(names, ", "))
 }
 
 // MLP describes a multi-layer perceptron: for each width in hidden, a

@@ -9,7 +9,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
+
+	"github.com/tbgo/tbgo/internal/atomicfile"
 )
 
 // The parameter file format, little-endian:
@@ -162,30 +163,20 @@ func (m *Model) load(r io.Reader, name string) error {
 	return nil
 }
 
-// SaveFile writes the parameters to the file name through a temporary
-// file in the same directory, renamed into place once complete, so that
-// name never holds half a file.
-func (m *Model) SaveFile(name string) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+// SaveFile writes the parameters to the file name through
+// internal/atomicfile: a temporary file in the same directory, synced and
+// renamed into place once complete (mode 0644), so that name never holds
+// half a file.
+func (m *Model) SaveFile(name string) error {
+	f, err := atomicfile.Create(name, 0)
 	if err != nil {
 		return fmt.Errorf("trainer: save parameters: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
+	defer f.Abort()
 	if err := m.Save(f); err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("trainer: save parameters: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("trainer: save parameters: %w", err)
-	}
-	if err := os.Rename(f.Name(), name); err != nil {
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("trainer: save parameters: %w", err)
 	}
 	return nil

@@ -51,6 +51,11 @@ func TestSaveLoad(t *testing.T) {
 	if entries, _ := os.ReadDir(filepath.Dir(name)); len(entries) != 1 {
 		t.Errorf("%d files in the directory, want 1 (no temporary left)", len(entries))
 	}
+	// Readable by others, as any file a user writes (umask permitting),
+	// not private as a bare temporary file would be.
+	if fi, err := os.Stat(name); err != nil || fi.Mode().Perm()&0o044 == 0 {
+		t.Errorf("model file mode %v, %v: want group/others read (0644)", fi.Mode(), err)
+	}
 	if err := c.LoadFile(filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Error("no error for a missing file")
 	}

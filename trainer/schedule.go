@@ -1,7 +1,6 @@
 package trainer
 
 import (
-	"fmt"
 	"math"
 	"slices"
 )
@@ -207,7 +206,7 @@ func (s ScheduleSpec) New(totalSteps int) (Schedule, error) {
 		name = "constant"
 	}
 	bad := func(field string, v any, want string) (Schedule, error) {
-		return nil, fmt.Errorf("trainer: schedule %s: %s is %v, want %s", name, field, v, want)
+		return nil, valueErrorf("schedule %s: %s is %v, want %s", name, field, v, want)
 	}
 	if !(s.LR > 0) || math.IsInf(s.LR, 0) {
 		return bad("lr", s.LR, "a positive number")
@@ -272,7 +271,7 @@ func (s ScheduleSpec) New(totalSteps int) (Schedule, error) {
 		}
 		sch = &Plateau{LR: s.LR, Factor: s.Factor, Patience: s.Patience, Min: s.Min}
 	default:
-		return nil, fmt.Errorf("trainer: unknown schedule %q (constant, step, exponential, inverse_time, cosine or plateau)", s.Name)
+		return nil, valueErrorf("unknown schedule %q (constant, step, exponential, inverse_time, cosine or plateau)", s.Name)
 	}
 	for _, f := range []struct {
 		name string
@@ -280,7 +279,7 @@ func (s ScheduleSpec) New(totalSteps int) (Schedule, error) {
 	}{{"every", s.Every != 0}, {"gamma", s.Gamma != 0}, {"rate", s.Rate != 0}, {"steps", s.Steps != 0},
 		{"min", s.Min != 0}, {"factor", s.Factor != 0}, {"patience", s.Patience != 0}} {
 		if f.set && !slices.Contains(fields, f.name) {
-			return nil, fmt.Errorf("trainer: schedule %s takes no %s", name, f.name)
+			return nil, valueErrorf("schedule %s takes no %s", name, f.name)
 		}
 	}
 	if s.Warmup > 0 {

@@ -90,3 +90,18 @@ func (e *ShapeError) Error() string {
 	}
 	return fmt.Sprintf("trainer: %s: matrix is %d×%d, want %s", e.Op, e.GotRows, e.GotCols, want)
 }
+
+// A ValueError reports a value this package refuses: an unknown
+// optimiser, schedule or preset name, a hyper-parameter outside its
+// range, labels or targets that do not fit a loss. Reason says what is
+// wrong without the package name, so that a caller that places the error
+// itself (a configuration key, a flag) can show it under its own.
+type ValueError struct{ Reason string }
+
+// Error returns "trainer: " + Reason.
+func (e *ValueError) Error() string { return "trainer: " + e.Reason }
+
+// valueErrorf returns a *ValueError.
+func valueErrorf(format string, args ...any) error {
+	return &ValueError{Reason: fmt.Sprintf(format, args...)}
+}

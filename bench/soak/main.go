@@ -6,8 +6,8 @@
 //	soak [-duration 10m] [-dir DIR] [-rotate 1073741824] [-every 10s]
 //
 // The writer rotates to a new event file every -rotate bytes, so the disk
-// holds at most two files; the follower reads each file to its end with
-// tfevents.Reader.Follow, checks every scalar (tag "s<k>", steps 0, 1, 2,
+// holds at most two files; the follower reads each file to its end with a
+// tfevents.Scanner in Follow mode, checks every scalar (tag "s<k>", steps 0, 1, 2,
 // ... per tag, value = step as float32), then deletes it. Every -every it prints one
 // JSON line: elapsed time, scalars written and read, resident and heap
 // memory. The last line is the total; "lost" must be 0.
@@ -19,7 +19,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -173,47 +172,59 @@ func write(ctx context.Context, dir string, rotate int64, written, files *atomic
 func follow(opened, done <-chan string, read *atomic.Int64) error {
 	next := map[string]int64{}
 	for name := range opened {
-		r, err := tfevents.Open(name, 0)
-		if err != nil {
+		if err := followFile(name, done, next, read); err != nil {
 			return err
 		}
-		var dec summary.Decoder
-		var points []summary.ScalarPoint
-		finished := false
-		for {
-			rec, err := r.Next()
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				if finished {
-					break
-				}
-				select {
-				case d, ok := <-done:
-					if ok && d != name {
-						return fmt.Errorf("files finished out of order: %s, reading %s", d, name)
-					}
-					finished = true // read on to the real end
-				case <-time.After(10 * time.Millisecond):
-				}
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if points, err = dec.AppendScalars(points[:0], rec); err != nil {
-				return err
-			}
-			for _, p := range points {
-				if !strings.HasPrefix(p.Tag, "s") || p.Step != next[p.Tag] || p.Value != float64(float32(p.Step)) {
-					return fmt.Errorf("%s: tag %s step %d value %v, want step %d", filepath.Base(name), p.Tag, p.Step, p.Value, next[p.Tag])
-				}
-				next[p.Tag]++
-				read.Add(1)
-			}
-		}
-		r.Close()
 		os.Remove(name)
 	}
 	return nil
+}
+
+// followFile reads the event file name as it grows, until the writer has
+// finished it (its name arrives on done) and it is read to its end,
+// checking each scalar against next, the step due for its tag.
+func followFile(name string, done <-chan string, next map[string]int64, read *atomic.Int64) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	s := tfevents.NewScanner(f)
+	s.Name, s.Follow = name, true
+	// The writer closes each file whole: any damage, a torn tail once the
+	// file is finished included, is a failure.
+	s.Strict = true
+	s.Damaged = func(d *tfevents.Damage) error { return d }
+	var dec summary.Decoder
+	var points []summary.ScalarPoint
+	for {
+		if !s.Scan() {
+			if err := s.Err(); err != nil || !s.Follow {
+				return err // nil: the finished file is read to its end
+			}
+			select {
+			case d, ok := <-done:
+				if ok && d != name {
+					return fmt.Errorf("files finished out of order: %s, reading %s", d, name)
+				}
+				// Read on to the real end, where what is left is
+				// damage, not a record still being written.
+				s.Follow = false
+			case <-time.After(10 * time.Millisecond):
+			}
+			continue
+		}
+		if points, err = dec.AppendScalars(points[:0], s.Record()); err != nil {
+			return err
+		}
+		for _, p := range points {
+			if !strings.HasPrefix(p.Tag, "s") || p.Step != next[p.Tag] || p.Value != float64(float32(p.Step)) {
+				return fmt.Errorf("%s: tag %s step %d value %v, want step %d", filepath.Base(name), p.Tag, p.Step, p.Value, next[p.Tag])
+			}
+			next[p.Tag]++
+			read.Add(1)
+		}
+	}
 }
 
 // residentBytes reads the resident set size from /proc/self/statm, or

@@ -51,7 +51,7 @@ func writeArchiveReport(w io.Writer, logdir, out string, rep *archive.Report) er
 	fmt.Fprintf(tw, "  %d files, %d directories\n", rep.Files, rep.Dirs)
 	fmt.Fprintf(tw, "  %s in, %s out (%.1f%% of the logdir)\n", byteSize(rep.BytesIn), byteSize(rep.BytesOut), 100*rep.Ratio())
 	for _, s := range rep.Skipped {
-		fmt.Fprintf(tw, "  skipped %s: %s\n", s.Path, s.Reason)
+		fmt.Fprintf(tw, "  %v\n", s)
 	}
 	if c := rep.Compaction; c != nil {
 		fmt.Fprintf(tw, "compaction (lossy): %s\n", describeCompaction(c.Settings))
@@ -60,8 +60,8 @@ func writeArchiveReport(w io.Writer, logdir, out string, rep *archive.Report) er
 		for _, t := range c.Tags {
 			fmt.Fprintf(tw, "  run %q\ttag %q\t%s\tkept %d of %d\n", t.Run, t.Tag, t.Kind, t.Kept, t.Kept+t.Dropped)
 		}
-		for _, s := range c.Left {
-			fmt.Fprintf(tw, "  left as it was: %s: %s (run \"tbgo repair\" first to compact it)\n", s.Path, s.Reason)
+		for _, d := range c.Damage {
+			fmt.Fprintf(tw, "  read past and kept as it was: %v (\"tbgo repair\" first drops it)\n", &d)
 		}
 	}
 	return tw.Flush()
@@ -112,10 +112,16 @@ type compactionJSON struct {
 	Settings       archive.Compaction      `json:"settings"`
 	Files          []archive.CompactedFile `json:"files"`
 	Tags           []tagDropJSON           `json:"tags"`
-	Left           []archive.Skip          `json:"left,omitempty"`
+	Damage         []fileDamage            `json:"damage,omitempty"`
 	ScalarsDropped int                     `json:"scalars_dropped"`
 	ImagesDropped  int                     `json:"images_dropped"`
 	AudioDropped   int                     `json:"audio_dropped"`
+}
+
+// fileDamage is damage compaction read past, in the file it lies in.
+type fileDamage struct {
+	File string `json:"file"`
+	damage
 }
 
 type tagDropJSON struct {
@@ -130,8 +136,15 @@ func archiveJSON(logdir, out string, rep *archive.Report) archiveReport {
 	j := archiveReport{Logdir: logdir, Archive: out, Files: rep.Files, Dirs: rep.Dirs, BytesIn: rep.BytesIn,
 		BytesStored: rep.BytesStored, BytesOut: rep.BytesOut, Ratio: rep.Ratio(), Skipped: rep.Skipped}
 	if c := rep.Compaction; c != nil {
-		j.Compaction = &compactionJSON{Settings: c.Settings, Files: c.Files, Left: c.Left,
+		j.Compaction = &compactionJSON{Settings: c.Settings, Files: c.Files,
 			ScalarsDropped: c.ScalarsDropped, ImagesDropped: c.ImagesDropped, AudioDropped: c.AudioDropped}
+		for _, d := range c.Damage {
+			fd := fileDamage{File: d.File, damage: damage{Offset: d.Offset, Kind: d.Kind.String(), Bytes: d.Bytes}}
+			if d.Err != nil {
+				fd.Detail = d.Err.Error()
+			}
+			j.Compaction.Damage = append(j.Compaction.Damage, fd)
+		}
 		for _, t := range c.Tags {
 			j.Compaction.Tags = append(j.Compaction.Tags, tagDropJSON{t.Run, t.Tag, t.Kind.String(), t.Kept, t.Dropped})
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/tfevents"
 )
 
 // compareColumns documents compare's table; -h prints it.
@@ -170,8 +171,8 @@ func compare(ctx context.Context, cfg *compareConfig, stderr io.Writer) (*compar
 	if opts.Runs, err = history.Compile(read...); err != nil {
 		return nil, err
 	}
-	opts.Problem = func(p *history.Problem) error {
-		fmt.Fprintf(stderr, "tbgo: warning: %v (skipped)\n", p)
+	opts.Damaged = func(d *tfevents.Damage) error {
+		fmt.Fprintf(stderr, "tbgo: warning: %v\n", d)
 		return nil
 	}
 	tagSet := map[string]bool{}

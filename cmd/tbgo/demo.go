@@ -132,7 +132,7 @@ func demoFilters(rng *rand.Rand, t float64) (image.Image, error) {
 				m.Set(i, j, t*math.Tanh(edge)+(1-t)*rng.NormFloat64())
 			}
 		}
-		img, err := summary.FromMatrix(m)
+		img, err := summary.FromMatrix(m, 0)
 		if err != nil {
 			return nil, err
 		}

@@ -8,42 +8,23 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/trainer/doctor"
-	trun "github.com/tbgo/tbgo/trainer/run"
+	"github.com/tbgo/tbgo/trainer/job"
 )
-
-// doctorSetup turns a built job into what the doctor examines.
-func doctorSetup(j *trun.Job) doctor.Setup {
-	c := j.Config
-	return doctor.Setup{
-		Name:      c.Name,
-		Spec:      j.Model.Spec(),
-		Input:     j.Model.InShape(),
-		Seed:      c.Seed,
-		Train:     j.Train,
-		Val:       j.Val,
-		Loss:      j.Trainer.Loss,
-		Balanced:  c.Balance == "sampler",
-		Optimizer: c.Optimizer,
-		LR:        c.Schedule.LR,
-		BatchSize: c.BatchSize,
-	}
-}
 
 const doctorUsage = `Usage: tbgo doctor [flags]
 
 Doctor runs the checklist to go through before a long run on the run that
-tbgo train would start with the same flags: the input statistics (rule 11)
-and class balance (17), the initialisation's scale (12), the loss at
-initialisation against ln K (1), a gradient check (4), overfitting 20
-samples (2), real against zeroed inputs (3) and a learning-rate range
-test. It prints a pass/fail line per check with the fix for each failure,
+tbgo train would start with the same flags: the input statistics (rule 11),
+class balance (17), rows shared by training and validation (22), the
+initialisation's scale (12), the loss at initialisation against what a
+healthy last layer gives on the data (1), a gradient check (4), overfitting
+20 samples (2), real against zeroed inputs (3) and a learning-rate range
+test (docs/DIAGNOSTICS.md has every rule). It prints a pass/fail line per check with the fix for each failure,
 writes the report to <logdir>/<timestamp>-doctor-<name>/ (the text
 diag/checklist and the range test's curve) and exits with status 1 if a
 check failed.
@@ -61,13 +42,8 @@ func runDoctor(args []string, stdout, stderr io.Writer) error {
 	scenario := fs.String("scenario", "", "check the configuration of this scenario (see tbgo train -list)")
 	checks := fs.String("checks", "", "comma-separated `IDs` of the checks to run (default all: "+strings.Join(doctor.CheckIDs(), ",")+")")
 	write := fs.Bool("write", true, "write the report as a run under the configuration's logdir")
-	var settings []knobSetting
-	for _, k := range trun.Knobs() {
-		fs.Var(&knobFlag{key: k.Key, def: k.Default, bool: k.Kind == "bool", set: &settings}, k.Key, k.Doc)
-	}
-	for _, a := range trainAliases {
-		fs.Var(&knobFlag{key: a.key, set: &settings}, a.name, a.doc+" (-"+a.key+")")
-	}
+	var settings []job.Setting
+	addKnobFlags(fs, &settings)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, doctorUsage)
 		for _, name := range []string{"checks", "write", "config", "scenario"} {
@@ -82,15 +58,11 @@ func runDoctor(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "  -%s%s\n    \t%s\n", name, arg, usage)
 		}
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, boolValues(fs, args)); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: doctor takes no arguments, got %q", errUsage, fs.Args())
-	}
-	cfg, err := doctorConfig(*configFile, *scenario, settings)
-	if err != nil {
-		return err
 	}
 	var opts doctor.Options
 	if *checks != "" {
@@ -102,15 +74,16 @@ func runDoctor(args []string, stdout, stderr io.Writer) error {
 			opts.Checks = append(opts.Checks, id)
 		}
 	}
-	job, err := trun.Build(cfg)
+	cfg, err := job.Compose(*scenario, *configFile, settings)
 	if err != nil {
-		if errors.Is(err, trun.ErrConfig) {
-			return fmt.Errorf("%w: doctor: %v", errUsage, err)
-		}
-		return fmt.Errorf("doctor: %w", err)
+		return configError("doctor", err)
 	}
-	setup := doctorSetup(job)
-	fmt.Fprintf(stdout, "tbgo doctor: %s (%d training samples, %d parameters, seed %d)\n\n", setup.Name, job.Train.Len(), job.Model.NumParams(), cfg.Seed)
+	j, err := job.Build(cfg)
+	if err != nil {
+		return configError("doctor", err)
+	}
+	setup := doctor.SetupOf(j)
+	fmt.Fprintf(stdout, "tbgo doctor: %s (%d training samples, %d parameters, seed %d)\n\n", setup.Name, j.Train.Len(), j.Model.NumParams(), cfg.Seed)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -125,56 +98,14 @@ func runDoctor(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *write {
-		runDir := filepath.Join(cfg.Logdir, time.Now().Format("20060102-150405")+"-doctor-"+setup.Name)
-		if err := writeDoctorRun(runDir, rep); err != nil {
-			return fmt.Errorf("doctor: %w", err)
+		dir, err := rep.WriteRun(cfg.Logdir, time.Now())
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(stdout, "report written to %s\n  tensorboard --logdir %s\n", runDir, shellQuote(cfg.Logdir))
+		fmt.Fprintf(stdout, "report written to %s\n  tensorboard --logdir %s\n", dir, shellQuote(cfg.Logdir))
 	}
 	if n := rep.Count(doctor.Fail); n > 0 {
 		return fmt.Errorf("doctor: %d of %d checks failed", n, len(rep.Checks))
 	}
 	return nil
-}
-
-// doctorConfig returns the run configuration tbgo doctor's flags describe,
-// as tbgo train reads them: a scenario's or the default, then the file,
-// then each knob flag in order.
-func doctorConfig(file, scenario string, settings []knobSetting) (trun.Config, error) {
-	cfg := trun.Default()
-	var err error
-	if scenario != "" {
-		if cfg, err = trun.ScenarioConfig(scenario); err != nil {
-			return cfg, fmt.Errorf("%w: %v", errUsage, strings.TrimPrefix(err.Error(), "run: "))
-		}
-	}
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return cfg, fmt.Errorf("doctor: %w", err)
-		}
-		if err := cfg.Parse(b, file); err != nil {
-			return cfg, fmt.Errorf("%w: %v", errUsage, err)
-		}
-	}
-	for _, s := range settings {
-		if s.key == "data.path" {
-			if err := cfg.Set("data.name", "csv"); err != nil {
-				return cfg, err
-			}
-		}
-		if err := cfg.Set(s.key, s.value); err != nil {
-			return cfg, fmt.Errorf("%w: -%s: %v", errUsage, s.key, strings.TrimPrefix(err.Error(), "run: "))
-		}
-	}
-	return cfg, nil
-}
-
-// writeDoctorRun writes rep as the run dir.
-func writeDoctorRun(dir string, rep *doctor.Report) error {
-	w, err := summary.NewWriter(dir, nil)
-	if err != nil {
-		return err
-	}
-	return errors.Join(rep.Log(w), w.Close())
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/tfevents"
 )
 
 // What export can write.
@@ -178,16 +179,10 @@ func export(ctx context.Context, cfg *exportConfig, stdout, stderr io.Writer) er
 	}
 	defer src.Close()
 	problems := 0
-	cfg.read.Problem = func(p *history.Problem) error {
-		if cfg.strict {
-			return p
-		}
+	cfg.read.Strict = cfg.strict
+	cfg.read.Damaged = func(d *tfevents.Damage) error {
 		problems++
-		if p.Torn() {
-			fmt.Fprintf(stderr, "tbgo: warning: %v (skipped; a writer may still be appending)\n", p)
-		} else {
-			fmt.Fprintf(stderr, "tbgo: warning: %v (skipped)\n", p)
-		}
+		fmt.Fprintf(stderr, "tbgo: warning: %v\n", d)
 		return nil
 	}
 	table := len(cfg.kinds) == 1 && cfg.kinds[0] != kindImages && cfg.kinds[0] != kindAudio
@@ -762,7 +757,7 @@ func newWideSink(ctx context.Context, cfg *exportConfig, src *history.Source, w 
 	// A first pass finds the columns: every selected scalar tag.
 	tagSet := map[string]bool{}
 	read := cfg.read
-	read.Problem = func(*history.Problem) error { return nil } // the export pass reports them
+	read.Damaged = func(*tfevents.Damage) error { return nil } // the export pass reports them
 	if err := src.Scalars(ctx, &read, func(s *history.Scalar) error {
 		tagSet[s.Tag] = true
 		return nil

@@ -103,7 +103,7 @@ func TestHostileManyTags(t *testing.T) {
 		tags = 100_000
 	}
 	logdir := t.TempDir()
-	f, err := tfevents.Create(logdir, nil)
+	f, err := tfevents.CreateFile(logdir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@
 //	tbgo doctor [-checks IDS] [-write=false] [train's flags]
 //
 // Doctor runs the pre-training checklist on the run "tbgo train" would
-// start with the same flags: loss at initialisation against ln K, overfitting
+// start with the same flags: loss at initialisation against a healthy one, overfitting
 // 20 samples, real against zeroed inputs, a gradient check, input
 // statistics, class balance, initialisation, and a learning-rate range
 // test. It prints pass, warn or FAIL per check with a fix, writes the
@@ -80,7 +80,7 @@
 //
 // # sweep
 //
-//	tbgo sweep [-parallel N] [-logdir DIR] [-dry-run] CONFIG.yaml
+//	tbgo sweep [-parallel N] [-logdir DIR] [-dry-run] [-trial N] CONFIG.yaml
 //
 // Sweep runs a grid or random search (log-uniform, uniform, int-uniform and
 // choice parameters, each naming a setting of train by its dotted key),
@@ -89,7 +89,8 @@
 // at the sweep's root, so TensorBoard's HParams dashboard shows the table,
 // parallel coordinates and scatter plots. Running it again skips finished
 // trials. It prints the best trial, a table of all, and a warning when the
-// best value of a parameter sits on the border of its range.
+// best value of a parameter sits on the border of its range. -trial N runs
+// only trial N (from 0, as -dry-run numbers them) of a single-stage sweep.
 //
 // # demo
 //

@@ -23,6 +23,7 @@ import (
 
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/tfevents"
 )
 
 // plotConfig is what plot draws and how.
@@ -142,8 +143,8 @@ func collectCharts(ctx context.Context, cfg *plotConfig, stderr io.Writer) ([]*c
 	}
 	defer src.Close()
 	read := cfg.read
-	read.Problem = func(p *history.Problem) error {
-		fmt.Fprintf(stderr, "tbgo: warning: %v (skipped)\n", p)
+	read.Damaged = func(d *tfevents.Damage) error {
+		fmt.Fprintf(stderr, "tbgo: warning: %v\n", d)
 		return nil
 	}
 	charts := map[string]*chart{}

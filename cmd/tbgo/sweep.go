@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,21 +15,23 @@ import (
 
 // runSweep implements tbgo sweep.
 func runSweep(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sweep", "[-parallel N] [-logdir DIR] [-dry-run] CONFIG.yaml", stderr)
+	fs := newFlagSet("sweep", "[-parallel N] [-logdir DIR] [-dry-run] [-trial N] CONFIG.yaml", stderr)
 	parallel := fs.Int("parallel", 0, "trials trained at once (default: the config's parallel, else the number of CPUs; each trial uses one core)")
 	logdir := fs.String("logdir", "", "directory the sweep's directory <logdir>/<name> is made in (default: the config's logdir, else the base run's)")
-	dry := fs.Bool("dry-run", false, "check the configuration and list the first stage's trials without training")
-	if err := parseFlags(fs, args); err != nil {
+	dry := fs.Bool("dry-run", false, "check the configuration and list the first stage's trials, numbered from 0, without training")
+	trial := fs.Int("trial", -1, "run only trial `N` (from 0, as -dry-run numbers them) of a single-stage sweep: one process per index of a Slurm job array or a Kubernetes Indexed Job")
+	config, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(config) != 1 {
 		fs.Usage()
 		return fmt.Errorf("%w: sweep takes one configuration file", errUsage)
 	}
 	if *parallel < 0 {
 		return fmt.Errorf("%w: -parallel %d, want at least 1", errUsage, *parallel)
 	}
-	c, err := sweep.Load(fs.Arg(0))
+	c, err := sweep.Load(config[0])
 	if err != nil {
 		return err
 	}
@@ -54,7 +57,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "stage 1: %d trials in %s\n", len(trials), c.Dir())
 		for _, t := range trials {
-			fmt.Fprintf(stdout, "  trial-%s ", t.ID)
+			fmt.Fprintf(stdout, "  %*d  trial-%s ", len(fmt.Sprint(len(trials)-1)), t.Index, t.ID)
 			for i, p := range c.Params {
 				fmt.Fprintf(stdout, " %s=%s", p.Key, t.Texts[i])
 			}
@@ -62,10 +65,17 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
+	o := &sweep.Options{Parallel: *parallel, Out: stdout}
+	if *trial >= 0 {
+		if _, err := c.Trial(*trial); err != nil {
+			return fmt.Errorf("%w: -trial: %v", errUsage, err)
+		}
+		o.Only = []int{*trial}
+	}
 	fmt.Fprintf(stdout, "writing to %s\n", c.Dir())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := sweep.Run(ctx, c, &sweep.Options{Parallel: *parallel, Out: stdout})
+	res, err := sweep.RunJobs(ctx, c, o)
 	if res != nil {
 		fmt.Fprintln(stdout)
 		if werr := res.WriteTable(stdout, c); werr != nil && err == nil {
@@ -83,6 +93,26 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("sweep: no trial finished with a value of %s", c.Metric)
 	}
 	return nil
+}
+
+// parseInterspersed parses args allowing flags after the arguments, as
+// in "tbgo sweep sweep.yaml -trial 3", and returns the arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		if args[0] == "--" {
+			return append(rest, args[1:]...), nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
 }
 
 func countResumed(r *sweep.Result) int {

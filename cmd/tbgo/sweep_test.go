@@ -91,3 +91,37 @@ func TestSweepBadInput(t *testing.T) {
 		t.Errorf("sweep of a missing file: %v", err)
 	}
 }
+
+// -trial N, after the configuration as a job array's command line puts
+// it, runs exactly trial N; the N processes of an array make the whole
+// sweep, which then trains nothing.
+func TestSweepTrial(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeSweep(t, dir, "method: grid\nparams:\n  schedule.lr: {type: log_uniform, low: 1e-3, high: 1e-1}\n")
+	dry, _, err := runTool(t, "sweep", "-dry-run", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		out, _, err := runTool(t, "sweep", cfg, "-trial", strconv.Itoa(i))
+		if err != nil {
+			t.Fatalf("-trial %d: %v\n%s", i, err, out)
+		}
+		var id string
+		for _, line := range strings.Split(dry, "\n") {
+			if f := strings.Fields(line); len(f) > 1 && f[0] == strconv.Itoa(i) {
+				id = f[1]
+			}
+		}
+		if id == "" || !strings.Contains(out, "[1/1] "+id) || !strings.Contains(out, "1 trials trained now") {
+			t.Errorf("-trial %d (%s in the dry run):\n%s", i, id, out)
+		}
+	}
+	out, _, err := runTool(t, "sweep", cfg)
+	if err != nil || !strings.Contains(out, "0 trials trained now, 3 finished earlier") {
+		t.Errorf("the whole sweep after its trials: %v\n%s", err, out)
+	}
+	if _, _, err := runTool(t, "sweep", cfg, "-trial", "3"); !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "trials 0 to 2") {
+		t.Errorf("-trial 3 of 3: %v, want a usage error naming the range", err)
+	}
+}

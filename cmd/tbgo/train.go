@@ -14,19 +14,16 @@ import (
 
 	"github.com/tbgo/tbgo/trainer"
 	"github.com/tbgo/tbgo/trainer/diag"
-	trainrun "github.com/tbgo/tbgo/trainer/run"
+	"github.com/tbgo/tbgo/trainer/job"
 )
 
-// knobFlag is the flag of one knob of trainrun.Config: it records the value
+// knobFlag is the flag of one knob of job.Config: it records the value
 // given on the command line, to be set over the configuration file.
 type knobFlag struct {
 	key, def string
 	bool     bool
-	set      *[]knobSetting
+	set      *[]job.Setting
 }
-
-// knobSetting is one knob given on the command line.
-type knobSetting struct{ key, value string }
 
 func (f *knobFlag) String() string {
 	if f == nil {
@@ -36,11 +33,68 @@ func (f *knobFlag) String() string {
 }
 
 func (f *knobFlag) Set(v string) error {
-	*f.set = append(*f.set, knobSetting{f.key, v})
+	*f.set = append(*f.set, job.Setting{Key: f.key, Value: v})
 	return nil
 }
 
 func (f *knobFlag) IsBoolFlag() bool { return f.bool }
+
+// addKnobFlags defines a flag per knob and per short alias on fs, each
+// recording its value in settings, and returns the knobs.
+func addKnobFlags(fs *flag.FlagSet, settings *[]job.Setting) []job.Knob {
+	knobs := job.Knobs()
+	for _, k := range knobs {
+		fs.Var(&knobFlag{key: k.Key, def: k.Default, bool: k.Kind == "bool", set: settings}, k.Key, k.Doc)
+	}
+	for _, a := range trainAliases {
+		fs.Var(&knobFlag{key: a.key, set: settings}, a.name, a.doc+" (-"+a.key+")")
+	}
+	return knobs
+}
+
+// boolValues rewrites "-KEY true" and "-KEY false" for a boolean flag of
+// fs as "-KEY=true", so that every knob takes "-KEY VALUE" as the help
+// says (the flag package reads a boolean flag's value only after "=").
+func boolValues(fs *flag.FlagSet, args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		out = append(out, a)
+		if a == "--" {
+			return append(out, args[i+1:]...)
+		}
+		name := strings.TrimLeft(a, "-")
+		if !strings.HasPrefix(a, "-") || strings.Contains(name, "=") || i+1 == len(args) {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+			continue
+		}
+		if v := args[i+1]; v == "true" || v == "false" {
+			out[len(out)-1] = a + "=" + v
+			i++
+		}
+	}
+	return out
+}
+
+// configError reports an error of job.Compose or job.Build: a
+// configuration error as a usage error naming the flag or the file's line
+// and key, anything else (a CSV with a bad cell) as a failure.
+func configError(cmd string, err error) error {
+	var ce *job.ConfigError
+	if !errors.As(err, &ce) {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	if ce.File == "" && ce.Line == 0 && ce.Key != "" {
+		return fmt.Errorf("%w: %s: -%s", errUsage, cmd, ce.Detail())
+	}
+	return fmt.Errorf("%w: %s: %s", errUsage, cmd, ce.Detail())
+}
 
 // trainAliases are short flags for the knobs set most often.
 var trainAliases = []struct{ name, key, doc string }{
@@ -59,7 +113,7 @@ Train trains a network and logs everything TensorBoard can show about it to
 <logdir>/<timestamp>-<name>/: losses and accuracies, the learning rate,
 gradient norms, update/weight ratios, dead and saturated units, histograms,
 first-layer filters, the confusion matrix, a batch of inputs, the graph,
-hyper-parameters and run metadata. It checks the rules of DIAGNOSTICS.md as
+hyper-parameters and run metadata. It checks the rules of docs/DIAGNOSTICS.md as
 it goes and prints each alert with its suggested fix, then the command that
 opens the run in TensorBoard.
 
@@ -91,16 +145,10 @@ func trainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	list := fs.Bool("list", false, "list the scenarios and the model presets, one line each, and exit")
 	progress := fs.String("progress", "auto", "auto (a bar on a terminal, lines otherwise), bar, lines or quiet")
 	printConfig := fs.Bool("print-config", false, "print the configuration as YAML and exit, without training")
-	var settings []knobSetting
-	knobs := trainrun.Knobs()
-	for _, k := range knobs {
-		fs.Var(&knobFlag{key: k.Key, def: k.Default, bool: k.Kind == "bool", set: &settings}, k.Key, k.Doc)
-	}
-	for _, a := range trainAliases {
-		fs.Var(&knobFlag{key: a.key, set: &settings}, a.name, a.doc+" (-"+a.key+")")
-	}
+	var settings []job.Setting
+	knobs := addKnobFlags(fs, &settings)
 	fs.Usage = func() { trainHelp(fs, knobs, stderr) }
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, boolValues(fs, args)); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
@@ -114,34 +162,12 @@ func trainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-
-	cfg := trainrun.Default()
-	if *scenario != "" {
-		if cfg, err = trainrun.ScenarioConfig(*scenario); err != nil {
-			return fmt.Errorf("%w: %v", errUsage, strings.TrimPrefix(err.Error(), "run: "))
-		}
+	cfg, err := job.Compose(*scenario, *configFile, settings)
+	if err == nil {
+		err = cfg.Validate()
 	}
-	if *configFile != "" {
-		b, err := os.ReadFile(*configFile)
-		if err != nil {
-			return err
-		}
-		if err := cfg.Parse(b, *configFile); err != nil {
-			return configUsage(err)
-		}
-	}
-	for _, s := range settings {
-		if s.key == "data.path" {
-			if err := cfg.Set("data.name", "csv"); err != nil {
-				return err
-			}
-		}
-		if err := cfg.Set(s.key, s.value); err != nil {
-			return configUsage(err)
-		}
-	}
-	if err := cfg.Validate(); err != nil {
-		return configUsage(err)
+	if err != nil {
+		return configError("train", err)
 	}
 	if *printConfig {
 		b, err := cfg.YAML()
@@ -152,55 +178,60 @@ func trainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 
-	res, err := (&trainrun.Runner{Out: stdout, Progress: mode}).Run(ctx, cfg)
+	res, err := (&job.Runner{Out: stdout, Progress: mode}).Run(ctx, cfg)
 	if res == nil {
-		if errors.Is(err, trainrun.ErrConfig) {
-			return configUsage(err)
-		}
-		return fmt.Errorf("train: %s", strings.TrimPrefix(err.Error(), "run: "))
+		return configError("train", err)
 	}
 	if len(res.Alerts) > 0 {
-		fmt.Fprintf(stdout, "\n%d alert(s); each is a row of diag/alerts (Text tab) and a diag/flag/... scalar:\n", len(res.Alerts))
-		for _, a := range res.Alerts {
+		fmt.Fprintf(stdout, "\n%d alert(s), the most specific cause first; each is a row of diag/alerts (Text tab) and a diag/flag/... scalar:\n", len(res.Alerts))
+		for _, a := range diag.Ranked(res.Alerts) {
 			where := ""
 			if a.Layer != "" {
 				where = " at " + a.Layer
 			}
-			fmt.Fprintf(stdout, "  step %d: rule %d %s%s — %s\n", a.Step, a.Rule, a.Name, where, a.Fix)
+			fix := a.Fix
+			if a.SupersededBy != 0 {
+				fix = fmt.Sprintf("(rule %d names the likelier cause) %s", a.SupersededBy, fix)
+			}
+			fmt.Fprintf(stdout, "  step %d: rule %d %s%s — %s\n", a.Step, a.Rule, a.Name, where, fix)
 		}
 	}
 	logdir := filepath.Dir(res.Dir)
 	fmt.Fprintf(stdout, "\nthe run is in %s; view it with:\n  tensorboard --logdir %s\n", res.Dir, shellQuote(logdir))
+	var stopped *job.StopError
 	switch {
 	case err != nil && res.Stop == trainer.StopCancelled:
 		return fmt.Errorf("train: interrupted after %d steps; the run was saved, its session ended as failed", res.Steps)
+	case errors.As(err, &stopped):
+		a := stopped.Alert
+		where := ""
+		if a.Layer != "" {
+			where = " at " + a.Layer
+		}
+		return fmt.Errorf("train: stopped at step %d by rule %d %s%s: %s: %v; the run was saved, its session ended as failed; fix: %s",
+			a.Step, a.Rule, a.Name, where, a.Threshold, a.Value, a.Fix)
 	case err != nil:
-		return err
+		return fmt.Errorf("train: %w", err)
 	}
 	return nil
 }
 
-// configUsage reports a configuration error as a usage error.
-func configUsage(err error) error {
-	return fmt.Errorf("%w: train: %s", errUsage, strings.TrimPrefix(err.Error(), "run: "))
-}
-
 // progressMode chooses how progress is shown.
-func progressMode(s string, stdout io.Writer) (trainrun.Progress, error) {
+func progressMode(s string, stdout io.Writer) (job.Progress, error) {
 	switch s {
 	case "bar":
-		return trainrun.Bar, nil
+		return job.Bar, nil
 	case "lines":
-		return trainrun.Lines, nil
+		return job.Lines, nil
 	case "quiet":
-		return trainrun.Quiet, nil
+		return job.Quiet, nil
 	case "auto":
 		if f, ok := stdout.(*os.File); ok {
 			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-				return trainrun.Bar, nil
+				return job.Bar, nil
 			}
 		}
-		return trainrun.Lines, nil
+		return job.Lines, nil
 	}
 	return 0, fmt.Errorf("%w: -progress %q: want auto, bar, lines or quiet", errUsage, s)
 }
@@ -218,7 +249,7 @@ func shellQuote(s string) string {
 // listScenarios prints the scenarios and presets, one line each.
 func listScenarios(w io.Writer) error {
 	fmt.Fprintln(w, "Scenarios (tbgo train -scenario NAME):")
-	for _, s := range trainrun.Scenarios() {
+	for _, s := range job.Scenarios() {
 		rules := "healthy: no alert"
 		if !s.Healthy() {
 			var names []string
@@ -239,7 +270,7 @@ func listScenarios(w io.Writer) error {
 
 // trainHelp prints the usage: the main flags, then every knob grouped by
 // section.
-func trainHelp(fs *flag.FlagSet, knobs []trainrun.Knob, w io.Writer) {
+func trainHelp(fs *flag.FlagSet, knobs []job.Knob, w io.Writer) {
 	fmt.Fprint(w, trainUsage)
 	for _, name := range []string{"config", "scenario", "list", "progress", "print-config"} {
 		f := fs.Lookup(name)

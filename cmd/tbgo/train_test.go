@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,7 @@ import (
 
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/summary"
-	trainrun "github.com/tbgo/tbgo/trainer/run"
+	"github.com/tbgo/tbgo/trainer/job"
 )
 
 func runTrainTest(t *testing.T, ctx context.Context, args ...string) (stdout, stderr string, err error) {
@@ -32,7 +33,7 @@ func TestTrainWritesRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"step 30/30", "rule 1 loss_at_init", "alert(s); each is a row of diag/alerts", "tensorboard --logdir '" + logdir + "'"} {
+	for _, w := range []string{"step 30/30", "rule 1 loss_at_init", "alert(s), the most specific cause first; each is a row of diag/alerts", "tensorboard --logdir '" + logdir + "'"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
@@ -111,7 +112,7 @@ func TestTrainConfigAndFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := trainrun.Default()
+	c := job.Default()
 	if err := c.Parse([]byte(out), "printed"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -123,13 +124,7 @@ func TestTrainConfigAndFlags(t *testing.T) {
 func TestTrainErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, content string) string { return writeTestFile(t, dir, name, content) }
 	unknownKey := write("unknown.yaml", "seed: 1\nschedule:\n  lerning_rate: 0.1\n")
 	shape := write("shape.yaml", "model:\n  spec:\n    layers:\n      - {type: conv, filters: 4, kernel: 9}\n      - {type: dense, units: 10}\n")
 	badCSV := write("bad.csv", "a,b,label\n1,2,0\n3,oops,1\n")
@@ -176,7 +171,7 @@ func TestTrainListAndHelp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range trainrun.Scenarios() {
+	for _, s := range job.Scenarios() {
 		n := 0
 		for _, line := range strings.Split(out, "\n") {
 			if strings.HasPrefix(strings.TrimSpace(line), s.Name+" ") {
@@ -194,7 +189,7 @@ func TestTrainListAndHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
-	for _, k := range trainrun.Knobs() {
+	for _, k := range job.Knobs() {
 		if !strings.Contains(help, "-"+k.Key+" ") {
 			t.Errorf("-h does not explain -%s", k.Key)
 		}
@@ -204,4 +199,100 @@ func TestTrainListAndHelp(t *testing.T) {
 			t.Errorf("-h lacks %q", w)
 		}
 	}
+}
+
+// The own-data path: every knob takes "-KEY VALUE", booleans too; the
+// separator is detected or given; CSV errors name the flag and the YAML
+// key that fix them, never a Go name.
+func TestTrainOwnCSV(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, content string) string { return writeTestFile(t, dir, name, content) }
+	var semi, tabs, stray strings.Builder
+	semi.WriteString("a;b;kind\n")
+	tabs.WriteString("a\tb\tkind\n")
+	for i := range 60 {
+		k := []string{"cat", "dog", "eel"}[i%3]
+		fmt.Fprintf(&semi, "%d;%d;%s\n", i%3*10+i%5, i%3*10-i%4, k)
+		fmt.Fprintf(&tabs, "%d\t%d\t%s\n", i%3*10+i%5, i%3*10-i%4, k)
+		label := i % 3
+		if i == 41 {
+			label = 7
+		}
+		fmt.Fprintf(&stray, "%d,%d,%d\n", i%3*10+i%5, i%3*10-i%4, label)
+	}
+	semiPath, tabPath, strayPath := write("semi.csv", semi.String()), write("tabs.tsv", tabs.String()), write("stray.csv", stray.String())
+	oneCol := write("one.csv", "a|b|label\n1|2|0\n3|4|1\n")
+	logdir := filepath.Join(dir, "runs")
+	for _, tt := range []struct {
+		desc string
+		args []string
+		want []string // in the output, or the error when err is set
+		err  bool
+	}{
+		{"semicolons detected, -data.string_labels true", []string{"-csv", semiPath, "-data.string_labels", "true"},
+			[]string{"3 classes (cat, dog, eel); standardised"}, false},
+		{"tabs detected, -data.string_labels=true", []string{"-csv", tabPath, "-data.string_labels=true", "-data.preprocess", "center"},
+			[]string{"3 classes (cat, dog, eel); centred"}, false},
+		{"-data.delimiter given", []string{"-csv", semiPath, "-data.delimiter", ";", "-data.string_labels", "true", "-data.preprocess", "none"},
+			[]string{"no preprocessing (raw values)"}, false},
+		{"a boolean set false explicitly", []string{"-csv", semiPath, "-data.string_labels", "false"},
+			[]string{`"cat" is not an integer: read the labels as class names; set -data.string_labels true (data.string_labels in YAML)`}, true},
+		{"one column: which separators were tried", []string{"-csv", oneCol},
+			[]string{"1 field with any of the separators ',', ';' and tab", "set -data.delimiter"}, true},
+		{"one column with the separator given", []string{"-csv", oneCol, "-data.delimiter", ","},
+			[]string{`1 field separated by ','`, "-data.delimiter"}, true},
+		{"a stray label", []string{"-csv", strayPath},
+			[]string{"stray.csv:42:3", "label 7 makes 8 classes, but no sample has class 3 to 6", "set -data.classes K (data.classes in YAML)"}, true},
+		{"a stray label declared", []string{"-csv", strayPath, "-data.classes", "8"}, []string{"8 classes"}, false},
+	} {
+		t.Run(tt.desc, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"train", "-logdir", logdir, "-progress", "quiet", "-steps", "20"}, tt.args...)
+			out, _, err := runTool(t, args...)
+			if (err != nil) != tt.err {
+				t.Fatalf("err = %v, want an error: %v\n%s", err, tt.err, out)
+			}
+			text := out
+			if err != nil {
+				text = err.Error()
+				if strings.Contains(text, "CSVOptions") {
+					t.Errorf("the error names a Go option: %v", err)
+				}
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("%q lacks %q", text, w)
+				}
+			}
+		})
+	}
+}
+
+// A run the diagnostics stop at a NaN says which rule, step, tensor and
+// value stopped it, and fails.
+func TestTrainStoppedByNaN(t *testing.T) {
+	t.Parallel()
+	out, _, err := runTool(t, "train", "-scenario", "divergence", "-logdir", t.TempDir(), "-progress", "quiet")
+	if err == nil || errors.Is(err, errUsage) {
+		t.Fatalf("err = %v, want a failure\n%s", err, out)
+	}
+	for _, w := range []string{"train: stopped at step", "by rule 5 nan_inf at gradient norm", "the norm shown: +Inf", "the run was saved", "fix: lower the learning rate"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
+	}
+	if !strings.Contains(out, "stopped by rule 5 nan_inf at step") || strings.Contains(out, ":,") || !strings.Contains(out, "val loss ") {
+		t.Errorf("summary line:\n%s", out)
+	}
+}
+
+// writeTestFile writes content to dir/name and returns the path.
+func writeTestFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

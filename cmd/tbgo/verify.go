@@ -179,7 +179,7 @@ func verify(p string, strict bool) (*verifyReport, error) {
 	}
 	if src.archive != nil {
 		// The other files are checked against their SHA-256.
-		for _, e := range src.archive.Entries() {
+		for e := range src.archive.Entries() {
 			if e.IsDir() || events[e.Path] {
 				continue
 			}
@@ -237,6 +237,7 @@ func verifyFile(src *eventSource, name string, dec *summary.Decoder) (verifiedFi
 		}
 		if math.IsNaN(ev.GetWallTime()) {
 			vf.Problems = append(vf.Problems, damage{Offset: off, Kind: damageNaNWall, Detail: "TensorBoard's data server stops reading the file here"})
+			continue // the decoder skips the event's values too
 		}
 		vals, err = dec.Event(vals[:0], &ev)
 		vf.Values += len(vals)

@@ -209,7 +209,7 @@ func TestVerifyOffsets(t *testing.T) {
 func TestVerifyInvalidValue(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "run")
-	w, err := tfevents.Create(dir, nil)
+	w, err := tfevents.CreateFile(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestVerifyArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries := slices.Clone(r.Entries())
+	entries := slices.Collect(r.Entries())
 	r.Close()
 	data, err := os.ReadFile(arc)
 	if err != nil {

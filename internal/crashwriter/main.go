@@ -6,7 +6,7 @@
 //
 //	crashwriter -dir RUN [-flush-every N] [-signals] [-n MAX]
 //
-// With -signals it calls summary.CloseOnSignal, so SIGINT and SIGTERM
+// With -signals it calls runinfo.CloseOnSignal, so SIGINT and SIGTERM
 // flush and close the file before the process ends. With -n it stops and
 // closes after MAX scalars.
 package main
@@ -19,6 +19,7 @@ import (
 	"os"
 
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/summary/runinfo"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -40,13 +41,13 @@ func main() {
 		os.Exit(1)
 	}
 	if *signals {
-		defer summary.CloseOnSignal(w)()
+		defer runinfo.CloseOnSignal(w)()
 	}
 	out := bufio.NewWriter(os.Stdout)
 	fail := func(err error) {
 		if *signals && errors.Is(err, tfevents.ErrClosed) {
-			// A signal closed the writer; its default action is about
-			// to end the process.
+			// A signal closed the writer; CloseOnSignal is about to
+			// end the process.
 			select {}
 		}
 		fmt.Fprintln(os.Stderr, "crashwriter:", err)

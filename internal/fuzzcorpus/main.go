@@ -14,7 +14,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -70,12 +69,12 @@ func run(root, tbx, demo string) error {
 			return fmt.Errorf("%s: %w", runs[0].Files[0], err)
 		}
 		entries = append(entries,
-			entry{"tfevents", "FuzzReader", src.name, []string{bytesArg(file), byteArg(7)}},
-			entry{"tfevents", "FuzzReader", src.name + "-torn", []string{bytesArg(file[:len(file)-3]), byteArg(0)}},
+			entry{"tfevents", "FuzzScanner", src.name, []string{bytesArg(file), byteArg(7)}},
+			entry{"tfevents", "FuzzScanner", src.name + "-torn", []string{bytesArg(file[:len(file)-3]), byteArg(0)}},
 			entry{"summary", "FuzzDecoder", src.name, []string{bytesArg(frame(recs)), byteArg(0)}},
 		)
 		for i, r := range recs[:min(len(recs), 4)] {
-			entries = append(entries, entry{"tfevents", "FuzzReadEvent", fmt.Sprintf("%s-%d", src.name, i), []string{bytesArg(r)}})
+			entries = append(entries, entry{"tfevents", "FuzzReadEvents", fmt.Sprintf("%s-%d", src.name, i), []string{bytesArg(r)}})
 		}
 	}
 	var tbar bytes.Buffer
@@ -121,30 +120,23 @@ func run(root, tbx, demo string) error {
 // cutToRecords returns the longest prefix of file, at most limit bytes,
 // made of whole records.
 func cutToRecords(file []byte, limit int) []byte {
-	r := tfevents.NewReader(bytes.NewReader(file))
+	s := tfevents.NewScanner(bytes.NewReader(file))
 	end := int64(0)
-	for {
-		if _, err := r.Next(); err != nil || r.Offset() > int64(limit) {
-			return file[:end]
-		}
-		end = r.Offset()
+	for s.Scan() && s.End() <= int64(limit) {
+		end = s.End()
 	}
+	return file[:end]
 }
 
-// records returns the data of every record of file.
+// records returns the data of every record of file, which must be whole.
 func records(file []byte) ([][]byte, error) {
-	r := tfevents.NewReader(bytes.NewReader(file))
+	s := tfevents.NewScanner(bytes.NewReader(file))
+	s.Damaged = func(d *tfevents.Damage) error { return d }
 	var recs [][]byte
-	for {
-		data, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return recs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		recs = append(recs, bytes.Clone(data))
+	for s.Scan() {
+		recs = append(recs, bytes.Clone(s.Record()))
 	}
+	return recs, s.Err()
 }
 
 // frame joins records as summary's FuzzDecoder reads them: each prefixed

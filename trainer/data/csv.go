@@ -1,6 +1,8 @@
 package data
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -43,7 +45,9 @@ type CSVOptions struct {
 	// Header says whether the first record is a header; HeaderAuto (the
 	// zero value) detects it.
 	Header Header
-	// Comma is the field separator; 0 means ','.
+	// Comma is the field separator; 0 detects it from the first line:
+	// whichever of ',', ';' and tab splits it into the most fields
+	// (',' if none does).
 	Comma rune
 	// Comment, when not 0, starts a comment line (e.g. '#').
 	Comment rune
@@ -90,6 +94,12 @@ type CSVError struct {
 	Field  int    // 0 when the error concerns the whole line
 	Column string // the field's header name, if there is a header
 	Err    error
+	// Option names the field of CSVOptions that would resolve the
+	// error, such as "StringLabels" for a label that is not an integer,
+	// or "" if none would. Error mentions it; a program with its own
+	// names for the options (flags, configuration keys) can name its
+	// own instead.
+	Option string
 }
 
 // Error formats e as "data: FILE:LINE:FIELD (column "NAME"): ERR", leaving
@@ -109,6 +119,9 @@ func (e *CSVError) Error() string {
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Err.Error())
+	if e.Option != "" {
+		b.WriteString(" (see CSVOptions." + e.Option + ")")
+	}
 	return b.String()
 }
 
@@ -139,28 +152,102 @@ func ReadCSV(r io.Reader, name string, opts *CSVOptions) (*Dataset, error) {
 	if opts != nil {
 		o = *opts
 	}
+	br := bufio.NewReader(r)
+	if o.Comma == 0 {
+		o.Comma = detectComma(br, o.Comment)
+		p := csvParser{name: name, o: &o, detected: true}
+		d, err := p.read(br)
+		if err != nil {
+			return nil, err
+		}
+		return d, p.validate(d)
+	}
 	p := csvParser{name: name, o: &o}
-	d, err := p.read(r)
+	d, err := p.read(br)
 	if err != nil {
 		return nil, err
 	}
+	return d, p.validate(d)
+}
+
+// validate checks the dataset the parser made.
+func (p *csvParser) validate(d *Dataset) error {
 	if err := d.Validate(); err != nil {
 		// Unreachable unless the checks above miss a case; keep the file.
-		return nil, &CSVError{File: name, Err: err}
+		return &CSVError{File: p.name, Err: err}
 	}
-	return d, nil
+	return nil
+}
+
+// commas are the separators detectComma tries, in order of preference.
+var commas = []rune{',', ';', '\t'}
+
+// detectComma returns the separator of the CSV text br holds: of ',',
+// ';' and tab, the one that occurs most often outside quotes on its first
+// line that is neither blank nor a comment; ',' if none occurs. It peeks
+// at most 64 KiB.
+func detectComma(br *bufio.Reader, comment rune) rune {
+	head, _ := br.Peek(64 << 10)
+	for len(head) > 0 {
+		line := head
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			head = nil
+		}
+		t := strings.TrimSpace(string(line))
+		if t == "" || comment != 0 && strings.HasPrefix(t, string(comment)) {
+			continue
+		}
+		best, n := ',', 0
+		for _, c := range commas {
+			if k := countOutsideQuotes(t, c); k > n {
+				best, n = c, k
+			}
+		}
+		return best
+	}
+	return ','
+}
+
+// countOutsideQuotes counts c in s outside double-quoted fields.
+func countOutsideQuotes(s string, c rune) int {
+	n, quoted := 0, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case r == c && !quoted:
+			n++
+		}
+	}
+	return n
+}
+
+// commaName names a separator in messages.
+func commaName(c rune) string {
+	if c == '\t' {
+		return "tab"
+	}
+	return strconv.QuoteRune(c)
 }
 
 type csvParser struct {
-	name   string
-	o      *CSVOptions
-	header []string // nil without a header
-	label  int      // 0-based label column
-	width  int      // fields per record
+	name     string
+	o        *CSVOptions
+	detected bool     // o.Comma was detected, not given
+	header   []string // nil without a header
+	label    int      // 0-based label column
+	width    int      // fields per record
 }
 
 func (p *csvParser) errf(line, field int, sentinel error, format string, args ...any) error {
-	e := &CSVError{File: p.name, Line: line, Field: field, Err: sentinel}
+	return p.optErrf("", line, field, sentinel, format, args...)
+}
+
+// optErrf is errf for an error that option would resolve.
+func (p *csvParser) optErrf(option string, line, field int, sentinel error, format string, args ...any) error {
+	e := &CSVError{File: p.name, Line: line, Field: field, Err: sentinel, Option: option}
 	if format != "" {
 		e.Err = fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)
 	}
@@ -176,9 +263,7 @@ func (p *csvParser) read(r io.Reader) (*Dataset, error) {
 		return nil, err
 	}
 	cr := csv.NewReader(r)
-	if o.Comma != 0 {
-		cr.Comma = o.Comma
-	}
+	cr.Comma = o.Comma
 	cr.Comment = o.Comment
 	cr.FieldsPerRecord = -1 // ragged rows are reported with the file name
 	cr.ReuseRecord = true
@@ -190,6 +275,7 @@ func (p *csvParser) read(r io.Reader) (*Dataset, error) {
 		names   []string       // string label per row, with StringLabels
 		known   map[string]int // ClassNames index, with StringLabels
 		maxY    = -1
+		maxLine int // the line of the first label maxY
 		rows    int
 	)
 	if o.StringLabels && o.ClassNames != nil {
@@ -272,7 +358,9 @@ func (p *csvParser) read(r io.Reader) (*Dataset, error) {
 				return nil, err
 			}
 			y = append(y, c)
-			maxY = max(maxY, c)
+			if c > maxY {
+				maxY, maxLine = c, lineL
+			}
 		}
 		rows++
 	}
@@ -326,9 +414,12 @@ func (p *csvParser) read(r io.Reader) (*Dataset, error) {
 		classes = len(d.ClassNames)
 	case classes == 0:
 		classes = maxY + 1
+		if err := p.checkGaps(y, classes, maxLine); err != nil {
+			return nil, err
+		}
 	}
 	if classes < 2 {
-		return nil, p.errf(0, 0, ErrLabel, "only one class in the file; set CSVOptions.Classes or ClassNames")
+		return nil, p.optErrf("Classes", 0, 0, ErrLabel, "only one class in the file: declare the number of classes")
 	}
 	d.Y, d.Classes = y, classes
 	return d, nil
@@ -370,7 +461,11 @@ func (p *csvParser) start(rec []string, line int) (isHeader bool, err error) {
 	o := p.o
 	p.width = len(rec)
 	if p.width < 2 {
-		return false, p.errf(line, 0, ErrInvalid, "%d field, need at least one feature and a label", p.width)
+		tried := "separated by " + commaName(o.Comma)
+		if p.detected {
+			tried = "with any of the separators ',', ';' and tab"
+		}
+		return false, p.optErrf("Comma", line, 0, ErrInvalid, "1 field %s: need at least one feature and a label", tried)
 	}
 	if o.Label != "" {
 		p.label = -1
@@ -413,8 +508,8 @@ func (p *csvParser) start(rec []string, line int) (isHeader bool, err error) {
 	case p.width - 1:
 		return false, nil
 	}
-	return false, p.errf(line, 0, ErrInvalid,
-		"cannot tell whether the first line is a header: %d of its %d feature fields are numbers; set CSVOptions.Header",
+	return false, p.optErrf("Header", line, 0, ErrInvalid,
+		"cannot tell whether the first line is a header: %d of its %d feature fields are numbers",
 		numbers, p.width-1)
 }
 
@@ -441,7 +536,7 @@ func (p *csvParser) intLabel(cell string, line, classes int) (int, error) {
 	field := p.label + 1
 	v, err := strconv.ParseFloat(cell, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, p.errf(line, field, ErrLabel, "%q is not an integer (set CSVOptions.StringLabels to map names to classes)", cell)
+		return 0, p.optErrf("StringLabels", line, field, ErrLabel, "%q is not an integer: read the labels as class names", cell)
 	}
 	if v != math.Trunc(v) || math.IsInf(v, 0) {
 		return 0, p.errf(line, field, ErrLabel, "%q is not an integer", cell)
@@ -454,9 +549,32 @@ func (p *csvParser) intLabel(cell string, line, classes int) (int, error) {
 	case v < 0 && classes == 0:
 		return 0, p.errf(line, field, ErrLabel, "%s is negative; classes are numbered from 0", cell)
 	case v >= float64(limit) && classes == 0:
-		return 0, p.errf(line, field, ErrLabel, "%s is not below %d; set CSVOptions.Classes for more classes", cell, MaxClasses)
+		return 0, p.optErrf("Classes", line, field, ErrLabel, "%s is not below %d: declare the number of classes for more", cell, MaxClasses)
 	case v < 0 || v >= float64(limit):
 		return 0, p.errf(line, field, ErrLabel, "%s outside [0, %d)", cell, classes)
 	}
 	return int(v), nil
+}
+
+// checkGaps refuses inferred classes that no sample has: K is the
+// largest label + 1, so a stray label (a 7 in a file of 0, 1 and 2) would
+// make classes 3 to 6 that nothing trains, and a model with 8 outputs.
+// line is the line of the first largest label.
+func (p *csvParser) checkGaps(y []int, classes, line int) error {
+	counts := ClassCounts(y, classes)
+	lo := slices.Index(counts, 0)
+	if lo < 0 {
+		return nil
+	}
+	hi := lo
+	for hi+1 < classes && counts[hi+1] == 0 {
+		hi++
+	}
+	empty := strconv.Itoa(lo)
+	if hi > lo {
+		empty = fmt.Sprintf("%d to %d", lo, hi)
+	}
+	return p.optErrf("Classes", line, p.label+1, ErrLabel,
+		"label %d makes %d classes, but no sample has class %s: a stray label? Declare the number of classes if the empty ones are meant",
+		classes-1, classes, empty)
 }

@@ -255,7 +255,7 @@ func ClassCounts(y []int, classes int) []int {
 
 // ImbalanceRatio returns the largest class count divided by the smallest,
 // 1 for perfectly balanced classes. A class with no samples makes the
-// ratio +Inf; no classes at all give NaN. DIAGNOSTICS.md rule 17 calls a
+// ratio +Inf; no classes at all give NaN. docs/DIAGNOSTICS.md rule 17 calls a
 // ratio above 3 imbalanced.
 func ImbalanceRatio(counts []int) float64 {
 	if len(counts) == 0 {

@@ -1,5 +1,5 @@
 // Package data provides the datasets the trainer learns from and the
-// preprocessing the seed article and DIAGNOSTICS.md ask for: the embedded
+// preprocessing the seed article and docs/DIAGNOSTICS.md ask for: the embedded
 // UCI digits, synthetic problems with an imbalance knob, a CSV loader for
 // your own data, train-only standardisation, per-batch centring for time
 // series, stratified splits, class weights and balanced sampling, and image
@@ -41,7 +41,7 @@
 // options give the same data, bit for bit). The classification generators
 // take an Imbalance knob, the ratio of the largest class to the smallest
 // (ClassSizes): Spirals with Imbalance 20 gives one arm 1/20th of the
-// other's samples, the class imbalance of DIAGNOSTICS.md rule 17. Sine
+// other's samples, the class imbalance of docs/DIAGNOSTICS.md rule 17. Sine
 // cuts windows from a noisy sine series, optionally with an offset and a
 // drift, and predicts the next value.
 //

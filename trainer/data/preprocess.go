@@ -7,7 +7,7 @@ import (
 )
 
 // FeatureStats are per-feature statistics of a set of inputs: what
-// DIAGNOSTICS.md rule 11 ("inputs not centred / scaled") measures.
+// docs/DIAGNOSTICS.md rule 11 ("inputs not centred / scaled") measures.
 type FeatureStats struct {
 	N    int       // rows
 	Mean []float64 // per feature

@@ -153,7 +153,7 @@ func ClassWeights(counts []int) []float64 {
 // class is thus oversampled (each of its samples repeats more often), and
 // within a class every sample is drawn once before any is drawn again.
 // Use it instead of plain shuffling when the classes are imbalanced
-// (DIAGNOSTICS.md rule 17), or use ClassWeights in the loss; not both.
+// (docs/DIAGNOSTICS.md rule 17), or use ClassWeights in the loss; not both.
 //
 // A BalancedSampler is not safe for concurrent use.
 type BalancedSampler struct {

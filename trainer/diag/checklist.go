@@ -39,13 +39,14 @@ func (m *Monitor) notes() {
 	if m.classes == 0 {
 		set(17, "not applicable: regression")
 		set(1, "not applicable: regression")
+		set(21, "not applicable: regression")
 	}
 }
 
 // startNotes records the notes that need the State.
 func (m *Monitor) startNotes(s *trainer.State) {
 	if s.ValData.Len() == 0 {
-		for _, id := range []int{15, 16} {
+		for _, id := range []int{15, 16, 21, 22} {
 			if rs := m.rules[id]; rs != nil && rs.note == "" {
 				rs.note = "not applicable: no validation data"
 			}
@@ -83,7 +84,11 @@ func (m *Monitor) Checklist() string {
 					if a.Layer != "" {
 						where = " at " + a.Layer
 					}
-					parts = append(parts, fmt.Sprintf("step %d%s (%s)", a.Step, where, fmtValue(a.Value)))
+					by := ""
+					if a.SupersededBy != 0 {
+						by = fmt.Sprintf(", superseded by rule %d", a.SupersededBy)
+					}
+					parts = append(parts, fmt.Sprintf("step %d%s (%s%s)", a.Step, where, fmtValue(a.Value), by))
 				}
 			}
 			status = "**fired**: " + strings.Join(parts, "; ")

@@ -3,9 +3,13 @@ package diag
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
+	"strings"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/tbgo/tbgo/trainer"
 	"github.com/tbgo/tbgo/trainer/data"
@@ -110,7 +114,20 @@ func (m *Monitor) checkNonFinite(s *trainer.State) bool {
 		return false
 	}
 	where, what := m.locateNonFinite(s)
-	m.observe(step, 5, where, true, 1, s.Loss, func() string { return "non-finite " + what + " (the first in forward order); loss shown" })
+	value, shown := s.Loss, "loss shown"
+	threshold := "non-finite " + what + " (the first in forward order)"
+	if where == "" && !finite(s.GradNorm) {
+		// Every gradient is finite, but too large to square: the global
+		// norm overflowed.
+		where, value, shown = "gradient norm", s.GradNorm, "the norm shown"
+		threshold = "gradients too large for their global norm to be finite"
+	}
+	threshold += "; " + shown
+	m.observe(step, 5, where, true, 1, value, func() string { return threshold })
+	if m.nonFinite == nil {
+		m.nonFinite = &Alert{Step: step, Rule: 5, Name: r.Name, Severity: r.Severity, Layer: where,
+			Value: value, Threshold: threshold, Fix: r.Fix}
+	}
 	if !finite(s.GradNorm) {
 		m.observe(step, 7, "", true, 1, s.GradNorm, func() string { return "non-finite gradient norm" })
 	}
@@ -147,31 +164,148 @@ func (m *Monitor) locateNonFinite(s *trainer.State) (where, what string) {
 // decide, few enough to cost a forward pass of a batch or two.
 const initLossSamples = 512
 
-// checkInitLoss checks rule 1 before any update: the loss of the initial
-// model (in evaluation mode) on the first training samples.
-func (m *Monitor) checkInitLoss(s *trainer.State) {
+// An InitLoss is rule 1's measurement: the loss of a model before any
+// update, and the losses a healthy initialisation of its last layer gives
+// on the same data.
+type InitLoss struct {
+	// Loss is the model's mean loss on the first Samples training
+	// samples, in evaluation mode.
+	Loss    float64
+	Samples int
+	// Classes is K (2 for a binary cross-entropy); Chance is ln K, the
+	// loss of uniform predictions.
+	Classes int
+	Chance  float64
+	// Mean and Std describe the losses of the same model with its last
+	// dense layer's weights redrawn from N(0, 2/fan_in), He's scale and
+	// the largest of the usual initialisations, rule 1's draws times;
+	// NaN when the model's last layer is not dense.
+	Mean, Std float64
+	// Limit is the largest healthy loss: Mean + spread·Std + margin·ln K
+	// (2 ln K without draws). Low is the smallest: the lower of
+	// min_ratio·ln K and Mean − spread·Std, at least 0.
+	Limit, Low float64
+	// Logits is the standard deviation of the model's outputs (its
+	// logits) over the samples and classes; RefLogits the same for the
+	// redrawn last layers, on average (NaN without draws). A last layer
+	// too wide is overconfident even when a lucky draw happens to be
+	// right, so a ratio above logit_ratio is wrong whatever the loss.
+	Logits, RefLogits float64
+	ratio             float64 // logit_ratio
+}
+
+// Bad reports whether the loss is outside [Low, Limit] or not finite,
+// or the logits are more than logit_ratio times wider than a healthy
+// last layer's.
+func (l InitLoss) Bad() bool { return l.Overconfident() || l.Loss < l.Low }
+
+// Overconfident reports whether the initial predictions are too
+// confident: a loss above Limit (or not finite), or logits too wide.
+func (l InitLoss) Overconfident() bool {
+	return !(l.Loss <= l.Limit) || l.Logits > l.ratio*l.RefLogits
+}
+
+// Expected describes the healthy range in words.
+func (l InitLoss) Expected() string {
+	if math.IsNaN(l.Mean) {
+		return fmt.Sprintf("loss in [%.3g, %.3g] (ln %d = %.3g)", l.Low, l.Limit, l.Classes, l.Chance)
+	}
+	return fmt.Sprintf("loss in [%.3g, %.3g] and logits' std ≤ %.3g (a last layer drawn at He scale gives a loss of %.3g ± %.2g and logits' std %.3g on these samples; ln %d = %.3g)",
+		l.Low, l.Limit, l.ratio*l.RefLogits, l.Mean, l.Std, l.RefLogits, l.Classes, l.Chance)
+}
+
+// ExpectedInitLoss measures rule 1 on model m, which must not have been
+// trained: its loss on the first 512 rows of x (labels y) in evaluation
+// mode, and the range a healthy initialisation of its last layer gives on
+// the same rows, with the thresholds of table (nil means Rules()). The
+// range comes from the model and the data, not from ln K alone: the last
+// dense layer's weights are redrawn at He scale, draws times, with a
+// generator seeded by seed, over the inputs that layer actually receives.
+// It returns false for a loss that is not a classification
+// (cross-entropy over at least 2 classes). tbgo train's Monitor and tbgo
+// doctor both judge the initial loss by it.
+func ExpectedInitLoss(m *trainer.Model, loss trainer.Loss, x *mat.Dense, y []int, table []Rule, seed uint64) (InitLoss, bool) {
 	k := 0
-	switch s.Config.Loss.(type) {
+	switch loss.(type) {
 	case trainer.SoftmaxCrossEntropy:
-		k = s.Model.OutShape().Size()
+		k = m.OutShape().Size()
 	case trainer.BinaryCrossEntropy:
 		k = 2
 	}
-	if k < 2 {
+	if k < 2 || x == nil || y == nil {
+		return InitLoss{}, false
+	}
+	if table == nil {
+		table = rules
+	}
+	i := slices.IndexFunc(table, func(r Rule) bool { return r.ID == 1 })
+	if i < 0 {
+		panic("diag: the rule table has no rule 1")
+	}
+	r := table[i]
+	n, cols := x.Dims()
+	n = min(n, initLossSamples, len(y))
+	if n == 0 {
+		return InitLoss{}, false
+	}
+	xs := mat.NewDense(n, cols, nil)
+	xs.Copy(x.Slice(0, n, 0, cols))
+	t := trainer.Targets{Labels: y[:n]}
+	l := InitLoss{Samples: n, Classes: k, Chance: math.Log(float64(k)), Mean: math.NaN(), Std: math.NaN(),
+		RefLogits: math.NaN(), ratio: r.T("logit_ratio")}
+	out := m.Forward(xs, false)
+	l.Loss = loss.Loss(nil, out, t)
+	l.Logits = stat.PopStdDev(out.RawMatrix().Data, nil)
+	l.Low = r.T("min_ratio") * l.Chance
+	l.Limit = 2 * l.Chance
+
+	layers := m.Layers()
+	last := layers[len(layers)-1]
+	if last.Type != trainer.TypeDense || last.Input == nil || len(last.Params) == 0 {
+		return l, true
+	}
+	h := last.Input
+	w := last.Params[0]
+	units, fanIn := w.Value.Dims()
+	var bias []float64
+	if len(last.Params) > 1 {
+		bias = last.Params[1].Value.RawRowView(0)
+	}
+	draws := max(2, int(r.T("draws")))
+	rng := rand.New(rand.NewPCG(seed, 0x72756c6531))
+	std := math.Sqrt(2 / float64(fanIn))
+	wr := mat.NewDense(units, fanIn, nil)
+	logits := mat.NewDense(n, units, nil)
+	losses := make([]float64, draws)
+	var ref float64
+	for d := range losses {
+		for j := range wr.RawMatrix().Data {
+			wr.RawMatrix().Data[j] = std * rng.NormFloat64()
+		}
+		logits.Mul(h, wr.T())
+		if bias != nil {
+			for row := range n {
+				floats.Add(logits.RawRowView(row), bias)
+			}
+		}
+		losses[d] = loss.Loss(nil, logits, t)
+		ref += stat.PopStdDev(logits.RawMatrix().Data, nil) / float64(draws)
+	}
+	l.RefLogits = ref
+	l.Mean, l.Std = stat.MeanStdDev(losses, nil)
+	l.Limit = l.Mean + r.T("spread")*l.Std + r.T("margin")*l.Chance
+	l.Low = max(0, min(l.Low, l.Mean-r.T("spread")*l.Std))
+	return l, true
+}
+
+// checkInitLoss checks rule 1 before any update (ExpectedInitLoss).
+func (m *Monitor) checkInitLoss(s *trainer.State) {
+	l, ok := ExpectedInitLoss(s.Model, s.Config.Loss, s.TrainData.X, s.TrainData.Y, m.o.Rules, s.Config.Seed)
+	if !ok {
 		return
 	}
-	n := min(initLossSamples, s.TrainData.Len())
-	_, cols := s.TrainData.X.Dims()
-	d := trainer.Data{X: s.TrainData.X.Slice(0, n, 0, cols).(*mat.Dense), Y: s.TrainData.Y[:n]}
-	met, err := trainer.Evaluate(s.Model, s.Config.Loss, d, 0)
-	if err != nil {
-		return // Train checked the data; nothing to measure
-	}
-	r := m.rule(1).rule
-	lnK := math.Log(float64(k))
-	limit := r.T("max_ratio") * lnK
-	m.observe(0, 1, "", met.Loss > limit, 1, met.Loss, func() string {
-		return fmt.Sprintf("loss of the initial model on %d training samples > %g × ln %d = %.3g", n, r.T("max_ratio"), k, limit)
+	m.observe(0, 1, "", l.Bad(), 1, l.Loss, func() string {
+		return fmt.Sprintf("initial model on %d training samples: logits' std %.3g; want %s", l.Samples, l.Logits, l.Expected())
 	})
 }
 
@@ -388,13 +522,18 @@ func (m *Monitor) checkGradients(s *trainer.State) {
 			}
 		}
 	}
+	// A converged model's gradients are tiny and noisy: against a running
+	// median near zero any step is a spike, and the mean |gradient| has
+	// vanished on purpose. The loss they act on decides.
+	converged7 := m.lossEMA < r7.T("converged")*m.firstLoss
+	converged8 := m.lossEMA < r8.T("converged")*m.firstLoss
 	switch {
 	case ratio > r7.T("ratio"):
 		m.observe(step, 7, "", true, m.o.K, ratio,
 			func() string {
 				return fmt.Sprintf("gradient norm of %s / %s > %g", m.first.Name, m.last.Name, r7.T("ratio"))
 			})
-	case spike > r7.T("spike"):
+	case spike > r7.T("spike") && !converged7:
 		m.observe(step, 7, "", true, m.o.K, spike,
 			func() string { return fmt.Sprintf("total gradient norm > %g × its running median", r7.T("spike")) })
 	default:
@@ -405,15 +544,20 @@ func (m *Monitor) checkGradients(s *trainer.State) {
 	}
 	g := raw(m.first.Grad)
 	meanAbs := sumAbs(g) / float64(len(g))
+	scale := math.Max(m.lossEMA, math.SmallestNonzeroFloat64)
 	switch {
+	case converged8:
+		m.observe(step, 8, "", false, m.o.K, 0, nil)
 	case ratio < r8.T("ratio") && nf < r8.T("first_norm"):
 		m.observe(step, 8, "", true, m.o.K, ratio,
 			func() string {
 				return fmt.Sprintf("gradient norm of %s / %s < %g and %s's norm %.3g < %g", m.first.Name, m.last.Name, r8.T("ratio"), m.first.Name, nf, r8.T("first_norm"))
 			})
-	case meanAbs < r8.T("mean_abs"):
+	case meanAbs < r8.T("mean_abs")*scale:
 		m.observe(step, 8, "", true, m.o.K, meanAbs,
-			func() string { return fmt.Sprintf("mean |gradient| of %s < %g", m.first.Name, r8.T("mean_abs")) })
+			func() string {
+				return fmt.Sprintf("mean |gradient| of %s < %g × the training loss %.3g", m.first.Name, r8.T("mean_abs"), m.lossEMA)
+			})
 	default:
 		m.observe(step, 8, "", false, m.o.K, 0, nil)
 	}
@@ -492,13 +636,14 @@ func (m *Monitor) checkActivations(s *trainer.State) {
 			}
 			fs, fp := float64(sat)/float64(max(n, 1)), float64(pre)/float64(max(n, 1))
 			m.scalar(a.satTag, step, fs)
+			learnt := m.lossEMA < r10.T("learning")*m.firstLoss
 			switch {
-			case fp > r10.T("alert"):
+			case fp > r10.T("alert") && !learnt:
 				m.observeSeverity(step, 10, a.l.Name, true, m.o.K, fp,
 					func() string {
 						return fmt.Sprintf("fraction of pre-activations with |x| ≥ %g > %g", preAbs, r10.T("alert"))
 					}, Critical)
-			case fs > r10.T("warn"):
+			case fs > r10.T("warn") && !learnt:
 				m.observe(step, 10, a.l.Name, true, m.o.K, fs,
 					func() string { return fmt.Sprintf("saturated fraction > %g", r10.T("warn")) })
 			default:
@@ -615,14 +760,20 @@ func (m *Monitor) checkCurves(s *trainer.State) {
 	window := int(r15.T("window"))
 	if float64(m.evals) >= r15.T("start_fraction")*float64(m.evalsPlanned) && len(m.vals) >= 4 {
 		w := m.vals[max(0, len(m.vals)-window):]
-		swings := swings(w, r15.T("swing"))
+		size := r15.T("swing")
+		if what == "accuracy" {
+			size = max(size, r15.T("noise")*binomialSE(stat.Mean(w, nil), s.ValData.Len()))
+		}
+		swings := swings(w, size)
 		frac := float64(swings) / float64(len(w))
 		m.observe(step, 15, "", frac >= r15.T("fraction"), m.o.K, frac,
 			func() string {
-				return fmt.Sprintf("fraction of the last %d evaluations with a swing ≥ %g between a peak and the next trough of the validation %s ≥ %g",
-					len(w), r15.T("swing"), what, r15.T("fraction"))
+				return fmt.Sprintf("fraction of the last %d evaluations with a swing ≥ %.3g between a peak and the next trough of the validation %s ≥ %g",
+					len(w), size, what, r15.T("fraction"))
 			})
 	}
+
+	m.checkChance(s)
 
 	over := finite(v) && v > (1+r16.T("rise"))*m.bestVal && v-m.bestVal >= r16.T("min_gap") && tr < m.trainAtBest
 	m.observe(step, 16, "", over, m.o.K, v/m.bestVal,
@@ -657,6 +808,9 @@ func swings(w []float64, size float64) int {
 func (m *Monitor) checkFilters(s *trainer.State) {
 	r := m.rule(19).rule
 	if float64(s.Step) < r.T("start_fraction")*float64(m.totalSteps) {
+		return
+	}
+	if m.lossEMA < r.T("converged")*m.firstLoss {
 		return
 	}
 	rho, ok := m.filterNoise()
@@ -777,4 +931,68 @@ func (m *Monitor) histograms(step int) {
 		m.histogram(a.actTag, step, firstRows(a.l.Output, histRows))
 		m.histogram(a.preTag, step, firstRows(a.l.Input, histRows))
 	}
+}
+
+// checkChance checks rule 21 after an evaluation: validation accuracy at
+// chance while the training accuracy rises.
+func (m *Monitor) checkChance(s *trainer.State) {
+	va, ta := s.Val.Accuracy, s.Train.Accuracy
+	if m.chance <= 0 || math.IsNaN(va) || math.IsNaN(ta) {
+		return
+	}
+	r := m.rule(21).rule
+	c := m.chance
+	atChance := va <= c+r.T("chance_margin")*(1-c)
+	learns := ta >= c+r.T("learns")*(1-c)
+	m.observe(s.Step, 21, "", atChance && learns, m.o.K, va, func() string {
+		return fmt.Sprintf("validation accuracy %.3g within %g of chance %.3g (the largest class's share) while training accuracy reached %.3g, for %d evaluations in a row",
+			va, r.T("chance_margin"), c, ta, m.o.K)
+	})
+}
+
+// checkOverlap checks rule 22 at the start: validation rows equal to
+// training rows.
+func (m *Monitor) checkOverlap(s *trainer.State) {
+	if s.ValData.Len() == 0 {
+		return
+	}
+	r := m.rule(22).rule
+	o := data.Overlapping(s.TrainData.X, s.ValData.X)
+	m.observe(0, 22, "", o.Fraction() > r.T("max_fraction"), 1, o.Fraction(), func() string {
+		return OverlapText(o) + fmt.Sprintf(" > %g", r.T("max_fraction"))
+	})
+}
+
+// OverlapText describes an overlap of a training/validation split in
+// words, with its examples: "12 of 360 validation rows (3.33%) equal a
+// training row, such as validation row 4 = training row 17, ...".
+func OverlapText(o data.Overlap) string {
+	var ex []string
+	for _, e := range o.Examples {
+		ex = append(ex, fmt.Sprintf("validation row %d = training row %d", e[0], e[1]))
+	}
+	t := fmt.Sprintf("%d of %d validation rows (%.3g%%) equal a training row", o.Shared, o.Rows, 100*o.Fraction())
+	if len(ex) > 0 {
+		t += ", such as " + strings.Join(ex, ", ")
+	}
+	return t
+}
+
+// majorityShare returns the largest class's share of labels y over k
+// classes, the accuracy of always answering that class: chance.
+func majorityShare(y []int, k int) float64 {
+	if len(y) == 0 || k < 1 {
+		return 0
+	}
+	counts := data.ClassCounts(y, k)
+	return float64(slices.Max(counts)) / float64(len(y))
+}
+
+// binomialSE returns the standard error √(p(1−p)/n) of an accuracy p
+// measured on n samples: how much it moves by chance.
+func binomialSE(p float64, n int) float64 {
+	if n <= 0 || !(p >= 0 && p <= 1) {
+		return 0
+	}
+	return math.Sqrt(p * (1 - p) / float64(n))
 }

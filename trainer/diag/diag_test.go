@@ -7,6 +7,8 @@ import (
 	"image/color"
 	"math"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,8 +22,8 @@ import (
 func TestRulesTable(t *testing.T) {
 	t.Parallel()
 	rs := Rules()
-	if len(rs) != 20 {
-		t.Fatalf("%d rules, want the 20 of DIAGNOSTICS.md", len(rs))
+	if len(rs) != 22 {
+		t.Fatalf("%d rules, want the 20 of docs/DIAGNOSTICS.md and rules 21 and 22", len(rs))
 	}
 	names := map[string]bool{}
 	for i, r := range rs {
@@ -32,7 +34,7 @@ func TestRulesTable(t *testing.T) {
 			t.Errorf("rule %d: bad or repeated name %q", r.ID, r.Name)
 		}
 		names[r.Name] = true
-		if r.Symptom == "" || r.Measurement == "" || r.Condition == "" || r.Source == "" || r.Fix == "" {
+		if r.Symptom == "" || r.Measurement == "" || r.Condition == "" || r.Source == "" || r.Fix == "" || r.Limits == "" {
 			t.Errorf("rule %d: a column is empty: %+v", r.ID, r)
 		}
 		want := ByMonitor
@@ -59,8 +61,8 @@ func TestRulesTable(t *testing.T) {
 	if r, _ := RuleByID(6); r.T("high") != -2 {
 		t.Error("Rules shares its thresholds with the table")
 	}
-	if _, ok := RuleByID(21); ok {
-		t.Error("RuleByID(21) found a rule")
+	if _, ok := RuleByID(23); ok {
+		t.Error("RuleByID(23) found a rule")
 	}
 }
 
@@ -450,5 +452,52 @@ func TestOptionsRules(t *testing.T) {
 			}()
 			NewMonitor(nil, &Options{Rules: tt.table})
 		}()
+	}
+}
+
+// docs/DIAGNOSTICS.md holds the reference generated from the rule table:
+// go generate ./trainer/diag refreshes it.
+func TestReferenceIsFresh(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../docs/DIAGNOSTICS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Regenerate(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != want {
+		t.Error("docs/DIAGNOSTICS.md is stale: run go generate ./trainer/diag")
+	}
+	for _, r := range Rules() {
+		if !strings.Contains(want, "| "+strconv.Itoa(r.ID)+" | `"+r.Name+"` |") || !strings.Contains(want, mdCell(r.Limits)) {
+			t.Errorf("rule %d's row or known limits missing from the reference", r.ID)
+		}
+	}
+}
+
+// Rule 21 supersedes the rules whose fix it contradicts: an earlier
+// alert of rule 16 is marked and ranked after it, and rule 16 does not
+// alert again.
+func TestSupersede(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	m := NewMonitor(nil, &Options{Alerts: &out})
+	m.observe(10, 16, "", true, 1, 2, func() string { return "val loss up" })
+	m.observe(20, 21, "", true, 1, 0.1, func() string { return "val at chance" })
+	m.observe(30, 15, "", true, 1, 0.3, func() string { return "swings" })
+	got := m.Alerts()
+	if len(got) != 2 || got[0].Rule != 16 || got[0].SupersededBy != 21 || got[1].SupersededBy != 0 {
+		t.Fatalf("alerts %+v", got)
+	}
+	if r := Ranked(got); r[0].Rule != 21 || r[1].Rule != 16 {
+		t.Errorf("ranked %d, %d; want 21 first", r[0].Rule, r[1].Rule)
+	}
+	if !strings.Contains(out.String(), "rule 21 val_at_chance supersedes the alert of rule 16 overfitting at step 10") {
+		t.Errorf("terminal:\n%s", out.String())
+	}
+	if m.Fired(15) || !strings.Contains(m.Checklist(), "suppressed: rule 21") || !strings.Contains(m.Checklist(), "superseded by rule 21") {
+		t.Errorf("rule 15 after rule 21: fired %v; checklist:\n%s", m.Fired(15), m.Checklist())
 	}
 }

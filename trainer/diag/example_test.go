@@ -12,7 +12,7 @@ import (
 	"github.com/tbgo/tbgo/trainer/diag"
 )
 
-// The rule table: who checks each rule of DIAGNOSTICS.md, and when.
+// The rule table: who checks each rule of docs/DIAGNOSTICS.md, and when.
 func ExampleRules() {
 	for _, r := range diag.Rules() {
 		fmt.Printf("%2d %-21s %-7s %s\n", r.ID, r.Name, r.By, r.Cadence)
@@ -38,6 +38,8 @@ func ExampleRules() {
 	// 18 output_loss_mismatch  monitor once
 	// 19 noisy_filters         monitor every evaluation
 	// 20 hyper_parameters      sweep   -
+	// 21 val_at_chance         monitor every evaluation
+	// 22 train_val_overlap     monitor once
 }
 
 // A Monitor with no writer only checks. Here the inputs are left in

@@ -37,33 +37,11 @@ func paletted(g *image.Gray) *image.Paletted {
 // black and the largest white, scaled up by f; nil if a value is not
 // finite.
 func grey(values []float64, h, w, f int) *image.Gray {
-	g, err := summary.FromMatrix(mat.NewDense(h, w, values))
+	g, err := summary.FromMatrix(mat.NewDense(h, w, values), f)
 	if err != nil {
 		return nil
 	}
-	return upscale(g, f)
-}
-
-// upscale enlarges g by the integer factor f, nearest neighbour.
-func upscale(g *image.Gray, f int) *image.Gray {
-	if f <= 1 {
-		return g
-	}
-	b := g.Bounds()
-	out := image.NewGray(image.Rect(0, 0, b.Dx()*f, b.Dy()*f))
-	for y := range b.Dy() {
-		src := g.Pix[y*g.Stride : y*g.Stride+b.Dx()]
-		row := out.Pix[y*f*out.Stride : y*f*out.Stride+b.Dx()*f]
-		for x, v := range src {
-			for k := range f {
-				row[x*f+k] = v
-			}
-		}
-		for k := 1; k < f; k++ {
-			copy(out.Pix[(y*f+k)*out.Stride:], row)
-		}
-	}
-	return out
+	return g
 }
 
 // scaleFor returns the factor that brings a side of n pixels to at least

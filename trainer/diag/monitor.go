@@ -11,11 +11,12 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/summary/runinfo"
 	"github.com/tbgo/tbgo/trainer"
 )
 
 // Options configures a Monitor. The zero value (or nil) measures and logs
-// everything with the defaults of DIAGNOSTICS.md; the No... fields turn
+// everything with the defaults of docs/DIAGNOSTICS.md; the No... fields turn
 // parts off.
 type Options struct {
 	// DiagEvery is the interval, in steps, of the per-layer measurements
@@ -71,7 +72,7 @@ type Session struct {
 	// HParams are the run's hyper-parameters.
 	HParams map[string]any
 	// RunInfo, when not nil, is the configuration recorded with the run
-	// information (summary.CollectRunInfo): command line, versions, host,
+	// information (runinfo.Collect): command line, versions, host,
 	// and whatever it holds, such as the dataset's attribution.
 	RunInfo map[string]any
 	// Experiment and Group are passed to summary.SessionOptions.
@@ -95,8 +96,37 @@ type Alert struct {
 	// the condition it met, in words.
 	Value     float64
 	Threshold string
-	// Fix is the suggested fix.
+	// Fix is the suggested fix, the rule's without the parts that do
+	// not fit the model.
 	Fix string
+	// SupersededBy is the rule of a more specific finding whose cause
+	// makes this alert's fix point the wrong way (rule 21 for an
+	// overfitting alert when validation never left chance), 0 if none.
+	SupersededBy int
+}
+
+// supersedes lists, for a rule, the rules whose alerts it supersedes: a
+// more specific finding whose fix contradicts theirs. Once it has
+// fired, their alerts are not raised any more, and the ones raised
+// before are marked (Alert.SupersededBy) and ranked after it (Ranked).
+var supersedes = map[int][]int{21: {14, 15, 16, 19}}
+
+// Ranked returns the alerts with the superseded ones after the others,
+// each group in the order the alerts fired: the most specific causes
+// first.
+func Ranked(alerts []Alert) []Alert {
+	out := make([]Alert, 0, len(alerts))
+	for _, a := range alerts {
+		if a.SupersededBy == 0 {
+			out = append(out, a)
+		}
+	}
+	for _, a := range alerts {
+		if a.SupersededBy != 0 {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // String returns the alert as one line, as printed on the terminal.
@@ -150,8 +180,8 @@ type paramTags struct {
 	grad, update, weights, grads string
 }
 
-// A Monitor is a trainer.Hook that measures what DIAGNOSTICS.md lists,
-// logs it to a summary.Writer under the tags of DIAGNOSTICS.md, checks
+// A Monitor is a trainer.Hook that measures what docs/DIAGNOSTICS.md lists,
+// logs it to a summary.Writer under the tags of docs/DIAGNOSTICS.md, checks
 // every rule the Monitor is responsible for, and reports each rule that
 // fires as an Alert: a row of the "diag/alerts" text, the scalar
 // "diag/flag/<NN_name>" at 1, and a line on Options.Alerts.
@@ -199,6 +229,9 @@ type Monitor struct {
 	evalsPlanned int
 	flagStep     int // the step of the last flags written, −1 before
 	finalStatus  summary.Status
+	chance       float64 // the validation set's largest class share, 0 without classes
+	nonFinite    *Alert  // the first NaN or infinity (rule 5), nil if none
+	stopped      bool    // the Monitor stopped training at nonFinite
 }
 
 // NewMonitor returns a Monitor that logs to w and checks the rules of
@@ -301,14 +334,67 @@ func (m *Monitor) observe(step, id int, key string, bad bool, hold int, value fl
 	if rs.alerted[key] {
 		return
 	}
+	for by, ids := range supersedes {
+		if slices.Contains(ids, id) && m.Fired(by) {
+			if rs.note == "" {
+				rs.note = fmt.Sprintf("suppressed: rule %d names the likelier cause", by)
+			}
+			return
+		}
+	}
 	rs.alerted[key] = true
 	a := Alert{Step: step, Rule: id, Name: rs.rule.Name, Severity: rs.rule.Severity, Layer: key,
-		Value: value, Threshold: threshold(), Fix: rs.rule.Fix}
+		Value: value, Threshold: threshold(), Fix: m.fix(rs.rule)}
 	m.alerts = append(m.alerts, a)
 	m.pending = append(m.pending, a)
 	if m.o.Alerts != nil {
 		fmt.Fprintln(m.o.Alerts, a)
 	}
+	for i := range m.alerts {
+		b := &m.alerts[i]
+		if b.SupersededBy == 0 && slices.Contains(supersedes[id], b.Rule) {
+			b.SupersededBy = id
+			if m.o.Alerts != nil {
+				fmt.Fprintf(m.o.Alerts, "note: rule %d %s supersedes the alert of rule %d %s at step %d: its fix does not apply\n",
+					id, rs.rule.Name, b.Rule, b.Name, b.Step)
+			}
+		}
+	}
+}
+
+// fix returns the fix of rule r without the parts that do not fit the
+// model: no "ReLU instead of sigmoid/tanh" to a network without either,
+// no "batch-norm" or "residual connections" to one that has them.
+func (m *Monitor) fix(r Rule) string {
+	if m.m == nil {
+		return r.Fix
+	}
+	has := map[trainer.LayerType]bool{}
+	var walk func([]trainer.LayerSpec)
+	walk = func(ls []trainer.LayerSpec) {
+		for _, l := range ls {
+			has[l.Type] = true
+			walk(l.Layers)
+		}
+	}
+	walk(m.m.Spec().Layers)
+	drop := func(part string) bool {
+		switch {
+		case strings.Contains(part, "instead of sigmoid/tanh"):
+			return !has[trainer.TypeSigmoid] && !has[trainer.TypeTanh]
+		case part == "batch-norm":
+			return has[trainer.TypeBatchNorm]
+		case part == "residual connections":
+			return has[trainer.TypeResidual]
+		}
+		return false
+	}
+	parts := strings.Split(r.Fix, ", ")
+	kept := slices.DeleteFunc(slices.Clone(parts), drop)
+	if len(kept) == 0 || len(kept) == len(parts) {
+		return r.Fix
+	}
+	return strings.Join(kept, ", ")
 }
 
 // observeSeverity is observe for a rule whose alerts may be graded
@@ -433,6 +519,9 @@ func (m *Monitor) Start(s *trainer.State) error {
 		}
 	}
 	m.classes = classesOf(s)
+	if m.classes > 0 && s.ValData.Y != nil {
+		m.chance = majorityShare(s.ValData.Y, m.classes)
+	}
 	m.totalSteps = plannedSteps(s)
 	m.evalsPlanned = s.Config.Epochs
 	if s.Config.EvalEvery > 0 {
@@ -447,7 +536,7 @@ func (m *Monitor) Start(s *trainer.State) error {
 	if m.w != nil && m.o.Session != nil {
 		so := &summary.SessionOptions{Experiment: m.o.Session.Experiment, Group: m.o.Session.Group}
 		if m.o.Session.RunInfo != nil {
-			ri, err := summary.CollectRunInfo(m.o.Session.RunInfo)
+			ri, err := runinfo.Collect(m.o.Session.RunInfo)
 			if err != nil {
 				return fmt.Errorf("diag: %w", err)
 			}
@@ -472,6 +561,7 @@ func (m *Monitor) Start(s *trainer.State) error {
 		m.rho0, _ = m.filterNoise()
 		m.checkInit()
 		m.checkBalance(s)
+		m.checkOverlap(s)
 		m.checkInitLoss(s)
 		m.notes()
 		m.startNotes(s)
@@ -577,6 +667,7 @@ func (m *Monitor) AfterBackward(s *trainer.State) error {
 		return err
 	}
 	if stop && !m.o.KeepGoing {
+		m.stopped = true
 		return trainer.ErrStop
 	}
 	return nil
@@ -636,7 +727,8 @@ func (m *Monitor) imageDue() bool {
 // End implements trainer.Hook: it writes the final flags, the checklist
 // and the session's end: STATUS_SUCCESS when training ran to its end
 // (or stopped early, or by a hook other than for NaN), STATUS_FAILURE
-// when it was cancelled, failed, or its loss ended non-finite.
+// when it was cancelled, failed, its loss ended non-finite, or the
+// Monitor stopped it at a non-finite value.
 func (m *Monitor) End(s *trainer.State) error {
 	step := s.Step
 	if m.checks() {
@@ -649,7 +741,7 @@ func (m *Monitor) End(s *trainer.State) error {
 	switch {
 	case s.Result.Stop == trainer.StopCancelled || s.Result.Stop == trainer.StopError:
 		status = summary.StatusFailure
-	case s.Result.NonFiniteStep >= 0:
+	case s.Result.NonFiniteStep >= 0, m.stopped:
 		status = summary.StatusFailure
 	}
 	m.finalStatus = status
@@ -657,6 +749,15 @@ func (m *Monitor) End(s *trainer.State) error {
 		m.fail(m.w.EndSession(status))
 	}
 	return m.flush(step)
+}
+
+// StoppedBy returns the alert of rule 5 (a NaN or infinite value) that
+// stopped training, and false if the Monitor did not stop it.
+func (m *Monitor) StoppedBy() (Alert, bool) {
+	if !m.stopped || m.nonFinite == nil {
+		return Alert{}, false
+	}
+	return *m.nonFinite, true
 }
 
 // Status returns the session status End recorded.

@@ -16,14 +16,14 @@
 // already preprocessed as training will see it, the validation data (or
 // none: a stratified fifth of the training data is held out), the loss,
 // the optimiser, the learning rate and the batch size; tbgo doctor makes
-// one from a run configuration (package trainer/run). Every check builds
+// one from a run configuration (package trainer/job) with SetupOf. Every check builds
 // its own models from the Setup's seed: the same Setup gives the same
 // report, bit for bit, on one machine.
 //
 // # The checks
 //
 // Each check has an ID (for Options.Checks and the report's flags) and
-// implements a rule of the trainer's DIAGNOSTICS.md, with the thresholds
+// implements a rule of docs/DIAGNOSTICS.md, with the thresholds
 // of this package's constants. In the order Run performs them:
 //
 //	inputs     rule 11  per-feature mean and std of the training inputs (data.Describe):
@@ -32,15 +32,18 @@
 //	balance    rule 17  largest over smallest class count (data.ImbalanceRatio): fail
 //	                    above 3 unless class weights or balanced sampling compensate;
 //	                    skipped for regression
+//	overlap    rule 22  validation rows equal to a training row (data.Overlapping):
+//	                    fail above 1%, naming a few; skipped without validation data
 //	init       rule 12  each weight tensor's std against He √(2/fan_in) before a ReLU
 //	                    (leaky, PReLU, ELU, maxout) or Glorot √(2/(fan_in+fan_out))
 //	                    otherwise: fail for a variance below 1e-5 or above 10, or a
 //	                    constant tensor (symmetric units); warn for a std more than 4×
 //	                    off (the output layer may start smaller, as rule 1 advises)
-//	init_loss  rule 1   mean loss of the training batches before any step, in training
-//	                    mode, against the loss of uniform predictions: ln K for softmax
-//	                    cross-entropy, ln 2 for binary; fail if more than 50% off;
-//	                    skipped for mean squared error
+//	init_loss  rule 1   diag.ExpectedInitLoss, the limit tbgo train's Monitor uses:
+//	                    the initial loss and logits on 512 training samples against
+//	                    the same model with its last layer redrawn at He scale;
+//	                    fail when overconfident or below chance; skipped for mean
+//	                    squared error
 //	gradients  rule 4   trainer.CheckGradients on 4 training samples, 30 values per
 //	                    tensor and the input, relative errors with a floor of
 //	                    1e-6·max(1, loss) (GradFloor):
@@ -49,7 +52,7 @@
 //	                    gives the worst value of each tensor
 //	overfit    rule 2   train a fresh model on 20 samples (stratified), full batch,
 //	                    without dropout, weight decay or class weights, at the
-//	                    setup's learning rate: pass when the loss reaches 0.01 with
+//	                    setup's learning rate: pass when the loss reaches 0.05 with
 //	                    every sample right within 500 steps (for regression, 1% of
 //	                    the first loss)
 //	signal     rule 3   train two fresh models for 300 steps, one on the real inputs,

@@ -55,7 +55,8 @@ type Options struct {
 	// OverfitSamples is the size of the tiny subset of check "overfit",
 	// 2 to 20 (default 20, or all of Train if smaller), OverfitSteps the
 	// steps it may take (default 500) and OverfitLoss the loss it must
-	// reach (default 0.01), with every sample classified correctly.
+	// reach, with every sample classified correctly (default 0.05; for a
+	// regression, a fraction of the first loss, default 0.01).
 	OverfitSamples int
 	OverfitSteps   int
 	OverfitLoss    float64
@@ -83,8 +84,9 @@ type Options struct {
 const (
 	CheckInputs    = "inputs"    // rule 11: input statistics
 	CheckBalance   = "balance"   // rule 17: class balance
+	CheckOverlap   = "overlap"   // rule 22: rows shared by training and validation
 	CheckInit      = "init"      // rule 12: weight scale at initialisation
-	CheckInitLoss  = "init_loss" // rule 1: loss at initialisation vs ln K
+	CheckInitLoss  = "init_loss" // rule 1: loss at initialisation vs a healthy one
 	CheckGradients = "gradients" // rule 4: gradient check
 	CheckOverfit   = "overfit"   // rule 2: overfit a tiny subset
 	CheckSignal    = "signal"    // rule 3: real vs zeroed inputs
@@ -93,7 +95,7 @@ const (
 
 // CheckIDs returns the IDs of every check, in the order Run performs them.
 func CheckIDs() []string {
-	return []string{CheckInputs, CheckBalance, CheckInit, CheckInitLoss, CheckGradients, CheckOverfit, CheckSignal, CheckLRRange}
+	return []string{CheckInputs, CheckBalance, CheckOverlap, CheckInit, CheckInitLoss, CheckGradients, CheckOverfit, CheckSignal, CheckLRRange}
 }
 
 // A Verdict is the outcome of a check.
@@ -127,7 +129,7 @@ func (v Verdict) String() string {
 // A Check is the outcome of one check of the checklist.
 type Check struct {
 	// ID is one of the Check constants; Rule the rule of the trainer's
-	// DIAGNOSTICS.md it implements (0 for the learning-rate range test,
+	// docs/DIAGNOSTICS.md it implements (0 for the learning-rate range test,
 	// which has none); Title a few words for the report.
 	ID    string
 	Rule  int
@@ -225,6 +227,7 @@ func Run(ctx context.Context, s Setup, o *Options) (*Report, error) {
 	checks := map[string]func(context.Context) (Check, error){
 		CheckInputs:    d.checkInputs,
 		CheckBalance:   d.checkBalance,
+		CheckOverlap:   d.checkOverlap,
 		CheckInit:      d.checkInit,
 		CheckInitLoss:  d.checkInitLoss,
 		CheckGradients: d.checkGradients,
@@ -271,7 +274,6 @@ func newDoctor(s Setup, o *Options) (*doctor, error) {
 	}
 	def(&d.o.OverfitSamples, 20)
 	def(&d.o.OverfitSteps, 500)
-	deff(&d.o.OverfitLoss, 0.01)
 	def(&d.o.SignalSteps, 300)
 	deff(&d.o.SignalMargin, 0.1)
 	def(&d.o.GradSamples, 4)
@@ -289,8 +291,8 @@ func newDoctor(s Setup, o *Options) (*doctor, error) {
 		return nil, errors.New("doctor: OverfitSteps, SignalSteps and GradSamples must be positive, RangeSteps at least 10")
 	case !(d.o.RangeMin > 0 && d.o.RangeMax > d.o.RangeMin && !math.IsInf(d.o.RangeMax, 1)):
 		return nil, fmt.Errorf("doctor: learning-rate range [%g, %g], want 0 < min < max", d.o.RangeMin, d.o.RangeMax)
-	case !(d.o.OverfitLoss > 0) || !(d.o.SignalMargin >= 0 && d.o.SignalMargin < 1):
-		return nil, errors.New("doctor: OverfitLoss must be positive, SignalMargin in [0, 1)")
+	case !(d.o.OverfitLoss >= 0) || !(d.o.SignalMargin >= 0 && d.o.SignalMargin < 1):
+		return nil, errors.New("doctor: OverfitLoss must not be negative, SignalMargin in [0, 1)")
 	case !(d.s.LR > 0) || math.IsInf(d.s.LR, 1) || d.s.BatchSize < 1:
 		return nil, fmt.Errorf("doctor: learning rate %g and batch size %d, want both positive", d.s.LR, d.s.BatchSize)
 	}

@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/summary/figure"
 )
 
 // The tags Log writes.
@@ -160,7 +161,7 @@ func (r *Report) Log(w *summary.Writer) error {
 	if err != nil {
 		return err
 	}
-	return w.Figure(RangeFigureTag, 0, p, 6*vg.Inch, 4*vg.Inch)
+	return figure.Write(w, RangeFigureTag, 0, p, 6*vg.Inch, 4*vg.Inch)
 }
 
 // decades marks the powers of ten of a logarithmic axis, labelled in the

@@ -11,9 +11,10 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
-	"github.com/tbgo/tbgo/trainer/run"
+	"github.com/tbgo/tbgo/trainer/internal/yamltext"
+	"github.com/tbgo/tbgo/trainer/job"
 )
 
 // The kinds of parameters.
@@ -37,7 +38,7 @@ var ErrConfig = errors.New("bad sweep configuration")
 // configuration, by its dotted key, and the values it takes.
 type Param struct {
 	// Key is the knob's dotted key in the run configuration, such as
-	// "schedule.lr" (see run.Knobs and tbgo train -h).
+	// "schedule.lr" (see job.Knobs and tbgo train -h).
 	Key string
 	// Type is LogUniform, Uniform, IntUniform or Choice.
 	Type string
@@ -52,7 +53,8 @@ type Param struct {
 	// linearly otherwise, rounded (and deduplicated) for IntUniform.
 	Points int
 
-	line int // the key's line in the file, 0 if unknown
+	line    int // the key's line in the file, 0 if unknown
+	lowLine int // the line of its low, where fill reports a bad range
 }
 
 // numeric reports whether p is a range rather than a choice.
@@ -117,6 +119,7 @@ type Config struct {
 	file     string
 	resolved bool
 	baseName string
+	free     bool // the parameters are a TrainFunc's, not knobs (Run)
 }
 
 // A Setting is a knob set in every trial: a dotted key and one line of
@@ -161,7 +164,8 @@ func Parse(b []byte, name string) (*Config, error) {
 	c := &Config{file: name}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, c.errorf(0, "", "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		line, msg := yamltext.Syntax(err)
+		return nil, c.errorf(line, "", "%s", msg)
 	}
 	if len(doc.Content) == 0 {
 		return nil, c.errorf(0, "", "empty: a sweep needs params")
@@ -224,7 +228,7 @@ func Parse(b []byte, name string) (*Config, error) {
 		}
 		return nil, c.errorf(line, "params", "no parameters to search")
 	}
-	if err := c.defaults(lines); err != nil {
+	if err := c.fill(lines); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -268,6 +272,42 @@ func (c *Config) defaults(lines map[string]int) error {
 	}
 	if c.Goal != "max" && c.Goal != "min" {
 		return c.errorf(lines["goal"], "goal", "%q is not max or min", c.Goal)
+	}
+	return nil
+}
+
+// fill fills in the defaults and checks the values, for Parse and for a
+// Config built in Go; lines has the line of each top-level key (empty for
+// a Config built in Go).
+func (c *Config) fill(lines map[string]int) error {
+	if err := c.defaults(lines); err != nil {
+		return err
+	}
+	if len(c.Params) == 0 {
+		return c.errorf(0, "params", "no parameters to search")
+	}
+	for i := range c.Params {
+		p := &c.Params[i]
+		field := "params." + p.Key
+		switch {
+		case p.Key == "":
+			return c.errorf(0, "params", "a parameter without a key")
+		case p.Type == Choice && len(p.Values) == 0:
+			return c.errorf(p.line, field+".values", "a choice needs a non-empty list of values")
+		case p.Type == Choice:
+		case p.Type != LogUniform && p.Type != Uniform && p.Type != IntUniform:
+			return c.errorf(p.line, field+".type", "%q is not one of %s, %s, %s, %s", p.Type, LogUniform, Uniform, IntUniform, Choice)
+		case !(p.Low < p.High) || math.IsInf(p.Low, 0) || math.IsInf(p.High, 0):
+			return c.errorf(p.lowLine, field+".low", "%v is not below high %v", p.Low, p.High)
+		case p.Type == LogUniform && p.Low <= 0:
+			return c.errorf(p.lowLine, field+".low", "%v: a log-uniform range needs positive bounds", p.Low)
+		case p.Type == IntUniform && (p.Low != math.Trunc(p.Low) || p.High != math.Trunc(p.High)):
+			return c.errorf(p.line, field, "[%v, %v] is not an integer range", p.Low, p.High)
+		case p.Points == 0:
+			p.Points = 3
+		case p.Points < 2:
+			return c.errorf(p.line, field+".points", "%d, want at least 2", p.Points)
+		}
 	}
 	return nil
 }
@@ -318,36 +358,7 @@ func (c *Config) number(n *yaml.Node, field string) (float64, error) {
 
 // text returns n as one line of YAML, as the run configuration's Set
 // reads it: a scalar as it is written, anything else in flow style.
-func text(n *yaml.Node) (string, error) {
-	if n.Kind == yaml.ScalarNode {
-		return n.Value, nil
-	}
-	flow := *n
-	setFlow(&flow)
-	b, err := yaml.Marshal(&flow)
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(string(b)), nil
-}
-
-// setFlow makes n and what it holds print on one line. It copies the
-// nodes it changes.
-func setFlow(n *yaml.Node) {
-	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
-		n.Style = yaml.FlowStyle
-	}
-	n.HeadComment, n.LineComment, n.FootComment = "", "", ""
-	if len(n.Content) > 0 {
-		content := make([]*yaml.Node, len(n.Content))
-		for i, ch := range n.Content {
-			cp := *ch
-			setFlow(&cp)
-			content[i] = &cp
-		}
-		n.Content = content
-	}
-}
+func text(n *yaml.Node) (string, error) { return yamltext.OneLine(n) }
 
 // key checks a knob key's form.
 func (c *Config) key(k *yaml.Node, field string) error {
@@ -453,18 +464,12 @@ func (c *Config) param(k, v *yaml.Node, field string) (Param, error) {
 				return p, c.errorf(n.Line, field+"."+b.name, "%v is not an integer", *b.dst)
 			}
 		}
-		if !(p.Low < p.High) {
-			return p, c.errorf(got["low"].Line, field+".low", "%v is not below high %v", p.Low, p.High)
-		}
-		if p.Type == LogUniform && p.Low <= 0 {
-			return p, c.errorf(got["low"].Line, field+".low", "%v: a log-uniform range needs positive bounds", p.Low)
-		}
-		p.Points = 3
 		if n := got["points"]; n != nil {
 			if p.Points, err = c.integer(n, field+".points", 2); err != nil {
 				return p, err
 			}
 		}
+		p.lowLine = got["low"].Line
 	case Choice:
 		for _, name := range []string{"low", "high", "points"} {
 			if n := got[name]; n != nil {
@@ -601,7 +606,7 @@ func (c *Config) Resolve() error {
 		c.baseName = filepath.Join(filepath.Dir(c.file), c.Base)
 	}
 	kinds := map[string]string{}
-	for _, k := range run.Knobs() {
+	for _, k := range job.Knobs() {
 		kinds[k.Key] = k.Kind
 	}
 	for _, s := range c.Set {
@@ -686,22 +691,27 @@ func (c *Config) tryValue(i int, v string) error {
 }
 
 // runConfig returns the base run configuration with Set applied, read
-// afresh from its file, so that no two trials share any of it (trials are
-// configured and run concurrently) and errors name the base file's lines.
-func (c *Config) runConfig() (run.Config, error) {
-	cfg := run.Default()
-	if c.baseName != "" {
-		var err error
-		if cfg, err = run.Load(c.baseName); err != nil {
-			return cfg, c.errorf(0, "base", "%v", err)
+// afresh from its file (job.Compose), so that no two trials share any of
+// it (trials are configured and run concurrently) and errors name the
+// base file's lines, or the sweep file's line of the setting at fault.
+func (c *Config) runConfig() (job.Config, error) {
+	settings := make([]job.Setting, len(c.Set))
+	for i, s := range c.Set {
+		settings[i] = job.Setting{Key: s.Key, Value: s.Value}
+	}
+	cfg, err := job.Compose("", c.baseName, settings)
+	if err == nil {
+		return cfg, nil
+	}
+	var ce *job.ConfigError
+	if errors.As(err, &ce) && ce.File == "" {
+		for _, s := range c.Set {
+			if s.Key == ce.Key {
+				return cfg, c.errorf(s.line, "set."+s.Key, "%s", ce.Msg)
+			}
 		}
 	}
-	for _, s := range c.Set {
-		if err := cfg.Set(s.Key, s.Value); err != nil {
-			return cfg, c.errorf(s.line, "set."+s.Key, "%v", err)
-		}
-	}
-	return cfg, nil
+	return cfg, c.errorf(0, "base", "%v", err)
 }
 
 // texts returns the values of p to check: the choices, or both bounds.

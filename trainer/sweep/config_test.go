@@ -42,9 +42,9 @@ func TestParse(t *testing.T) {
 		Set:    []Setting{{Key: "epochs", Value: "10", line: 6}, {Key: "model.hidden", Value: "[64, 32]", line: 7}},
 		Method: Grid, Trials: 7, Seed: 3, Stages: 2, Top: 2, Metric: "loss/val", Goal: "min", Parallel: 2,
 		Params: []Param{
-			{Key: "schedule.lr", Type: LogUniform, Low: 1e-4, High: 0.1, Points: 3, line: 16},
-			{Key: "model.dropout", Type: Uniform, Low: 0, High: 0.5, Points: 4, line: 17},
-			{Key: "batch_size", Type: IntUniform, Low: 16, High: 128, Points: 3, line: 18},
+			{Key: "schedule.lr", Type: LogUniform, Low: 1e-4, High: 0.1, Points: 3, line: 16, lowLine: 16},
+			{Key: "model.dropout", Type: Uniform, Low: 0, High: 0.5, Points: 4, line: 17, lowLine: 17},
+			{Key: "batch_size", Type: IntUniform, Low: 16, High: 128, Points: 3, line: 18, lowLine: 18},
 			{Key: "optimizer.name", Type: Choice, Values: []string{"adam", "sgd"}, line: 19},
 			{Key: "model.hidden", Type: Choice, Values: []string{"[64]", "[128, 64]"}, line: 20},
 		},
@@ -169,7 +169,7 @@ func TestLoadErrors(t *testing.T) {
 		{"the trial directory", "params:\n  dir: {type: choice, values: [a, b]}\n", "",
 			"params.dir: the sweep sets each trial's directory"},
 		{"a missing base", "base: nothere.yaml\nparams:\n  schedule.lr: {type: log_uniform, low: 1e-4, high: 0.1}\n", "",
-			"base: run: open"},
+			"base: job: open"},
 		{"a base with an unknown key", "base: base.yaml\nparams:\n  schedule.lr: {type: log_uniform, low: 1e-4, high: 0.1}\n", "epochs: 3\nlayers: 2\n",
 			`base.yaml:2: unknown key "layers"`},
 	} {
@@ -248,7 +248,7 @@ func sameConfig(a, b *Config) bool {
 		}
 		x.Params = append([]Param(nil), c.Params...)
 		for i := range x.Params {
-			x.Params[i].line = 0
+			x.Params[i].line, x.Params[i].lowLine = 0, 0
 		}
 		return x
 	}

@@ -1,22 +1,38 @@
-// Package sweep searches hyper-parameters: it trains one run of package
-// trainer/run per trial, several at once, and lays the sweep out for
-// TensorBoard's HParams dashboard (table, parallel coordinates, scatter
-// plots). It is the engine of tbgo sweep, and rule 20 of the trainer's
-// DIAGNOSTICS.md: search from a config file, learning rates log-uniformly,
-// random rather than grid, and widen a range whose best value sits on its
-// border.
+// Package sweep searches hyper-parameters: it trains one run per trial,
+// several at once, and lays the sweep out for TensorBoard's HParams
+// dashboard (table, parallel coordinates, scatter plots). It is the
+// engine of tbgo sweep, and rule 20 of docs/DIAGNOSTICS.md: search from a
+// config file, learning rates log-uniformly, random rather than grid, and
+// widen a range whose best value sits on its border.
+//
+// Run drives a training function of one's own (a TrainFunc) with the
+// search, parallelism and resuming of tbgo sweep; RunJobs trains tbgo
+// train's runs (package trainer/job):
+//
+//	c, err := sweep.Parse(yamlText, "lr.yaml")
+//	if err != nil { ... }
+//	res, err := sweep.Run(ctx, c, func(ctx context.Context, t *sweep.Trial) (sweep.Metrics, error) {
+//		acc := myTrain(ctx, t.Float("lr"), t.Int("batch"))   // log into t.Dir if you like
+//		return sweep.Metrics{"accuracy/val": acc}, nil
+//	}, &sweep.Options{Parallel: 4})
 //
 //	c, err := sweep.Load("lr.yaml")      // strict YAML; every key checked against the run's knobs
-//	if err != nil { ... }
-//	res, err := sweep.Run(ctx, c, &sweep.Options{Out: os.Stdout})
+//	res, err := sweep.RunJobs(ctx, c, &sweep.Options{Out: os.Stdout})
 //	res.WriteTable(os.Stdout, c)          // every trial, best first; the best; border warnings
+//
+// Options.Only runs single trials of the expansion by index (Config.Plan
+// numbers them, Config.Trial returns one), as tbgo sweep CONFIG -trial N
+// does for each task of a Slurm job array or a Kubernetes Indexed Job:
+// the processes write into one logdir, and the sweep run whole
+// afterwards trains nothing.
 //
 // # Configuration
 //
-// A sweep names a base run configuration (tbgo train's YAML, see
-// trainer/run; the default run if none), knobs to set in every trial, and
-// a search space: each parameter is a knob, by its dotted key, with a
-// distribution:
+// For RunJobs, a sweep names a base run configuration (tbgo train's
+// YAML, see trainer/job; the default run if none), knobs to set in every
+// trial, and a search space: each parameter is a knob, by its dotted key,
+// with a distribution. For Run, the parameters are the names the
+// training function reads, and there is no base or set:
 //
 //	log_uniform  {type: log_uniform, low: 1e-4, high: 1e-1}  uniform in log space: as many
 //	                                                         trials per decade (learning rates,
@@ -54,11 +70,13 @@
 //
 // # Trials and resuming
 //
-// Each trial is a run of trainer/run in <logdir>/<name>/trial-<id>, with
-// an HParams session recording every knob of its configuration (the swept
-// ones among them) and ending with its status. The ID is the first 12 hex
-// digits of the SHA-256 of the trial's parameter values and seed
-// (TrialID): running the same sweep again proposes the same trials, and a
+// Each trial is a run in <logdir>/<name>/trial-<id>, with an HParams
+// session ending with its status: for RunJobs, a run of trainer/job whose
+// session records every knob of its configuration (the swept ones among
+// them); for Run, a session of the trial's values that the sweep writes
+// with the metrics the function returned (as scalars at step 0). The ID is the first 12 hex
+// digits of the SHA-256 of the trial's parameter values and seed (the run
+// configuration's, or the sweep's for Run; TrialID): running the same sweep again proposes the same trials, and a
 // trial whose run holds a session that ended successfully is read back
 // (its metric from the run's event files) instead of trained. A trial that
 // failed or was interrupted is trained again, its directory first

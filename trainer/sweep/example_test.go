@@ -53,9 +53,9 @@ params:
 	// sweep: lr.yaml:3: params.schedule.lr.low: 0: a log-uniform range needs positive bounds (bad sweep configuration)
 }
 
-// A sweep run twice trains its trials once: the second run reads them
-// back from their runs.
-func ExampleRun() {
+// A sweep of tbgo train's trainer run twice trains its trials once: the
+// second run reads them back from their runs.
+func ExampleRunJobs() {
 	dir, err := os.MkdirTemp("", "sweep-example")
 	if err != nil {
 		log.Fatal(err)
@@ -78,7 +78,7 @@ params:
 		if err != nil {
 			log.Fatal(err)
 		}
-		res, err := sweep.Run(context.Background(), c, &sweep.Options{Parallel: 2})
+		res, err := sweep.RunJobs(context.Background(), c, &sweep.Options{Parallel: 2})
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -87,4 +87,47 @@ params:
 	// Output:
 	// 3 trials, 3 trained, best found: true
 	// 3 trials, 0 trained, best found: true
+}
+
+// Sweep the learning rate of your own training function: the sweep
+// proposes the trials, trains two at once, records each as a run with an
+// HParams session under one experiment, and ranks them.
+func ExampleRun() {
+	dir, err := os.MkdirTemp("", "sweep-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	c, err := sweep.Parse([]byte(`
+name: my-model
+method: grid
+metric: loss
+params:
+  lr: {type: log_uniform, low: 0.01, high: 1, points: 3}
+`), "sweep.yaml")
+	if err != nil {
+		log.Fatal(err)
+	}
+	c.Logdir = dir
+	// The model: gradient descent on f(x) = x², from x = 1.
+	train := func(ctx context.Context, t *sweep.Trial) (sweep.Metrics, error) {
+		x, lr := 1.0, t.Float("lr")
+		for range 10 {
+			x -= lr * 2 * x
+		}
+		return sweep.Metrics{"loss": x * x}, nil
+	}
+	res, err := sweep.Run(context.Background(), c, train, &sweep.Options{Parallel: 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range res.Trials {
+		fmt.Printf("lr %-4s loss %.3g\n", t.String("lr"), t.Metric)
+	}
+	fmt.Println("best lr:", res.Best.String("lr"))
+	// Output:
+	// lr 0.01 loss 0.668
+	// lr 0.1  loss 0.0115
+	// lr 1    loss 1
+	// best lr: 0.1
 }

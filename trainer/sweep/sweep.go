@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -20,7 +21,7 @@ import (
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/trainer"
-	"github.com/tbgo/tbgo/trainer/run"
+	"github.com/tbgo/tbgo/trainer/job"
 )
 
 // BorderFraction is rule 20's border: a best value within this fraction
@@ -35,10 +36,30 @@ type Options struct {
 	Parallel int
 	// Out receives a line per finished trial; nil discards them.
 	Out io.Writer
-	// Hooks are added to every trial's training (run.Runner.Hooks).
-	// Trials run concurrently, so they must be safe for concurrent use.
+	// Hooks are added to every trial's training by RunJobs
+	// (job.Runner.Hooks). Trials run concurrently, so they must be safe
+	// for concurrent use.
 	Hooks []trainer.Hook
+	// Only, when not nil, runs only these trials of the deterministic
+	// expansion (Config.Plan), by their 0-based index: one process per
+	// index of a Slurm job array or a Kubernetes Indexed Job, all
+	// writing to one logdir. It needs a single stage: a later stage
+	// depends on the results of the earlier ones.
+	Only []int
 }
+
+// Metrics are what a trial measured, by name: the sweep ranks trials by
+// Config.Metric among them, as a scalar tag such as "accuracy/val".
+type Metrics map[string]float64
+
+// A TrainFunc trains one trial: it reads the trial's parameter values
+// (Trial.Float, Trial.Int, Trial.String), trains, and returns the
+// metrics, one of which is Config.Metric. It may log to TensorBoard in
+// Trial.Dir, the trial's run, where the sweep records the HParams session
+// and the returned metrics (at step 0) beside what it writes. Trials run
+// concurrently, at most Options.Parallel at once: a TrainFunc must be
+// safe for concurrent use. It should return soon after ctx is done.
+type TrainFunc func(ctx context.Context, t *Trial) (Metrics, error)
 
 // A Trial is one run of a sweep.
 type Trial struct {
@@ -51,9 +72,10 @@ type Trial struct {
 	Stage int
 	// Texts are the parameter values as set (aligned with
 	// Config.Params); Values the same as the run records them in its
-	// HParams session (run.Config.Values), by key.
+	// HParams session (job.Config.Values), by key.
 	Texts  []string
 	Values map[string]any
+	keys   []string
 	// Resumed reports that the trial had finished in an earlier run of
 	// the sweep and was not trained again.
 	Resumed bool
@@ -65,10 +87,46 @@ type Trial struct {
 	Metric   float64
 	Duration time.Duration
 	Alerts   int
+	// Index is the trial's position in the expansion of its stage, from
+	// 0: Options.Only and tbgo sweep -trial select trials by it.
+	Index int
+	// Seed is the sweep's seed (a job's is its run configuration's):
+	// for a TrainFunc that wants one.
+	Seed uint64
 	// Err is the error that ended the trial, if any.
 	Err error
 
-	cfg run.Config
+	cfg job.Config
+}
+
+// String returns the text of parameter key's value as the trial set it,
+// such as "adam", "[64, 64]" or "0.003162"; "" if the sweep has no such
+// parameter.
+func (t *Trial) String(key string) string {
+	if i := slices.Index(t.keys, key); i >= 0 {
+		return t.Texts[i]
+	}
+	return ""
+}
+
+// Float returns parameter key's value as a number, NaN if it is not one
+// (or there is no such parameter).
+func (t *Trial) Float(key string) float64 {
+	v, err := strconv.ParseFloat(t.String(key), 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
+}
+
+// Int returns parameter key's value as an integer (an int_uniform
+// parameter's, or a numeric choice's), 0 if it is not one.
+func (t *Trial) Int(key string) int {
+	v := t.Float(key)
+	if v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+		return 0
+	}
+	return int(v)
 }
 
 // A Result is what a sweep did.
@@ -130,7 +188,7 @@ func canon(v any) string {
 // loss/train, accuracy/train, loss/val, accuracy/val and Config.Metric.
 // c must be resolved (Load, or Resolve).
 func (c *Config) Experiment() (*summary.Experiment, error) {
-	if !c.resolved {
+	if !c.resolved && !c.free {
 		return nil, errors.New("sweep: Experiment of an unresolved configuration (call Resolve)")
 	}
 	exp := &summary.Experiment{
@@ -142,6 +200,13 @@ func (c *Config) Experiment() (*summary.Experiment, error) {
 		if p.numeric() {
 			hp.Domain = summary.Interval(p.Low, p.High)
 			hp.Description = fmt.Sprintf("%s in [%g, %g]", strings.ReplaceAll(p.Type, "_", "-"), p.Low, p.High)
+		} else if c.free {
+			var vals []any
+			for _, t := range p.Values {
+				vals = append(vals, freeValue(t))
+			}
+			hp.Domain = summary.Discrete(vals...)
+			hp.Description = fmt.Sprintf("one of %s", strings.Join(p.Values, ", "))
 		} else {
 			var vals []any
 			for _, t := range p.Values {
@@ -164,6 +229,9 @@ func (c *Config) Experiment() (*summary.Experiment, error) {
 		exp.HParams = append(exp.HParams, hp)
 	}
 	tags := []string{"loss/train", "accuracy/train", "loss/val", "accuracy/val"}
+	if c.free {
+		tags = nil
+	}
 	if !slices.Contains(tags, c.Metric) {
 		tags = append(tags, c.Metric)
 	}
@@ -180,8 +248,33 @@ func (c *Config) Experiment() (*summary.Experiment, error) {
 // Dir returns the sweep's directory, <logdir>/<name>.
 func (c *Config) Dir() string { return filepath.Join(c.Logdir, c.Name) }
 
+// freeValue returns a choice's text as a TrainFunc's trial records it
+// in its session: a number or a boolean if the text is one, else the
+// text.
+func freeValue(s string) any {
+	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		return v
+	}
+	if b, err := strconv.ParseBool(s); err == nil {
+		return b
+	}
+	return s
+}
+
 // trial makes the trial of pt.
 func (c *Config) trial(pt point, stage int, exp *summary.Experiment) (*Trial, error) {
+	if c.free {
+		t := &Trial{Stage: stage, Texts: pt, Values: map[string]any{}, Metric: math.NaN(), Seed: c.Seed}
+		texts := map[string]string{}
+		for i, p := range c.Params {
+			t.keys = append(t.keys, p.Key)
+			texts[p.Key] = pt[i]
+			t.Values[p.Key] = freeValue(pt[i])
+		}
+		t.ID = TrialID(texts, c.Seed)
+		t.Dir = filepath.Join(c.Dir(), "trial-"+t.ID)
+		return t, nil
+	}
 	cfg, err := c.runConfig()
 	if err != nil {
 		return nil, err
@@ -193,8 +286,9 @@ func (c *Config) trial(pt point, stage int, exp *summary.Experiment) (*Trial, er
 		}
 	}
 	all := cfg.Values()
-	t := &Trial{Stage: stage, Texts: pt, Values: map[string]any{}, Metric: math.NaN()}
+	t := &Trial{Stage: stage, Texts: pt, Values: map[string]any{}, Metric: math.NaN(), Seed: cfg.Seed}
 	for _, p := range c.Params {
+		t.keys = append(t.keys, p.Key)
 		t.Values[p.Key] = all[p.Key]
 		texts[p.Key] = canon(all[p.Key])
 	}
@@ -224,37 +318,99 @@ func (c *Config) Plan() ([]*Trial, error) {
 		}
 		if !seen[t.ID] {
 			seen[t.ID] = true
+			t.Index = len(out)
 			out = append(out, t)
 		}
 	}
 	return out, nil
 }
 
-// Run runs the sweep c describes (resolving it first if needed) under
-// c.Dir(): it declares the experiment at that root (summary.WriteExperiment,
-// merged with an earlier declaration), then, stage by stage, proposes the
-// trials (a grid's product or Config.Trials random draws; a trial already
-// proposed is not proposed again) and trains them, at most Parallel at
-// once, each as its own run of package trainer/run in <dir>/trial-<id>
-// with an HParams session recording every knob. A trial whose run holds a
-// session that ended successfully is not trained again but read back: the
-// same sweep run twice trains nothing the second time. A trial that
-// failed or was interrupted is trained again from scratch (its directory
-// removed first).
+// Trial returns trial i (from 0) of the deterministic expansion of a
+// single-stage sweep (Plan), as tbgo sweep -trial runs it.
+func (c *Config) Trial(i int) (*Trial, error) {
+	if c.Stages > 1 {
+		return nil, fmt.Errorf("sweep: a single trial of a %d-stage sweep: the later stages depend on the earlier results (%w)", c.Stages, ErrConfig)
+	}
+	trials, err := c.Plan()
+	if err != nil {
+		return nil, err
+	}
+	if i < 0 || i >= len(trials) {
+		return nil, fmt.Errorf("sweep: trial %d: the sweep has trials 0 to %d (%w)", i, len(trials)-1, ErrConfig)
+	}
+	return trials[i], nil
+}
+
+// Run runs the sweep c describes with the user's training function:
+// the same search (grid or random, coarse to fine), parallelism and
+// resuming as tbgo sweep, for a model of one's own. The parameters are
+// free: their keys are the names train reads (Trial.Float("lr")), not
+// knobs of tbgo train, so c must have no base or set (those configure
+// tbgo train's trainer; see RunJobs).
+//
+// Each trial is a run in <dir>/trial-<id> holding an HParams session
+// with the trial's values under the experiment declared at the sweep's
+// root, and the metrics train returned, as scalars at step 0; the
+// session ends with STATUS_SUCCESS, or STATUS_FAILURE when train returned
+// an error. A trial whose session ended successfully in an earlier run of
+// the sweep is read back, not trained again.
+func Run(ctx context.Context, c *Config, train TrainFunc, o *Options) (*Result, error) {
+	if c.Base != "" || len(c.Set) > 0 {
+		return nil, fmt.Errorf("sweep: base and set configure tbgo train's trainer (RunJobs); a TrainFunc takes its fixed settings itself (%w)", ErrConfig)
+	}
+	if err := c.fill(map[string]int{}); err != nil {
+		return nil, err
+	}
+	c.free = true
+	if c.Logdir == "" {
+		c.Logdir = job.Default().Logdir
+	}
+	return c.run(ctx, o, func(ctx context.Context, t *Trial, o *Options) error {
+		return c.trainFunc(ctx, t, train)
+	})
+}
+
+// RunJobs runs the sweep c describes with tbgo train's trainer
+// (package job), resolving c first if needed: it declares the experiment
+// at c.Dir() (summary.WriteExperiment, merged with an earlier
+// declaration), then, stage by stage, proposes the trials (a grid's
+// product or Config.Trials random draws; a trial already proposed is not
+// proposed again) and trains them, at most Parallel at once, each as its
+// own run of package job in <dir>/trial-<id> with an HParams session
+// recording every knob. A trial whose run holds a session that ended
+// successfully is not trained again but read back: the same sweep run
+// twice trains nothing the second time. A trial that failed or was
+// interrupted is trained again from scratch (its directory removed
+// first).
 //
 // After each stage but the last, the ranges narrow around the best Top
 // trials so far (see narrow). A trial that fails does not stop the sweep;
 // its error is in Trial.Err. Cancelling ctx stops the trials under way
 // (their sessions end in failure) and returns what was done with
 // ctx.Err().
-func Run(ctx context.Context, c *Config, o *Options) (*Result, error) {
-	if o == nil {
-		o = &Options{}
-	}
+func RunJobs(ctx context.Context, c *Config, o *Options) (*Result, error) {
 	if !c.resolved {
 		if err := c.Resolve(); err != nil {
 			return nil, err
 		}
+	}
+	return c.run(ctx, o, func(ctx context.Context, t *Trial, o *Options) error {
+		r := &job.Runner{Progress: job.Quiet, Hooks: o.Hooks}
+		res, err := r.Run(ctx, t.cfg)
+		if res != nil {
+			t.Status, t.Alerts = res.Status, len(res.Alerts)
+		}
+		return err
+	})
+}
+
+// run is Run and RunJobs, training each trial with train.
+func (c *Config) run(ctx context.Context, o *Options, train func(context.Context, *Trial, *Options) error) (*Result, error) {
+	if o == nil {
+		o = &Options{}
+	}
+	if o.Only != nil && c.Stages > 1 {
+		return nil, fmt.Errorf("sweep: single trials of a %d-stage sweep: the later stages depend on the earlier results (%w)", c.Stages, ErrConfig)
 	}
 	exp, err := c.Experiment()
 	if err != nil {
@@ -280,13 +436,24 @@ func Run(ctx context.Context, c *Config, o *Options) (*Result, error) {
 			}
 			if !seen[t.ID] {
 				seen[t.ID] = true
+				t.Index = len(batch)
 				batch = append(batch, t)
 			}
+		}
+		if o.Only != nil {
+			var only []*Trial
+			for _, i := range o.Only {
+				if i < 0 || i >= len(batch) {
+					return res, fmt.Errorf("sweep: trial %d: the sweep has trials 0 to %d (%w)", i, len(batch)-1, ErrConfig)
+				}
+				only = append(only, batch[i])
+			}
+			batch = only
 		}
 		if c.Stages > 1 {
 			fmt.Fprintf(out, "stage %d of %d: %d trials\n", stage, c.Stages, len(batch))
 		}
-		c.runTrials(ctx, batch, len(res.Trials), o, out)
+		c.runTrials(ctx, batch, len(res.Trials), o, out, train)
 		res.Trials = append(res.Trials, batch...)
 		for _, t := range batch {
 			if !t.Resumed && !errors.Is(t.Err, errSkipped) {
@@ -294,15 +461,58 @@ func Run(ctx context.Context, c *Config, o *Options) (*Result, error) {
 			}
 		}
 		if err := ctx.Err(); err != nil {
-			res.finish(c)
+			res.finish(c, o.Only == nil)
 			return res, err
 		}
 		if stage < c.Stages {
 			spans = c.narrowAll(spans, res.ranked(), len(batch))
 		}
 	}
-	res.finish(c)
+	res.finish(c, o.Only == nil)
 	return res, nil
+}
+
+// trainFunc trains t with a TrainFunc, recording its session and metrics
+// in its run.
+func (c *Config) trainFunc(ctx context.Context, t *Trial, train TrainFunc) (err error) {
+	exp, err := c.Experiment()
+	if err != nil {
+		return err
+	}
+	w, err := summary.NewWriter(t.Dir, nil)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	defer func() {
+		if cerr := w.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("sweep: %w", cerr)
+		}
+	}()
+	if err := w.StartSession(t.Values, &summary.SessionOptions{Experiment: exp}); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	metrics, terr := train(ctx, t)
+	status := summary.StatusSuccess
+	if terr != nil {
+		status = summary.StatusFailure
+	}
+	if terr == nil {
+		if _, ok := metrics[c.Metric]; !ok {
+			terr = fmt.Errorf("sweep: the trial returned no %s (metrics %v)", c.Metric, slices.Sorted(maps.Keys(metrics)))
+			status = summary.StatusFailure
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(metrics)) {
+		if werr := w.Scalar(k, 0, metrics[k]); werr != nil && terr == nil {
+			terr = fmt.Errorf("sweep: metric %s: %w", k, werr)
+			status = summary.StatusFailure
+		}
+	}
+	if err := w.EndSession(status); err != nil && terr == nil {
+		terr = fmt.Errorf("sweep: %w", err)
+	}
+	t.Status = status
+	return terr
 }
 
 // errSkipped marks a trial not run because the sweep was cancelled.
@@ -323,8 +533,9 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
-// runTrials runs trials, at most the configured number at once.
-func (c *Config) runTrials(ctx context.Context, trials []*Trial, done int, o *Options, out io.Writer) {
+// runTrials runs trials with train, at most the configured number at
+// once.
+func (c *Config) runTrials(ctx context.Context, trials []*Trial, done int, o *Options, out io.Writer, train func(context.Context, *Trial, *Options) error) {
 	sem := make(chan struct{}, c.parallelism(o.Parallel))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -346,7 +557,7 @@ func (c *Config) runTrials(ctx context.Context, trials []*Trial, done int, o *Op
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			c.runTrial(ctx, t, o)
+			c.runTrial(ctx, t, o, train)
 			mu.Lock()
 			done++
 			n := done
@@ -379,8 +590,8 @@ func (c *Config) trialLine(t *Trial) string {
 	return b.String()
 }
 
-// runTrial trains t, or reads it back if it finished before.
-func (c *Config) runTrial(ctx context.Context, t *Trial, o *Options) {
+// runTrial trains t with train, or reads it back if it finished before.
+func (c *Config) runTrial(ctx context.Context, t *Trial, o *Options, train func(context.Context, *Trial, *Options) error) {
 	if c.readBack(t) == nil && t.Status == summary.StatusSuccess {
 		t.Resumed = true
 		return
@@ -390,12 +601,7 @@ func (c *Config) runTrial(ctx context.Context, t *Trial, o *Options) {
 		t.Err = fmt.Errorf("sweep: removing the unfinished trial: %w", err)
 		return
 	}
-	r := &run.Runner{Progress: run.Quiet, Hooks: o.Hooks}
-	res, err := r.Run(ctx, t.cfg)
-	t.Err = err
-	if res != nil {
-		t.Status, t.Alerts = res.Status, len(res.Alerts)
-	}
+	t.Err = train(ctx, t, o)
 	if rerr := c.readBack(t); rerr != nil && t.Err == nil {
 		t.Err = rerr
 	}
@@ -506,13 +712,17 @@ func (c *Config) narrowAll(spans []span, ranked []*Trial, stageTrials int) []spa
 	return next
 }
 
-// finish picks the best trial and checks rule 20's border.
-func (r *Result) finish(c *Config) {
+// finish picks the best trial and, when border, checks rule 20's
+// border (a few selected trials say nothing of it).
+func (r *Result) finish(c *Config, border bool) {
 	ranked := r.ranked()
 	if len(ranked) == 0 {
 		return
 	}
 	r.Best = ranked[0]
+	if !border {
+		return
+	}
 	for i, p := range c.Params {
 		if !p.numeric() {
 			continue

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -254,7 +255,7 @@ params:
   optimizer.name: {type: choice, values: [adam, sgd]}
 `)
 	var first counter
-	r1, err := Run(context.Background(), c, &Options{Hooks: []trainer.Hook{&first}})
+	r1, err := RunJobs(context.Background(), c, &Options{Hooks: []trainer.Hook{&first}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +273,7 @@ params:
   schedule.lr: {type: log_uniform, low: 1e-3, high: 1e-1}
   optimizer.name: {type: choice, values: [adam, sgd]}
 `)
-	r2, err := Run(context.Background(), c2, &Options{Hooks: []trainer.Hook{&second}})
+	r2, err := RunJobs(context.Background(), c2, &Options{Hooks: []trainer.Hook{&second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +293,7 @@ params:
 		t.Fatal(err)
 	}
 	var third counter
-	r3, err := Run(context.Background(), c2, &Options{Hooks: []trainer.Hook{&third}})
+	r3, err := RunJobs(context.Background(), c2, &Options{Hooks: []trainer.Hook{&third}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +313,7 @@ params:
   schedule.lr: {type: log_uniform, low: 1e-3, high: 1e-1}
 `)
 			var n counter
-			res, err := Run(context.Background(), c, &Options{Parallel: p, Hooks: []trainer.Hook{&n}})
+			res, err := RunJobs(context.Background(), c, &Options{Parallel: p, Hooks: []trainer.Hook{&n}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -356,7 +357,7 @@ params:
   schedule.lr: {type: log_uniform, low: 1e-3, high: 1e-1}
 `)
 	h := &rendezvous{both: make(chan struct{})}
-	res, err := Run(context.Background(), c, &Options{Parallel: 2, Hooks: []trainer.Hook{h}})
+	res, err := RunJobs(context.Background(), c, &Options{Parallel: 2, Hooks: []trainer.Hook{h}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +379,7 @@ params:
   optimizer.name: {type: choice, values: [adam, sgd]}
   batch_size: {type: int_uniform, low: 8, high: 16}
 `)
-	res, err := Run(context.Background(), c, nil)
+	res, err := RunJobs(context.Background(), c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,7 +468,7 @@ func TestBorderWarning(t *testing.T) {
 			{ID: "a", Texts: tt.best, Metric: 0.9, Status: summary.StatusSuccess},
 			{ID: "b", Texts: []string{"0.01", "0.25", "adam"}, Metric: 0.5, Status: summary.StatusSuccess},
 		}}
-		res.finish(c)
+		res.finish(c, true)
 		if res.Best == nil || res.Best.ID != "a" {
 			t.Fatalf("%s: best %v", tt.desc, res.Best)
 		}
@@ -494,7 +495,7 @@ params:
   schedule.lr: {type: log_uniform, low: 1e-5, high: 1e-2, points: 4}
   optimizer.name: {type: choice, values: [sgd]}
 `)
-	res, err := Run(context.Background(), c, nil)
+	res, err := RunJobs(context.Background(), c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +527,7 @@ params:
   schedule.lr: {type: log_uniform, low: 1e-4, high: 1e-1}
   optimizer.name: {type: choice, values: [adam, sgd]}
 `)
-	res, err := Run(context.Background(), c, nil)
+	res, err := RunJobs(context.Background(), c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -562,7 +563,7 @@ params:
   balance: {type: choice, values: [none, weights]}
   loss: {type: choice, values: [cross_entropy, mse]}
 `)
-	res, err := Run(context.Background(), c, nil)
+	res, err := RunJobs(context.Background(), c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -607,7 +608,7 @@ func TestCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var n counter
-	res, err := Run(ctx, c, &Options{Hooks: []trainer.Hook{&n}})
+	res, err := RunJobs(ctx, c, &Options{Hooks: []trainer.Hook{&n}})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run: %v, want context.Canceled", err)
 	}
@@ -617,8 +618,186 @@ func TestCancelled(t *testing.T) {
 	if _, err := summary.ReadExperiment(res.Dir); err != nil {
 		t.Errorf("no experiment: %v", err)
 	}
-	res, err = Run(context.Background(), c, nil)
+	res, err = RunJobs(context.Background(), c, nil)
 	if err != nil || res.Trained != 3 {
 		t.Errorf("resumed: %v, trained %d", err, res.Trained)
+	}
+}
+
+// Run drives a training function of the user's own with the same search,
+// parallelism and resuming as tbgo sweep: a second run trains only the
+// trials that failed.
+func TestRunFunc(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte("name: f\nmethod: grid\nmetric: score\ngoal: max\nparams:\n  x: {type: uniform, low: 0, high: 1, points: 5}\n  kind: {type: choice, values: [a, b]}\n"), "f.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Logdir = t.TempDir()
+	var calls atomic.Int32
+	failOnce := true
+	var mu sync.Mutex
+	train := func(ctx context.Context, tr *Trial) (Metrics, error) {
+		calls.Add(1)
+		mu.Lock()
+		defer mu.Unlock()
+		if tr.String("kind") == "b" && tr.Float("x") == 1 && failOnce {
+			failOnce = false
+			return nil, errors.New("out of memory")
+		}
+		score := tr.Float("x")
+		if tr.String("kind") == "b" {
+			score += 10
+		}
+		return Metrics{"score": score, "other": 1}, nil
+	}
+	res, err := Run(context.Background(), c, train, &Options{Parallel: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Trials) != 10 || res.Trained != 10 || calls.Load() != 10 {
+		t.Fatalf("%d trials, %d trained, %d calls; want 10", len(res.Trials), res.Trained, calls.Load())
+	}
+	if res.Best == nil || res.Best.String("kind") != "b" || res.Best.Float("x") != 0.75 || res.Best.Metric != 10.75 {
+		t.Fatalf("best %v, want x=0.75 kind=b (kind=b x=1 failed)", res.Best.Texts)
+	}
+	failed := 0
+	for _, tr := range res.Trials {
+		if tr.Status == summary.StatusFailure {
+			failed++
+			if tr.Err == nil || !strings.Contains(tr.Err.Error(), "out of memory") {
+				t.Errorf("failed trial's error %v", tr.Err)
+			}
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d failed trials, want 1", failed)
+	}
+	c2, err := Parse([]byte("name: f\nmethod: grid\nmetric: score\ngoal: max\nparams:\n  x: {type: uniform, low: 0, high: 1, points: 5}\n  kind: {type: choice, values: [a, b]}\n"), "f.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2.Logdir = c.Logdir
+	res, err = Run(context.Background(), c2, train, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Trained != 1 || calls.Load() != 11 {
+		t.Errorf("second run trained %d (%d calls), want only the failed trial", res.Trained, calls.Load())
+	}
+	if res.Best == nil || res.Best.Metric != 11 {
+		t.Errorf("best after the retry %+v, want the metric 11 of kind=b x=1", res.Best)
+	}
+	if _, err := Run(context.Background(), &Config{Base: "b.yaml", Params: c.Params}, train, nil); !errors.Is(err, ErrConfig) {
+		t.Errorf("Run with a base: %v, want ErrConfig", err)
+	}
+}
+
+// Options.Only runs the chosen trials of the expansion, as one process
+// of a job array would: the union of the processes is the whole sweep.
+func TestOnly(t *testing.T) {
+	t.Parallel()
+	text := []byte("name: only\ntrials: 6\nseed: 3\nmetric: m\nparams:\n  lr: {type: log_uniform, low: 1e-4, high: 1}\n")
+	dir := t.TempDir()
+	var seen sync.Map
+	train := func(ctx context.Context, tr *Trial) (Metrics, error) {
+		seen.Store(tr.ID, tr.Index)
+		return Metrics{"m": tr.Float("lr")}, nil
+	}
+	var ids []string
+	for i := range 6 {
+		c, err := Parse(text, "only.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Logdir = dir
+		res, err := Run(context.Background(), c, train, &Options{Only: []int{i}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Trials) != 1 || res.Trials[0].Index != i || res.Trained != 1 {
+			t.Fatalf("trial %d: %d trials, index %d, %d trained", i, len(res.Trials), res.Trials[0].Index, res.Trained)
+		}
+		ids = append(ids, res.Trials[0].ID)
+	}
+	c, err := Parse(text, "only.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Logdir = dir
+	c.free = true
+	plan, err := c.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tr := range plan {
+		if tr.ID != ids[i] {
+			t.Errorf("trial %d: %s alone, %s in the plan", i, ids[i], tr.ID)
+		}
+	}
+	res, err := Run(context.Background(), c, train, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Trained != 0 || len(res.Trials) != 6 {
+		t.Errorf("the whole sweep after its 6 single trials trained %d of %d", res.Trained, len(res.Trials))
+	}
+	if _, err := Run(context.Background(), c, train, &Options{Only: []int{6}}); !errors.Is(err, ErrConfig) {
+		t.Errorf("trial 6 of 6: %v, want ErrConfig", err)
+	}
+	c.Stages = 2
+	if _, err := Run(context.Background(), c, train, &Options{Only: []int{0}}); !errors.Is(err, ErrConfig) {
+		t.Errorf("a trial of a 2-stage sweep: %v, want ErrConfig", err)
+	}
+}
+
+// Rule 20 on a held-out case, a training function of one's own rather
+// than tbgo train: the best value on the border of a log-uniform range
+// is reported, and a best value inside it is not.
+func TestBorderWarningOwnFunction(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		best float64 // where the metric peaks
+		warn bool
+	}{{10, true}, {0.03, false}} {
+		c, err := Parse([]byte("name: own\ntrials: 16\nmetric: score\ngoal: max\nparams:\n  lr: {type: log_uniform, low: 1e-4, high: 1}\n"), "own.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Logdir = t.TempDir()
+		res, err := Run(context.Background(), c, func(ctx context.Context, tr *Trial) (Metrics, error) {
+			d := math.Log10(tr.Float("lr")) - math.Log10(tt.best)
+			return Metrics{"score": -d * d}, nil
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(res.Warnings) > 0; got != tt.warn {
+			t.Errorf("peak at %g: warnings %q, want a border warning: %v", tt.best, res.Warnings, tt.warn)
+		}
+	}
+}
+
+// A Config built in Go, without Parse, gets Parse's defaults (a random
+// search of 10 trials, 3 grid points) and its checks.
+func TestRunConfigBuiltInGo(t *testing.T) {
+	t.Parallel()
+	c := &Config{Name: "go", Logdir: t.TempDir(), Metric: "loss", Params: []Param{
+		{Key: "lr", Type: LogUniform, Low: 1e-3, High: 1},
+		{Key: "width", Type: IntUniform, Low: 8, High: 64},
+	}}
+	train := func(ctx context.Context, tr *Trial) (Metrics, error) {
+		return Metrics{"loss": tr.Float("lr") / float64(tr.Int("width"))}, nil
+	}
+	res, err := Run(context.Background(), c, train, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Trials) != 10 || c.Method != Random || c.Goal != "min" || res.Best == nil {
+		t.Errorf("%d trials, method %q, goal %q, best %v", len(res.Trials), c.Method, c.Goal, res.Best)
+	}
+	bad := &Config{Logdir: t.TempDir(), Params: []Param{{Key: "lr", Type: LogUniform, Low: 0, High: 1}}}
+	if _, err := Run(context.Background(), bad, train, nil); !errors.Is(err, ErrConfig) {
+		t.Errorf("a log-uniform range from 0: %v, want ErrConfig", err)
 	}
 }

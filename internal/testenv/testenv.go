@@ -1,0 +1,42 @@
+// Package testenv decides what a test does when something it needs from
+// outside Go is missing (protoc, TensorBoard, Chromium, an S3 server): on a
+// developer's machine with only Go installed it skips, saying how to get
+// the missing piece; in CI (the environment variable CI set to anything
+// but "" or "0"/"false") it fails, so that a check never passes by not
+// running.
+package testenv
+
+import (
+	"os"
+	"strconv"
+	"testing"
+)
+
+// CI reports whether the tests run in continuous integration, where every
+// external dependency must be present.
+func CI() bool {
+	v := os.Getenv("CI")
+	if v == "" {
+		return false
+	}
+	if b, err := strconv.ParseBool(v); err == nil {
+		return b
+	}
+	return true
+}
+
+// Need ends the test if err, the result of looking for something the test
+// needs, is not nil: with t.Skipf outside CI and t.Fatalf in CI. what names
+// the missing piece and how says how to provide it, e.g.
+//
+//	testenv.Need(t, err, "protoc 30.2", "run scripts/setup.sh")
+func Need(t testing.TB, err error, what, how string) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if CI() {
+		t.Fatalf("%s is required in CI: %v (%s)", what, err, how)
+	}
+	t.Skipf("skipped: needs %s: %v (%s; CI=1 makes this a failure)", what, err, how)
+}

@@ -1,0 +1,4 @@
+package runinfo
+
+// ReadValues is readValues for the external tests.
+var ReadValues = readValues
