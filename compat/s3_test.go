@@ -4,7 +4,6 @@ package compat
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -23,15 +22,11 @@ import (
 
 // s3Env starts a versitygw server (skipping unless it is installed or CI
 // is set) and points TensorBoard's S3 support at it.
-func s3Env(t *testing.T) (string, *s3test.Server) {
+func s3Env(t *testing.T) *s3test.Server {
 	t.Helper()
-	venv, err := Venv()
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := s3test.Start(t)
 	t.Setenv("S3_ENDPOINT", srv.Endpoint)
-	return venv, srv
+	return srv
 }
 
 // writeS3Logdir writes two runs with summary.Writer to a local logdir:
@@ -105,33 +100,6 @@ func copyThroughSinks(t *testing.T, local string, st *storage.Store) int {
 	return segments
 }
 
-// loaded starts a TensorBoard and waits until every run lists the
-// sentinel.
-func loaded(t *testing.T, venv string, o ServerOptions, runs []string) *Server {
-	t.Helper()
-	s, err := StartTensorBoard(venv, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	err = s.WaitFor("the sentinel of every run", func() (bool, error) {
-		var tags map[string]map[string]any
-		if err := s.GetJSON("data/plugin/scalars/tags", nil, &tags); err != nil {
-			return false, err
-		}
-		for _, run := range runs {
-			if _, ok := tags[run][SentinelTag]; !ok {
-				return false, fmt.Errorf("run %q lacks %q", run, SentinelTag)
-			}
-		}
-		return true, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // TestS3TensorBoard has stock TensorBoard read a logdir that tbgo
 // uploaded as segments to a real S3 server: the Python loader over s3://
 // (boto3, S3_ENDPOINT) serves every scalar, histogram, image and text
@@ -139,7 +107,7 @@ func loaded(t *testing.T, venv string, o ServerOptions, runs []string) *Server {
 // the server's own directory of the same objects serves what it serves
 // from the local logdir.
 func TestS3TensorBoard(t *testing.T) {
-	venv, srv := s3Env(t)
+	srv := s3Env(t)
 	local := filepath.Join(t.TempDir(), "logdir")
 	writeS3Logdir(t, local)
 	st, err := storage.Open(context.Background(), srv.URL("tbgo", "logs"))
@@ -152,15 +120,17 @@ func TestS3TensorBoard(t *testing.T) {
 	t.Logf("%d segments", segments)
 	runs := []string{"train", "sweep/rank0"}
 	mirror := filepath.Join(srv.Dir, "tbgo", "logs") // versitygw keeps objects as files
-
-	type pair struct{ want, got ServerOptions }
-	for name, p := range map[string]pair{
-		"python": {ServerOptions{Logdir: local}, ServerOptions{Logdir: "s3://tbgo/logs"}},
-		"rust":   {ServerOptions{Logdir: local, Fast: true}, ServerOptions{Logdir: mirror, Fast: true}},
-	} {
+	ready := sentinelsLoaded(runs)
+	servers := startServers(t, []serverSpec{
+		{"python on local disk", ServerOptions{Logdir: local}, ready},
+		{"python on s3://", ServerOptions{Logdir: "s3://tbgo/logs"}, ready},
+		{"rust on local disk", ServerOptions{Logdir: local, Fast: true}, ready},
+		{"rust on the server's files", ServerOptions{Logdir: mirror, Fast: true}, ready},
+	})
+	for i, name := range []string{"python", "rust"} {
 		t.Run(name, func(t *testing.T) {
-			want := serverView(t, loaded(t, venv, p.want, runs), name+" on local disk")
-			got := serverView(t, loaded(t, venv, p.got, runs), name+" on "+p.got.Logdir)
+			want := serverView(t, servers[2*i], name+" on local disk")
+			got := serverView(t, servers[2*i+1], name+" on the bucket")
 			if len(want.series) < 10 {
 				t.Fatalf("%s serves only %d series", want.name, len(want.series))
 			}
@@ -174,7 +144,7 @@ func TestS3TensorBoard(t *testing.T) {
 // directory of the same objects each show, at every poll, the values
 // 0..k-1 exactly once for a k that grows while the writer runs.
 func TestS3TensorBoardLive(t *testing.T) {
-	venv, srv := s3Env(t)
+	srv := s3Env(t)
 	st, err := storage.Open(context.Background(), srv.URL("tbgo", "live"))
 	check(t, err)
 	defer st.Close()
@@ -188,16 +158,12 @@ func TestS3TensorBoardLive(t *testing.T) {
 	check(t, w.WriteEvent(liveScalar(0)))
 	check(t, w.Flush())
 
-	servers := map[string]*Server{}
-	for name, o := range map[string]ServerOptions{
-		"python over s3://":            {Logdir: "s3://tbgo/live", Reload: time.Second},
-		"rust over the server's files": {Logdir: filepath.Join(srv.Dir, "tbgo", "live"), Fast: true, Reload: time.Second},
-	} {
-		s, err := StartTensorBoard(venv, o)
-		check(t, err)
-		t.Cleanup(s.Close)
-		servers[name] = s
-	}
+	names := []string{"python over s3://", "rust over the server's files"}
+	started := startServers(t, []serverSpec{
+		{names[0], ServerOptions{Logdir: "s3://tbgo/live", Reload: time.Second}, nil},
+		{names[1], ServerOptions{Logdir: filepath.Join(srv.Dir, "tbgo", "live"), Fast: true, Reload: time.Second}, nil},
+	})
+	servers := map[string]*Server{names[0]: started[0], names[1]: started[1]}
 
 	done := make(chan error, 1)
 	go func() {

@@ -40,7 +40,7 @@ type Bucket interface {
 	// Write stores data at key, visible whole or not at all, if the
 	// object's current Version is match: the zero Version matches only an
 	// absent key, so Write(ctx, key, data, "") creates without ever
-	// replacing.
+	// replacing. Write does not keep data after it returns.
 	Write(ctx context.Context, key string, data []byte, match Version) error
 
 	// Close releases the bucket's resources.

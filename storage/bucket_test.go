@@ -37,14 +37,17 @@ func open(t *testing.T, location string) *storage.Store {
 	return s
 }
 
-func TestBucketConformance(t *testing.T) {
+// onEachBackend runs test on a Store of each of backends, in parallel.
+func onEachBackend(t *testing.T, test func(*testing.T, *storage.Store)) {
 	for name, mk := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			testBucket(t, mk(t))
+			test(t, mk(t))
 		})
 	}
 }
+
+func TestBucketConformance(t *testing.T) { onEachBackend(t, testBucket) }
 
 func TestBucketConformanceS3(t *testing.T) {
 	srv := s3test.Start(t)

@@ -152,6 +152,7 @@ type Sink struct {
 
 	mu     sync.Mutex
 	buf    []byte // received bytes not yet uploaded
+	spare  []byte // the last segment uploaded, reused for the next
 	whole  int    // length of the prefix of buf made of whole records
 	header []byte // the file_version record each segment begins with
 	ownHdr bool   // header is the Sink's own, not the stream's first record
@@ -434,8 +435,8 @@ func (s *Sink) upload() error {
 	if s.seq == 0 && !s.ownHdr {
 		hdr = nil // the stream's first record heads the first segment
 	}
-	seg := make([]byte, 0, len(hdr)+s.whole)
-	seg = append(append(seg, hdr...), s.buf[:s.whole]...)
+	seg := append(append(s.spare[:0], hdr...), s.buf[:s.whole]...)
+	s.spare = nil
 	records := s.whole
 	s.buf = s.buf[:copy(s.buf, s.buf[s.whole:])]
 	s.whole = 0
@@ -456,6 +457,9 @@ func (s *Sink) upload() error {
 	s.stats.Objects++
 	s.stats.Bytes += int64(len(seg))
 	s.stats.Records += int64(records)
+	if cap(seg) <= 2*s.maxSize {
+		s.spare = seg // Bucket.Write does not keep data
+	}
 	return nil
 }
 

@@ -47,10 +47,6 @@ func eventWriter(t testing.TB, sink *storage.Sink) *tfevents.Writer {
 	return w
 }
 
-func fileVersionEvent() *tbpb.Event {
-	return &tbpb.Event{WallTime: 1_700_000_000, What: &tbpb.Event_FileVersion{FileVersion: tfevents.FileVersion}}
-}
-
 // segment is one object of a run as read back.
 type segment struct {
 	name   string
@@ -141,14 +137,7 @@ func newSink(t *testing.T, b storage.Bucket, dir string, o storage.SinkOptions) 
 	return s
 }
 
-func TestSinkRoundTrip(t *testing.T) {
-	for name, mk := range backends(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			testSinkRoundTrip(t, mk(t))
-		})
-	}
-}
+func TestSinkRoundTrip(t *testing.T) { onEachBackend(t, testSinkRoundTrip) }
 
 func TestSinkRoundTripS3(t *testing.T) {
 	srv := s3test.Start(t)
