@@ -2,8 +2,9 @@
 # Side by side, on one logdir: how long each reader takes to load every
 # scalar, and its peak memory (GNU time's wall seconds and max RSS):
 #
-#   tbgo-csv       tbgo export -o scalars.csv        (all scalars to CSV)
-#   tbgo-parquet   tbgo export -o scalars.parquet    (all scalars to Parquet)
+#   tbgo-csv       tbgo export -o scalars.csv        (all scalars to CSV, as TensorBoard shows them)
+#   tbgo-parquet   tbgo export -o scalars.parquet    (all scalars to Parquet, as TensorBoard shows them)
+#   tbgo-csv-raw   tbgo export -view raw -o raw.csv  (every value as written: one pass, no preemption)
 #   tbparse        tbparse 0.0.9 SummaryReader(logdir, pivot=False).scalars
 #   accumulator    TensorBoard's Python EventAccumulator per run, size_guidance scalars=0 (keep all)
 #   rust-server    TensorBoard's Rust data server (tensorboard_data_server) with --reload once
@@ -26,7 +27,8 @@
 # Needs /usr/bin/time (GNU), scripts/setup.sh's .venv (TensorBoard and its data
 # server) and network access to PyPI on first use: tbparse and pandas are
 # installed, pinned, into a benchmark-only venv, $TBGO_BENCH_VENV or
-# .venv-bench at the repository root.
+# .venv-bench at the repository root. With ONLY_FAST=1 any venv with pandas and
+# pyarrow will do (TBGO_BENCH_VENV=.venv: scripts/setup.sh's has both).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-1000000}
@@ -38,7 +40,9 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cd "$root"
 
-if ! "$venv/bin/python" -c 'import tbparse, pandas, pyarrow' 2>/dev/null; then
+needs='import tbparse, pandas, pyarrow'
+[ "${ONLY_FAST:-0}" = 1 ] && needs='import pandas, pyarrow'
+if ! "$venv/bin/python" -c "$needs" 2>/dev/null; then
   echo "creating $venv (tbparse and pandas, pinned)"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q tbparse==0.0.9 tensorboard==2.21.0 pandas==2.2.3 pyarrow==26.0.1 \
@@ -84,6 +88,9 @@ measure tbgo-parquet "$out/tbgo" export -o "$out/scalars.parquet" "$logdir"
 "$venv/bin/python" -c 'import sys, pyarrow.parquet as pq; print(pq.ParquetFile(sys.argv[1]).metadata.num_rows)' \
   "$out/scalars.parquet" > "$out/tbgo-parquet.count"
 report tbgo-parquet
+measure tbgo-csv-raw "$out/tbgo" export -view raw -o "$out/raw.csv" "$logdir"
+echo $(( $(wc -l < "$out/raw.csv") - 1 )) > "$out/tbgo-csv-raw.count"
+report tbgo-csv-raw
 
 if [ "${ONLY_FAST:-0}" != 1 ]; then
 cat > "$out/read_tbparse.py" <<'PY'
@@ -152,7 +159,9 @@ done
 echo "$best $peak" > "$out/rust-server.time"
 report rust-server "(time: its own load cycle; RSS: after serving them all)"
 
-# The Parquet file, read by pandas with pyarrow, holds what the CSV holds.
+# The Parquet file, read by pandas with pyarrow, holds what the CSV holds: the
+# CSV writes the float32 values in their shortest float32 form and wall times
+# with six decimals.
 check=$("$venv/bin/python" - "$out/scalars.parquet" "$out/scalars.csv" <<'PY'
 import sys
 import numpy as np, pandas as pd
@@ -162,8 +171,10 @@ assert list(p.columns) == ["run", "tag", "step", "wall_time", "value"], list(p.c
 assert len(p) == len(c)
 for col in ["run", "tag", "step"]:
     assert (p[col].astype(str).values == c[col].astype(str).values).all(), col
-assert np.array_equal(p["value"].values, c["value"].values, equal_nan=True)
-assert np.array_equal(p["wall_time"].values, c["wall_time"].values)
+pv = p["value"].values
+assert np.array_equal(pv, pv.astype(np.float32).astype(np.float64), equal_nan=True), "values are float32"
+assert np.array_equal(pv.astype(np.float32), c["value"].values.astype(np.float32), equal_nan=True)
+assert (p["wall_time"].map("{:.6f}".format).values == pd.read_csv(sys.argv[2], dtype={"wall_time": str})["wall_time"].values).all()
 print("pandas %s (pyarrow) reads the Parquet file: %d rows, equal to the CSV" % (pd.__version__, len(p)))
 PY
 )

@@ -297,11 +297,19 @@ func testWriterExport(t *testing.T, writerVenv, venv, writeScript, writer string
 		n := 0
 		for _, s := range in.Scalars {
 			p := point(s.Tag, s.Step)
-			want := float64(float32(s.Value))
+			// A float32 is written in its shortest float32 form, which
+			// reads back to it as a float32; a double is exact.
+			want, got := float64(float32(s.Value)), p.value
 			if s.Double {
 				want = s.Value
+			} else {
+				text := strconv.FormatFloat(p.value, 'g', -1, 64)
+				if text != strconv.FormatFloat(want, 'g', -1, 32) {
+					t.Errorf("%q step %d: %s, want the float32's shortest form %s", s.Tag, s.Step, text, strconv.FormatFloat(want, 'g', -1, 32))
+				}
+				got, _ = strconv.ParseFloat(text, 32)
 			}
-			if math.Float64bits(p.value) != math.Float64bits(want) || p.wall != s.WallTime {
+			if math.Float64bits(got) != math.Float64bits(want) || p.wall != s.WallTime {
 				t.Errorf("%q step %d: %v at %v, want %v (given %v, double %v) at %v", s.Tag, s.Step, p.value, p.wall, want, s.Value, s.Double, s.WallTime)
 			}
 			n++
@@ -422,7 +430,7 @@ func testWriterExport(t *testing.T, writerVenv, venv, writeScript, writer string
 			scalars := tbgo(t, "export", "-run", s.Run, hpdir)
 			for tag, want := range s.Metrics {
 				line := fmt.Sprintf("%s,%s,3,", s.Run, tag)
-				if !bytes.Contains(scalars, []byte(line)) || !bytes.Contains(scalars, []byte(","+strconv.FormatFloat(float64(float32(want)), 'g', -1, 64)+"\n")) {
+				if !bytes.Contains(scalars, []byte(line)) || !bytes.Contains(scalars, []byte(","+strconv.FormatFloat(float64(float32(want)), 'g', -1, 32)+"\n")) {
 					t.Errorf("metric %s of %s: want %v at step 3 in\n%s", tag, s.Run, want, scalars)
 				}
 			}

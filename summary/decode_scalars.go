@@ -206,12 +206,15 @@ func (d *Decoder) fastScalars(dst []ScalarPoint, b []byte) (_ []ScalarPoint, ok 
 		if num == 1 && typ == protowire.BytesType {
 			wv = append(wv, wireValue{})
 			if !wv[len(wv)-1].parse(v) {
+				clear(wv)
 				d.wire = wv[:0]
 				return dst, false
 			}
 		}
 	}
-	d.wire = wv[:0]
+	// The values point into the record; the scratch must not keep it
+	// alive (a reader's whole buffer) once this call is done.
+	defer func() { clear(wv); d.wire = wv[:0] }()
 
 	for i := range wv {
 		w := &wv[i]

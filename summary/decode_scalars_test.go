@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"math"
 	"reflect"
+	"runtime"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -441,4 +443,33 @@ func TestAppendScalarsAllocs(t *testing.T) {
 	if len(pts) != 1 {
 		t.Errorf("%d points from one scalar event", len(pts))
 	}
+}
+
+// TestAppendScalarsKeepsNoRecord: once AppendScalars returns, the decoder
+// holds no reference into the record it read, so a reader's buffer can be
+// reused or freed (the data server keeps a decoder per run for hours).
+func TestAppendScalarsKeepsNoRecord(t *testing.T) {
+	d := NewDecoder()
+	freed := make(chan struct{})
+	func() {
+		// Two values take the general wire path, which parses into the
+		// decoder's scratch.
+		rec := decMarshal(t, decEvent(3, decSimple("a", 1), decSimple("b", 2)))
+		buf := new([1 << 16]byte)
+		copy(buf[:], rec)
+		runtime.SetFinalizer(buf, func(*[1 << 16]byte) { close(freed) })
+		if pts, err := d.AppendScalars(nil, buf[:len(rec)]); err != nil || len(pts) != 2 {
+			t.Fatalf("AppendScalars: %v, %v", pts, err)
+		}
+	}()
+	for range 10 {
+		runtime.GC()
+		select {
+		case <-freed:
+			runtime.KeepAlive(d)
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Error("the record's buffer is still reachable from the decoder")
 }

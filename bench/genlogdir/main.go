@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	genlogdir [-logdir DIR] [-scalars N] [-histograms N] [-runs N] [-tags N] [-form legacy|tensor]
+//	genlogdir [-logdir DIR] [-scalars N] [-histograms N] [-images N] [-runs N] [-tags N] [-form legacy|tensor]
 //
 // Each run holds scalars/runs scalar values, cycling over -tags tags
 // ("loss", "metric/1", ...) one step at a time, in the legacy simple_value
@@ -12,14 +12,17 @@
 // tbparse's scalars read) or in the tensor form of tbgo and TensorFlow 2
 // (-form tensor); and histograms/runs
 // histograms of 1000 normal samples each under "weights", at evenly spaced
-// steps. Values come from a seeded generator, so two logdirs made with the
-// same flags hold the same values. It prints a JSON summary.
+// steps, and images/runs 32x32 PNG images under "samples", likewise. Values
+// come from a seeded generator, so two logdirs made with the same flags
+// hold the same values. It prints a JSON summary, with the last step of
+// every run's scalar tags.
 package main
 
 import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"image"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -34,6 +37,7 @@ func main() {
 	logdir := flag.String("logdir", "runs/bench-export", "logdir to write (must not hold event files yet)")
 	scalars := flag.Int("scalars", 1_000_000, "scalar values in all")
 	histograms := flag.Int("histograms", 10_000, "histograms in all")
+	images := flag.Int("images", 0, "images in all")
 	runs := flag.Int("runs", 20, "runs")
 	tags := flag.Int("tags", 5, "scalar tags per run")
 	form := flag.String("form", "legacy", "scalar form: legacy (simple_value, as PyTorch and tensorboardX write) or tensor (as tbgo and TensorFlow 2 write)")
@@ -42,22 +46,26 @@ func main() {
 		fmt.Fprintln(os.Stderr, "genlogdir: -form must be legacy or tensor")
 		os.Exit(2)
 	}
-	if *runs < 1 || *tags < 1 || *scalars < 0 || *histograms < 0 {
-		fmt.Fprintln(os.Stderr, "genlogdir: -runs and -tags must be positive, -scalars and -histograms not negative")
+	if *runs < 1 || *tags < 1 || *scalars < 0 || *histograms < 0 || *images < 0 {
+		fmt.Fprintln(os.Stderr, "genlogdir: -runs and -tags must be positive, -scalars, -histograms and -images not negative")
 		os.Exit(2)
 	}
 	start := time.Now()
-	if err := write(*logdir, *scalars, *histograms, *runs, *tags, *form == "legacy"); err != nil {
+	last, err := write(*logdir, *scalars, *histograms, *images, *runs, *tags, *form == "legacy")
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "genlogdir: %v\n", err)
 		os.Exit(1)
 	}
 	json.NewEncoder(os.Stdout).Encode(map[string]any{
-		"logdir": *logdir, "runs": *runs, "scalars": *scalars, "histograms": *histograms, "form": *form,
-		"seconds": time.Since(start).Seconds(),
+		"logdir": *logdir, "runs": *runs, "scalars": *scalars, "histograms": *histograms, "images": *images,
+		"form": *form, "seconds": time.Since(start).Seconds(), "last_steps": last,
 	})
 }
 
-func write(logdir string, scalars, histograms, runs, tags int, legacy bool) error {
+// write writes the logdir and returns, by run, the last step of each
+// scalar tag.
+func write(logdir string, scalars, histograms, images, runs, tags int, legacy bool) (map[string]map[string]int, error) {
+	last := map[string]map[string]int{}
 	names := make([]string, tags)
 	names[0] = "loss"
 	for i := 1; i < tags; i++ {
@@ -68,9 +76,11 @@ func write(logdir string, scalars, histograms, runs, tags int, legacy bool) erro
 	ev := &tbpb.Event{What: &tbpb.Event_Summary{Summary: &tbpb.Summary{Value: []*tbpb.Summary_Value{sv}}}}
 	for r := range runs {
 		rng := rand.New(rand.NewPCG(uint64(r), 42))
-		w, err := summary.NewWriter(filepath.Join(logdir, fmt.Sprintf("run%02d", r)), nil)
+		run := fmt.Sprintf("run%02d", r)
+		last[run] = map[string]int{}
+		w, err := summary.NewWriter(filepath.Join(logdir, run), nil)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ns := scalars / runs
 		if r < scalars%runs {
@@ -85,12 +95,21 @@ func write(logdir string, scalars, histograms, runs, tags int, legacy bool) erro
 		if nh > 0 {
 			every = max(1, steps/nh)
 		}
+		ni := images / runs
+		if r < images%runs {
+			ni++
+		}
+		everyImage := math.MaxInt
+		if ni > 0 {
+			everyImage = max(1, steps/ni)
+		}
 		written := 0
-		for step := 0; written < ns || nh > 0; step++ {
+		for step := 0; written < ns || nh > 0 || ni > 0; step++ {
 			for _, tag := range names {
 				if written == ns {
 					break
 				}
+				last[run][tag] = step
 				v := math.Exp(-float64(step)/float64(steps+1)) + 0.05*rng.NormFloat64()
 				var err error
 				if legacy {
@@ -102,7 +121,7 @@ func write(logdir string, scalars, histograms, runs, tags int, legacy bool) erro
 					err = w.Scalar(tag, int64(step), v)
 				}
 				if err != nil {
-					return err
+					return nil, err
 				}
 				written++
 			}
@@ -111,14 +130,29 @@ func write(logdir string, scalars, histograms, runs, tags int, legacy bool) erro
 					sample[i] = rng.NormFloat64() * (1 + float64(step)/float64(steps+1))
 				}
 				if err := w.Histogram("weights", int64(step), sample); err != nil {
-					return err
+					return nil, err
 				}
 				nh--
 			}
+			if ni > 0 && step%everyImage == 0 {
+				if err := w.Image("samples", int64(step), noise(rng)); err != nil {
+					return nil, err
+				}
+				ni--
+			}
 		}
 		if err := w.Close(); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return last, nil
+}
+
+// noise returns a 32x32 image of random grey levels.
+func noise(rng *rand.Rand) image.Image {
+	img := image.NewGray(image.Rect(0, 0, 32, 32))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(rng.IntN(256))
+	}
+	return img
 }

@@ -13,9 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tbgo/tbgo/history"
-	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/history/table"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -24,30 +25,38 @@ const compareColumns = `Columns, in this order:
   run          the run's name
   status       the HParams session's status (STATUS_SUCCESS, ...; STATUS_UNKNOWN for a
                session without an end; empty for a run without a session)
-  start_time   the run's first event, RFC 3339 in UTC
-  duration     seconds from the run's first event to its last
+  start_time   the run's first value: RFC 3339 in UTC (csv, json); local time (table)
+  duration     from the run's first value to its last: seconds (csv, json); with units
+               (table)
   HPARAM...    each hyper-parameter of any session, in name order ("hparam:NAME" if NAME
                is one of the columns above); a run without a session of its own takes its
                nearest ancestor run's, as TensorBoard's HParams dashboard joins a session
                with the runs below it; run information written by tbgo (run/version,
                run/revision, run/host, ...) is among them
   TAG:STAT     for each selected scalar tag in name order and each of -stats:
-               TAG:last, TAG:last_step (the last value and its step),
+               TAG:last, TAG:last_step (the value at the greatest step: TensorBoard's last),
                TAG:min, TAG:min_step, TAG:max, TAG:max_step (NaN values are left
                out; the step is the first at which the extreme was reached)
--sort and -where name these columns. A -where EXPR is COLUMN OP VALUE with OP one of
-= != < <= > >= (numbers compared as numbers, text as text) or ~ (a glob the
-value's text must match); an empty cell satisfies only !=.
+Runs with neither a session of their own nor a selected scalar (such as a sweep's root)
+are left out. csv and json hold every column at full precision, scalars as stored. The
+table format (the default) fits the terminal: numbers rounded to 4 digits, the _step
+columns and empty columns left out, a tag's column named TAG alone when -stats is one statistic (by default
+last, as TensorBoard's HParams table shows), hyper-parameters equal in every row shown
+once below it, and the columns that do not fit named on standard error; markdown is the
+same table, unbounded.
+-sort and -where name the columns of csv. A -where EXPR is COLUMN OP VALUE with OP one
+of = != < <= > >= (numbers compared as numbers, text as text) or ~ (a glob the value's
+text must match); an empty cell satisfies only !=.
 `
 
 type compareConfig struct {
 	source string
 	read   history.Options
-	tags   *history.Matcher
 	stats  []string
 	sorts  []string
 	wheres []string
 	format string
+	width  int // of the table format; 0: unbounded
 }
 
 func runCompare(args []string, stdout, stderr io.Writer) error {
@@ -55,10 +64,11 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	var runs, tags, sorts, wheres patternList
 	fs.Var(&runs, "run", "select runs by `pattern` (glob, or re:REGEXP); repeatable")
 	fs.Var(&tags, "tag", "scalar tags to tabulate, by `pattern` (glob, or re:REGEXP); repeatable (default every scalar tag)")
-	stats := fs.String("stats", "last,min,max", "statistics per tag, comma-separated: last, min, max")
+	stats := fs.String("stats", "", "statistics per tag, comma-separated: last, min, max (default last for table and markdown, as TensorBoard's HParams table shows; last,min,max for csv and json)")
 	fs.Var(&sorts, "sort", "sort by `column` (prefix - for descending); repeatable, first is primary (default run)")
 	fs.Var(&wheres, "where", "keep rows where `EXPR` holds, e.g. 'lr<0.01' or 'loss:min<=0.3'; repeatable")
-	format := fs.String("format", "markdown", "markdown, csv or json")
+	format := fs.String("format", "table", "table (fits the terminal), markdown, csv or json")
+	width := fs.Int("width", 0, "the table format's width in characters (default: the terminal's, unbounded when standard output is not one)")
 	view := fs.String("view", "tensorboard", "tensorboard (what TensorBoard shows) or raw (every value as written)")
 	usage := fs.Usage
 	fs.Usage = func() {
@@ -72,13 +82,19 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("%w: compare takes one LOGDIR or ARCHIVE", errUsage)
 	}
-	cfg := compareConfig{source: fs.Arg(0), sorts: sorts, wheres: wheres, format: *format}
+	cfg := compareConfig{source: fs.Arg(0), sorts: sorts, wheres: wheres, format: *format, width: *width}
 	var err error
 	if cfg.read.View, err = history.ParseView(*view); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if cfg.read.Runs, cfg.tags, err = compileSelection(runs, tags); err != nil {
+	if cfg.read.Runs, cfg.read.Tags, err = compileSelection(runs, tags); err != nil {
 		return err
+	}
+	if *stats == "" {
+		*stats = "last,min,max"
+		if cfg.format == "table" || cfg.format == "markdown" {
+			*stats = "last"
+		}
 	}
 	for _, s := range strings.Split(*stats, ",") {
 		s = strings.TrimSpace(s)
@@ -89,8 +105,14 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 			cfg.stats = append(cfg.stats, s)
 		}
 	}
-	if cfg.format != "markdown" && cfg.format != "csv" && cfg.format != "json" {
-		return fmt.Errorf("%w: unknown format %q (want markdown, csv or json)", errUsage, cfg.format)
+	if !slices.Contains([]string{"table", "markdown", "csv", "json"}, cfg.format) {
+		return fmt.Errorf("%w: unknown format %q (want table, markdown, csv or json)", errUsage, cfg.format)
+	}
+	if cfg.width < 0 {
+		return fmt.Errorf("%w: -width must not be negative", errUsage)
+	}
+	if cfg.width == 0 && cfg.format == "table" {
+		cfg.width = terminalWidth(stdout)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -98,47 +120,19 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return tab.write(stdout, cfg.format)
+	return tab.write(stdout, stderr, &cfg)
 }
 
-// runStats is what compare gathers of one run.
-type runStats struct {
-	name        string
-	session     history.Session
-	first, last float64 // wall times
-	seen        bool
-	tags        map[string]*tagStats
-}
-
-// tagStats summarises a scalar series.
-type tagStats struct {
-	last, min, max             float64
-	lastStep, minStep, maxStep int64
-	n, finite                  int
-}
-
-func (t *tagStats) add(step int64, v float64) {
-	if t.n == 0 {
-		t.min, t.max = math.NaN(), math.NaN()
-	}
-	t.n++
-	t.last, t.lastStep = v, step
-	if math.IsNaN(v) {
-		return
-	}
-	if t.finite == 0 || v < t.min {
-		t.min, t.minStep = v, step
-	}
-	if t.finite == 0 || v > t.max {
-		t.max, t.maxStep = v, step
-	}
-	t.finite++
-}
-
-// A compareTable is compare's result.
+// A compareTable is compare's result: typed columns, as csv writes them.
 type compareTable struct {
-	cols []column
-	rows [][]cell
+	cols []table.Column
+	rows [][]table.Value
+}
+
+// The columns before the hyper-parameters.
+var compareFixed = []table.Column{
+	{Name: "run"}, {Name: "status", Nullable: true}, {Name: "start_time", Nullable: true},
+	{Name: "duration", Type: table.TypeFloat, Nullable: true},
 }
 
 func compare(ctx context.Context, cfg *compareConfig, stderr io.Writer) (*compareTable, error) {
@@ -147,167 +141,80 @@ func compare(ctx context.Context, cfg *compareConfig, stderr io.Writer) (*compar
 		return nil, err
 	}
 	defer src.Close()
-	// Runs are read with their ancestors, whose sessions they inherit.
-	runs := map[string]*runStats{}
-	var order, read []string
-	for _, r := range src.Runs() {
-		if cfg.read.Runs.Match(r.Name) {
-			order = append(order, r.Name)
-		}
-	}
-	for _, r := range src.Runs() {
-		for _, o := range order {
-			if r.Name == o || r.Name == "." || strings.HasPrefix(o, r.Name+"/") {
-				runs[r.Name] = &runStats{name: r.Name, tags: map[string]*tagStats{}}
-				read = append(read, globEscape(r.Name))
-				break
-			}
-		}
-	}
-	if len(order) == 0 {
-		return nil, fmt.Errorf("no run of %s matches -run %s", src.Path(), cfg.read.Runs)
-	}
-	opts := cfg.read
-	if opts.Runs, err = history.Compile(read...); err != nil {
-		return nil, err
-	}
-	opts.Damaged = func(d *tfevents.Damage) error {
+	warnSkipped(stderr, src)
+	warnUnmatched(stderr, "-run", cfg.read.Runs, runNames(src))
+	o := cfg.read
+	o.Damaged = func(d *tfevents.Damage) error {
 		fmt.Fprintf(stderr, "tbgo: warning: %v\n", d)
 		return nil
 	}
-	tagSet := map[string]bool{}
-	err = src.Values(ctx, &opts, func(v *history.Value) error {
-		rs := runs[v.Run]
-		if !rs.seen || v.WallTime < rs.first {
-			rs.first = v.WallTime
-		}
-		if !rs.seen || v.WallTime > rs.last {
-			rs.last = v.WallTime
-		}
-		rs.seen = true
-		if _, err := rs.session.Add(&v.Value); err != nil {
-			return fmt.Errorf("%s offset %d: %w", v.File, v.Offset, err)
-		}
-		if v.Kind != summary.KindScalar || !cfg.tags.Match(v.Tag) || !cfg.read.Runs.Match(v.Run) {
-			return nil
-		}
-		ts := rs.tags[v.Tag]
-		if ts == nil {
-			ts = &tagStats{}
-			rs.tags[v.Tag] = ts
-			tagSet[v.Tag] = true
-		}
-		ts.add(v.Step, v.Scalar)
-		return nil
-	})
+	sums, err := history.Summarize(ctx, src, &o)
 	if err != nil {
 		return nil, err
 	}
-
-	// Runs without a session take their nearest ancestor's.
-	sessionOf := func(run string) *history.Session {
-		for r := run; ; r = path.Dir(r) {
-			if rs := runs[r]; rs != nil && rs.session.Started {
-				return &rs.session
-			}
-			if r == "." {
-				return nil
-			}
-		}
+	if len(sums) == 0 {
+		return nil, fmt.Errorf("no run of %s matches -run %s", src.Path(), cfg.read.Runs)
 	}
-	hpTypes := map[string]map[colType]bool{}
-	for _, name := range order {
-		sess := sessionOf(name)
-		if sess == nil {
-			continue
+	var tags []string
+	var sessions []map[string]any
+	kept := sums[:0]
+	for _, s := range sums {
+		if len(s.Scalars) == 0 && s.SessionRun != s.Run {
+			continue // nothing to compare: a sweep's root, a run of images
 		}
-		for k, v := range sess.HParams {
-			if hpTypes[k] == nil {
-				hpTypes[k] = map[colType]bool{}
-			}
-			hpTypes[k][hparamColType(v)] = true
+		kept = append(kept, s)
+		for _, sc := range s.Scalars {
+			tags = append(tags, sc.Tag)
 		}
-	}
-	hps := make([]string, 0, len(hpTypes))
-	for k := range hpTypes {
-		hps = append(hps, k)
-	}
-	slices.Sort(hps)
-	tags := make([]string, 0, len(tagSet))
-	for t := range tagSet {
-		tags = append(tags, t)
+		if s.Session.Started {
+			sessions = append(sessions, s.Session.HParams)
+		}
 	}
 	slices.Sort(tags)
+	tags = slices.Compact(tags)
+	warnUnmatched(stderr, "-tag", cfg.read.Tags, tags)
 
-	tab := &compareTable{cols: []column{
-		{name: "run"}, {name: "status", optional: true}, {name: "start_time", optional: true},
-		{name: "duration", typ: colFloat, optional: true},
-	}}
-	fixed := []string{"run", "status", "start_time", "duration"}
-	hpType := map[string]colType{}
-	for _, k := range hps {
-		typ := colString
-		if len(hpTypes[k]) == 1 {
-			for t := range hpTypes[k] {
-				typ = t
-			}
-		}
-		hpType[k] = typ
-		name := k
-		if slices.Contains(fixed, k) {
-			name = "hparam:" + k
-		}
-		tab.cols = append(tab.cols, column{name: name, typ: typ, optional: true})
-	}
+	tab := &compareTable{}
+	var hps []string
+	tab.cols, hps = table.HParamColumns(compareFixed, sessions)
 	for _, tag := range tags {
 		for _, s := range cfg.stats {
 			tab.cols = append(tab.cols,
-				column{name: tag + ":" + s, typ: colFloat, optional: true},
-				column{name: tag + ":" + s + "_step", typ: colInt, optional: true})
+				table.Column{Name: tag + ":" + s, Type: table.TypeFloat, Nullable: true},
+				table.Column{Name: tag + ":" + s + "_step", Type: table.TypeInt, Nullable: true})
 		}
 	}
-	for _, name := range order {
-		rs := runs[name]
-		row := []cell{str(name), null(), null(), null()}
-		sess := sessionOf(name)
-		if sess != nil {
-			row[1] = str(sess.Status.String())
+	for _, s := range kept {
+		row := []table.Value{table.StringValue(s.Run), {}, {}, {}}
+		if s.Session.Started {
+			row[1] = table.StringValue(s.Session.Status.String())
 		}
-		if rs.seen {
-			row[2] = str(wallTime(rs.first).Format(time.RFC3339Nano))
-			row[3] = num(rs.last - rs.first)
+		if s.Values > 0 {
+			row[2] = table.StringValue(wallClock(s.Start).UTC().Format(rfc3339Micro))
+			row[3] = table.FloatValue(s.End - s.Start)
 		}
-		for _, k := range hps {
-			v, ok := any(nil), false
-			if sess != nil {
-				v, ok = sess.HParams[k]
+		for i, k := range hps {
+			var v any
+			if s.Session.Started {
+				v = s.Session.HParams[k]
 			}
-			switch {
-			case !ok:
-				row = append(row, null())
-			case hpType[k] == colFloat:
-				row = append(row, num(v.(float64)))
-			case hpType[k] == colBool:
-				row = append(row, boolean(v.(bool)))
-			default:
-				row = append(row, str(hparamString(v)))
-			}
+			row = append(row, table.HParamValue(v, tab.cols[len(compareFixed)+i].Type))
 		}
 		for _, tag := range tags {
-			ts := rs.tags[tag]
-			for _, s := range cfg.stats {
-				if ts == nil || s != "last" && ts.finite == 0 {
-					row = append(row, null(), null())
+			sc := s.Scalar(tag)
+			for _, stat := range cfg.stats {
+				if sc == nil || stat != "last" && sc.NaNs == sc.Count {
+					row = append(row, table.Value{}, table.Value{})
 					continue
 				}
-				switch s {
-				case "last":
-					row = append(row, num(ts.last), integer(ts.lastStep))
+				p := sc.Last
+				switch stat {
 				case "min":
-					row = append(row, num(ts.min), integer(ts.minStep))
+					p = sc.Min
 				case "max":
-					row = append(row, num(ts.max), integer(ts.maxStep))
+					p = sc.Max
 				}
+				row = append(row, table.ScalarValue(p.Value), table.IntValue(p.Step))
 			}
 		}
 		tab.rows = append(tab.rows, row)
@@ -327,38 +234,48 @@ func compare(ctx context.Context, cfg *compareConfig, stderr io.Writer) (*compar
 	return tab, nil
 }
 
+// rfc3339Micro is RFC 3339 with microseconds, the precision of wall times
+// in csv.
+const rfc3339Micro = "2006-01-02T15:04:05.000000Z07:00"
+
+// wallClock returns a wall time in seconds since the epoch as a time, to
+// the microsecond.
+func wallClock(secs float64) time.Time {
+	return time.UnixMicro(int64(math.Round(secs * 1e6)))
+}
+
 // column returns the index of the named column.
 func (t *compareTable) column(name string) (int, error) {
 	for i, c := range t.cols {
-		if c.name == name {
+		if c.Name == name {
 			return i, nil
 		}
 	}
 	names := make([]string, len(t.cols))
 	for i, c := range t.cols {
-		names[i] = c.name
+		names[i] = c.Name
 	}
 	return 0, fmt.Errorf("no column %q (columns: %s)", name, strings.Join(names, ", "))
 }
 
-// compareCells orders two cells of one column: nulls last, numbers by
+// compareValues orders two values of one column: nulls last, numbers by
 // value (NaN after numbers), text by bytes, false before true.
-func compareCells(typ colType, a, b cell) int {
+func compareValues(a, b table.Value) int {
 	switch {
-	case a.null || b.null:
-		return boolCmp(a.null, b.null)
-	case typ == colString:
-		return strings.Compare(a.s, b.s)
-	case typ == colInt:
-		return cmpOrdered(a.i, b.i)
-	case typ == colBool:
-		return boolCmp(a.b, b.b)
+	case a.IsNull() || b.IsNull():
+		return boolCmp(a.IsNull(), b.IsNull())
+	case a.Type() == table.TypeString:
+		return strings.Compare(a.String(), b.String())
+	case a.Type() == table.TypeInt:
+		return cmpOrdered(a.Int(), b.Int())
+	case a.Type() == table.TypeBool:
+		return boolCmp(a.Bool(), b.Bool())
 	}
-	an, bn := math.IsNaN(a.f), math.IsNaN(b.f)
+	an, bn := math.IsNaN(a.Float()), math.IsNaN(b.Float())
 	if an || bn {
 		return boolCmp(an, bn)
 	}
-	return cmpOrdered(a.f, b.f)
+	return cmpOrdered(a.Float(), b.Float())
 }
 
 func boolCmp(a, b bool) int {
@@ -397,13 +314,13 @@ func (t *compareTable) sort(keys []string) error {
 		}
 		ks = append(ks, key{i, desc})
 	}
-	slices.SortStableFunc(t.rows, func(a, b []cell) int {
+	slices.SortStableFunc(t.rows, func(a, b []table.Value) int {
 		for _, k := range ks {
-			c := compareCells(t.cols[k.col].typ, a[k.col], b[k.col])
+			c := compareValues(a[k.col], b[k.col])
 			if c == 0 {
 				continue
 			}
-			if k.desc && !a[k.col].null && !b[k.col].null {
+			if k.desc && !a[k.col].IsNull() && !b[k.col].IsNull() {
 				c = -c
 			}
 			return c
@@ -455,45 +372,44 @@ func (t *compareTable) filter(s string) error {
 	if err != nil {
 		return fmt.Errorf("%w: -where: %v", errUsage, err)
 	}
-	typ := t.cols[i].typ
-	var want cell
+	typ := t.cols[i].Type
+	var want table.Value
 	numeric := false
 	switch typ {
-	case colInt, colFloat:
+	case table.TypeInt, table.TypeFloat:
 		f, err := strconv.ParseFloat(e.value, 64)
 		if err == nil {
-			want, numeric = num(f), true
+			want, numeric = table.FloatValue(f), true
 		}
-	case colBool:
+	case table.TypeBool:
 		b, err := strconv.ParseBool(e.value)
 		if err != nil && e.op != "~" {
 			return fmt.Errorf("%w: -where %q: column %q holds true or false", errUsage, s, e.col)
 		}
-		want = boolean(b)
+		want = table.BoolValue(b)
 	}
-	t.rows = slices.DeleteFunc(t.rows, func(row []cell) bool {
+	t.rows = slices.DeleteFunc(t.rows, func(row []table.Value) bool {
 		c := row[i]
-		if c.null {
+		if c.IsNull() {
 			return e.op != "!="
 		}
-		text := cellText(typ, c, false)
 		if e.op == "~" {
-			ok, _ := path.Match(e.value, text)
+			ok, _ := path.Match(e.value, c.String())
 			return !ok
 		}
 		var cmp int
 		switch {
-		case numeric && typ == colInt:
-			cmp = compareCells(colFloat, num(float64(c.i)), want)
+		case numeric && typ == table.TypeInt:
+			cmp = compareValues(table.FloatValue(float64(c.Int())), want)
 		case numeric:
-			if math.IsNaN(c.f) {
+			if math.IsNaN(c.Float()) {
 				return e.op != "!="
 			}
-			cmp = compareCells(colFloat, c, want)
-		case typ == colBool:
-			cmp = compareCells(colBool, c, want)
+			cmp = compareValues(c, want)
+		case typ == table.TypeBool:
+			cmp = compareValues(c, want)
 		default:
-			cmp = strings.Compare(text, e.value)
+			cmp = strings.Compare(c.String(), e.value)
 		}
 		ok := false
 		switch e.op {
@@ -515,35 +431,17 @@ func (t *compareTable) filter(s string) error {
 	return nil
 }
 
-// cellText formats a cell for Markdown (human: float32-exact values in
-// their shortest float32 form) or for matching.
-func cellText(typ colType, c cell, human bool) string {
-	if c.null {
-		return ""
-	}
-	switch typ {
-	case colString:
-		return c.s
-	case colInt:
-		return strconv.FormatInt(c.i, 10)
-	case colBool:
-		return strconv.FormatBool(c.b)
-	}
-	if human && !math.IsInf(c.f, 0) && !math.IsNaN(c.f) && float64(float32(c.f)) == c.f {
-		return strconv.FormatFloat(c.f, 'g', -1, 32)
-	}
-	return string(appendFloat(nil, c.f))
-}
-
-func (t *compareTable) write(w io.Writer, format string) error {
-	switch format {
+// write prints the table in cfg's format; the table format says on
+// stderr which columns did not fit.
+func (t *compareTable) write(w, stderr io.Writer, cfg *compareConfig) error {
+	switch cfg.format {
 	case "csv":
-		tw, err := newTableWriter(w, formatCSV, t.cols)
+		tw, err := table.NewWriter(w, table.CSV, t.cols)
 		if err != nil {
 			return err
 		}
 		for _, row := range t.rows {
-			if err := tw.Row(row); err != nil {
+			if err := tw.Write(row); err != nil {
 				return err
 			}
 		}
@@ -557,22 +455,13 @@ func (t *compareTable) write(w io.Writer, format string) error {
 				b = append(b, ',')
 			}
 			b = append(b, "\n  {"...)
-			for i, c := range row {
+			for i, v := range row {
 				if i > 0 {
 					b = append(b, ", "...)
 				}
-				b = appendJSONString(b, t.cols[i].name)
+				b = table.StringValue(t.cols[i].Name).AppendJSON(b)
 				b = append(b, ": "...)
-				switch {
-				case c.null:
-					b = append(b, "null"...)
-				case t.cols[i].typ == colString:
-					b = appendJSONString(b, c.s)
-				case t.cols[i].typ == colFloat:
-					b = appendJSONFloat(b, c.f)
-				default:
-					b = append(b, cellText(t.cols[i].typ, c, false)...)
-				}
+				b = v.AppendJSON(b)
 			}
 			b = append(b, '}')
 		}
@@ -580,6 +469,130 @@ func (t *compareTable) write(w io.Writer, format string) error {
 		bw.Write(b)
 		return bw.Flush()
 	}
+	h := t.human(len(cfg.stats) == 1)
+	if cfg.format == "markdown" {
+		return h.markdown(w)
+	}
+	return h.text(w, stderr, cfg.width)
+}
+
+// humanTable is the table for people: cells as text, numbers rounded,
+// the step columns and the empty columns left out, and the
+// hyper-parameters that every row shares set apart.
+type humanTable struct {
+	head  []string
+	right []bool // numbers, aligned right
+	rows  [][]string
+	same  []string // NAME=VALUE shared by every row
+}
+
+func (t *compareTable) human(oneStat bool) *humanTable {
+	h := &humanTable{}
+	var keep []int
+	for i, c := range t.cols {
+		if c.Type == table.TypeInt && strings.HasSuffix(c.Name, "_step") && strings.Contains(c.Name, ":") {
+			continue
+		}
+		if i > 0 && !slices.ContainsFunc(t.rows, func(r []table.Value) bool { return !r[i].IsNull() }) {
+			continue // empty: runs without sessions have no status
+		}
+		hparam := i >= len(compareFixed) && !strings.Contains(c.Name, ":") || strings.HasPrefix(c.Name, "hparam:")
+		if hparam && len(t.rows) > 1 && !t.rows[0][i].IsNull() && slices.IndexFunc(t.rows, func(r []table.Value) bool {
+			return compareValues(r[i], t.rows[0][i]) != 0
+		}) < 0 {
+			h.same = append(h.same, c.Name+"="+humanValue(c, t.rows[0][i], true))
+			continue
+		}
+		keep = append(keep, i)
+		name := c.Name
+		if name == "start_time" {
+			name = "start"
+		} else if tag, _, ok := cutStat(name); ok && oneStat {
+			name = tag // the statistic is the same for every tag
+		}
+		h.head = append(h.head, name)
+		h.right = append(h.right, c.Type != table.TypeString)
+	}
+	for _, row := range t.rows {
+		cells := make([]string, len(keep))
+		for j, i := range keep {
+			cells[j] = humanValue(t.cols[i], row[i], i >= len(compareFixed) && !strings.Contains(t.cols[i].Name, ":"))
+		}
+		h.rows = append(h.rows, cells)
+	}
+	return h
+}
+
+// cutStat splits a TAG:STAT column's name.
+func cutStat(name string) (tag, stat string, ok bool) {
+	i := strings.LastIndexByte(name, ':')
+	if i < 0 || !slices.Contains([]string{"last", "min", "max"}, name[i+1:]) {
+		return "", "", false
+	}
+	return name[:i], name[i+1:], true
+}
+
+// humanValue formats a value for people: a status without its prefix,
+// a start time in local time to the minute, a duration with units,
+// metrics to 4 significant digits, hyper-parameters (exact) as they are.
+func humanValue(c table.Column, v table.Value, exact bool) string {
+	if v.IsNull() {
+		return ""
+	}
+	switch {
+	case c.Name == "status":
+		return strings.ToLower(strings.TrimPrefix(v.String(), "STATUS_"))
+	case c.Name == "start_time":
+		t, err := time.Parse(rfc3339Micro, v.String())
+		if err != nil {
+			return v.String()
+		}
+		return t.Local().Format("2006-01-02 15:04")
+	case c.Name == "duration":
+		return humanDuration(v.Float())
+	case c.Type == table.TypeFloat && !exact:
+		return roundFloat(v.Float())
+	}
+	return v.String()
+}
+
+// roundFloat formats f to 4 significant digits: 0.1235, 1235, 1.235e5.
+func roundFloat(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return table.FloatValue(f).String()
+	}
+	s := strconv.FormatFloat(f, 'g', 4, 64)
+	// Go writes e+05 and e-07; people write e5 and e-7.
+	if m, e, ok := strings.Cut(s, "e"); ok {
+		sign := ""
+		if e[0] == '-' {
+			sign = "-"
+		}
+		s = m + "e" + sign + strings.TrimLeft(e[1:], "0")
+	}
+	return s
+}
+
+// humanDuration formats seconds with units: 4.2s, 1m23s, 2h05m, 3d04h.
+func humanDuration(secs float64) string {
+	switch {
+	case math.IsNaN(secs) || secs < 0:
+		return table.FloatValue(secs).String() + "s"
+	case secs < 60:
+		return strconv.FormatFloat(secs, 'f', 1, 64) + "s"
+	}
+	s := int64(math.Round(secs))
+	switch {
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+	case s < 86400:
+		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
+	}
+	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
+}
+
+// markdown prints the human table as a Markdown table.
+func (h *humanTable) markdown(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	line := func(cells []string) {
 		bw.WriteString("|")
@@ -588,27 +601,21 @@ func (t *compareTable) write(w io.Writer, format string) error {
 		}
 		bw.WriteString("\n")
 	}
-	head := make([]string, len(t.cols))
-	sep := make([]string, len(t.cols))
-	for i, c := range t.cols {
-		head[i] = c.name
-		sep[i] = "---"
-		if c.typ != colString {
-			sep[i] = "--:"
-		}
-	}
-	line(head)
+	line(h.head)
 	bw.WriteString("|")
-	for _, s := range sep {
-		bw.WriteString(s + "|")
+	for _, right := range h.right {
+		if right {
+			bw.WriteString("--:|")
+		} else {
+			bw.WriteString("---|")
+		}
 	}
 	bw.WriteString("\n")
-	for _, row := range t.rows {
-		cells := make([]string, len(row))
-		for i, c := range row {
-			cells[i] = cellText(t.cols[i].typ, c, true)
-		}
-		line(cells)
+	for _, row := range h.rows {
+		line(row)
+	}
+	if len(h.same) > 0 {
+		bw.WriteString("\nEvery run: " + markdownCell(strings.Join(h.same, ", ")) + "\n")
 	}
 	return bw.Flush()
 }
@@ -620,15 +627,94 @@ func markdownCell(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 }
 
-// globEscape quotes the glob metacharacters of name, so that the pattern
-// matches name alone.
-func globEscape(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		if strings.ContainsRune(`*?[]\`, r) {
-			b.WriteByte('\\')
+// maxCell bounds a cell of the text table, in characters.
+const maxCell = 40
+
+// text prints the human table in aligned columns, as many as fit width
+// (0: all), the run always; it names the others on stderr.
+func (h *humanTable) text(w, stderr io.Writer, width int) error {
+	cell := func(s string) string {
+		s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
+		if utf8.RuneCountInString(s) > maxCell {
+			r := []rune(s)
+			s = string(r[:maxCell-1]) + "…"
 		}
-		b.WriteRune(r)
+		return s
 	}
-	return b.String()
+	cols := len(h.head)
+	widths := make([]int, cols)
+	cells := make([][]string, len(h.rows)+1)
+	for r, row := range append([][]string{h.head}, h.rows...) {
+		cells[r] = make([]string, cols)
+		for i, c := range row {
+			cells[r][i] = cell(c)
+			widths[i] = max(widths[i], utf8.RuneCountInString(cells[r][i]))
+		}
+	}
+	var shown, left []int
+	used := 0
+	for i := range cols {
+		need := widths[i]
+		if len(shown) > 0 {
+			need += 2
+		}
+		if i > 0 && width > 0 && used+need > width {
+			left = append(left, i)
+			continue
+		}
+		shown = append(shown, i)
+		used += need
+	}
+	bw := bufio.NewWriter(w)
+	for _, row := range cells {
+		var line strings.Builder
+		for j, i := range shown {
+			if j > 0 {
+				line.WriteString("  ")
+			}
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(row[i]))
+			if h.right[i] {
+				line.WriteString(pad + row[i])
+			} else if j < len(shown)-1 {
+				line.WriteString(row[i] + pad)
+			} else {
+				line.WriteString(row[i])
+			}
+		}
+		bw.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+	}
+	if len(h.same) > 0 {
+		bw.WriteString("every run: " + strings.Join(h.same, ", ") + "\n")
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if len(left) > 0 {
+		names := make([]string, len(left))
+		for j, i := range left {
+			names[j] = h.head[i]
+		}
+		fmt.Fprintf(stderr, "tbgo: compare: %d column(s) do not fit in %d characters: %s (-format csv shows every column; -tag and -stats select fewer)\n",
+			len(left), width, strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// terminalWidth returns the width of the terminal w is, or 0 (unbounded)
+// if it is not one. $COLUMNS, if set, overrides the terminal's.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	if info, err := f.Stat(); err != nil || info.Mode()&os.ModeCharDevice == 0 {
+		return 0
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if n := ttyWidth(f); n > 0 {
+		return n
+	}
+	return 80
 }

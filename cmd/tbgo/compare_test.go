@@ -7,8 +7,11 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/tbgo/tbgo/summary"
 )
@@ -156,17 +159,153 @@ func TestCompareSortFilterFormats(t *testing.T) {
 		t.Errorf("JSON keys out of order:\n%s", out)
 	}
 
-	md, _, err := runTool(t, "compare", "-tag", "acc*", "-stats", "last", logdir)
+	md, _, err := runTool(t, "compare", "-format", "markdown", "-tag", "acc*", "-stats", "last", logdir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(md), "\n")
-	if len(lines) != 6 || !strings.Contains(lines[0], `acc\|pipe:last`) || !strings.HasPrefix(lines[1], "|---|") {
+	if len(lines) != 6 || !strings.Contains(lines[0], `| acc\|pipe |`) || !strings.HasPrefix(lines[1], "|---|") {
 		t.Errorf("Markdown:\n%s", md)
 	}
 	// float32 values print short for people: 1-0.25 is 0.75 exactly.
 	if !strings.Contains(md, "| 0.75 |") {
 		t.Errorf("Markdown lacks trial2's last acc 0.75:\n%s", md)
+	}
+}
+
+// sweepLogdir writes what a sweep writes: an experiment at the root and
+// four trials, each with a session and four metrics, and one
+// hyper-parameter every trial shares.
+func sweepLogdir(t *testing.T) string {
+	t.Helper()
+	logdir := t.TempDir()
+	err := summary.WriteExperiment(logdir, summary.Experiment{
+		HParams: []summary.HParam{{Name: "lr", Domain: summary.Interval(1e-4, 1)}, {Name: "batch", Domain: summary.Discrete(32.0)}},
+		Metrics: []summary.Metric{{Tag: "loss/train"}, {Tag: "loss/val"}, {Tag: "accuracy/train"}, {Tag: "accuracy/val"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := unix(1700000000.123456789)
+	for i, lr := range []float64{0.1, 0.03, 0.01, 0.003} {
+		w := clockWriter(t, filepath.Join(logdir, fmt.Sprintf("trial-%d", i)), &now)
+		if err := w.StartSession(map[string]any{"lr": lr, "batch": 32.0}, &summary.SessionOptions{Start: now}); err != nil {
+			t.Fatal(err)
+		}
+		for step := range int64(50) {
+			now = now.Add(1500 * time.Millisecond)
+			for j, tag := range []string{"loss/train", "loss/val", "accuracy/train", "accuracy/val"} {
+				if err := w.Scalar(tag, step, 1/(float64(step)+math.Pi*float64(i+j+1))); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := w.EndSession(summary.StatusSuccess); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return logdir
+}
+
+// TestCompareTable (issue 14, item 6): the default table of a four-tag
+// sweep is for people: no empty root run, no step columns, numbers
+// rounded, durations with units, start times to the second, shared
+// hyper-parameters set apart, and as many columns as fit the width, the
+// rest named on stderr. csv keeps everything, at full precision.
+func TestCompareTable(t *testing.T) {
+	t.Parallel()
+	logdir := sweepLogdir(t)
+	out, stderr, err := runTool(t, "compare", "-width", "120", logdir)
+	if err != nil || stderr != "" {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("want a header, 4 trials and the shared line:\n%s", out)
+	}
+	start := unix(1700000000.123456789).Local().Format("2006-01-02 15:04")
+	for _, want := range []string{"trial-0", "success", start, "1m15s", "0.01918", "accuracy/val"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"_step", ":last", ":min", "STATUS_", ".123456", "\n. "} {
+		if strings.Contains(out, bad) {
+			t.Errorf("table holds %q:\n%s", bad, out)
+		}
+	}
+	if lines[5] != "every run: batch=32" {
+		t.Errorf("shared hyper-parameters: %q", lines[5])
+	}
+	for _, l := range lines {
+		if utf8.RuneCountInString(l) > 120 {
+			t.Errorf("a line of %d characters: %q", len(l), l)
+		}
+	}
+
+	// Every statistic, when asked for.
+	out, _, err = runTool(t, "compare", "-stats", "last,min,max", "-tag", "loss/val", logdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "loss/val:min") || !strings.Contains(out, "loss/val:max") {
+		t.Errorf("-stats last,min,max:\n%s", out)
+	}
+
+	// Narrow: the run and what fits, the rest named on stderr.
+	out, stderr, err = runTool(t, "compare", "-width", "60", logdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n")[:5] {
+		if utf8.RuneCountInString(l) > 60 {
+			t.Errorf("a line of %d characters: %q", utf8.RuneCountInString(l), l)
+		}
+	}
+	if !strings.Contains(stderr, "do not fit in 60 characters") || !strings.Contains(stderr, "loss/val") {
+		t.Errorf("stderr %q, want the columns left out", stderr)
+	}
+
+	// csv: every column, full precision, the root run left out too.
+	rows := compareCSV(t, logdir)
+	if len(rows) != 5 || len(rows[0]) != 4+2+4*3*2 {
+		t.Fatalf("csv: %d rows of %d columns: %q", len(rows), len(rows[0]), rows[0])
+	}
+	if got := csvColumn(t, rows, "start_time")[0]; got != "2023-11-14T22:13:20.123457Z" {
+		t.Errorf("start_time %q", got)
+	}
+	if got := csvColumn(t, rows, "duration")[0]; got != "75" {
+		t.Errorf("duration %q", got)
+	}
+	if got := csvColumn(t, rows, "loss/train:last")[0]; got != strconv.FormatFloat(float64(float32(1/(49+math.Pi))), 'g', -1, 32) {
+		t.Errorf("loss/train:last %q, want its float32", got)
+	}
+}
+
+func TestHumanNumbers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		f    float64
+		want string
+	}{
+		{0.75, "0.75"}, {1.0 / 3, "0.3333"}, {12345.6, "1.235e4"}, {-1e-7, "-1e-7"}, {100, "100"}, {math.NaN(), "NaN"}, {math.Inf(-1), "-Inf"},
+	} {
+		if got := roundFloat(tc.f); got != tc.want {
+			t.Errorf("roundFloat(%v) = %q, want %q", tc.f, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		secs float64
+		want string
+	}{
+		{0, "0.0s"}, {4.25, "4.2s"}, {59.96, "60.0s"}, {83, "1m23s"}, {7500, "2h05m"}, {3*86400 + 4*3600 + 59, "3d04h"},
+	} {
+		if got := humanDuration(tc.secs); got != tc.want {
+			t.Errorf("humanDuration(%v) = %q, want %q", tc.secs, got, tc.want)
+		}
 	}
 }
 

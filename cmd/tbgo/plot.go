@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/internal/atomicfile"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
@@ -102,9 +104,13 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f, err := createAtomic(cfg.out)
+	f, err := atomicfile.Create(cfg.out, 0)
 	if err != nil {
-		return err
+		var pe *os.PathError // its path is the temporary file's, which would only confuse
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("cannot write %s: %w", cfg.out, err)
 	}
 	defer f.Abort()
 	if err := renderCharts(f, charts, &cfg); err != nil {

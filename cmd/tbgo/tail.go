@@ -14,6 +14,7 @@ import (
 
 	"github.com/tbgo/tbgo/archive"
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/history/table"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
@@ -50,7 +51,7 @@ func runTail(args []string, stdout, stderr io.Writer) error {
 	if cfg.poll <= 0 {
 		return fmt.Errorf("%w: -poll must be positive", errUsage)
 	}
-	if cfg.format != "text" && cfg.format != formatCSV && cfg.format != formatJSONL {
+	if cfg.format != "text" && cfg.format != string(table.CSV) && cfg.format != string(table.JSONLines) {
 		return fmt.Errorf("%w: unknown format %q (want text, csv or jsonl)", errUsage, cfg.format)
 	}
 	var err error
@@ -82,9 +83,8 @@ func tail(ctx context.Context, cfg *tailConfig, stdout, stderr io.Writer) error 
 		}
 	}
 	t := &tailer{cfg: cfg, stderr: stderr, files: map[string]bool{}, runs: map[string]*tailRun{}}
-	cols := scalarColumns
 	if cfg.format != "text" {
-		tw, err := newTableWriter(stdout, cfg.format, cols)
+		tw, err := table.NewWriter(stdout, table.Format(cfg.format), table.Columns(table.Scalars))
 		if err != nil {
 			return err
 		}
@@ -136,8 +136,8 @@ type tailer struct {
 
 	mu    sync.Mutex // guards runs and the output
 	runs  map[string]*tailRun
-	table tableWriter
-	cells []cell
+	table rowWriter
+	cells []table.Value
 }
 
 // tailRun is a run's decoder, which learns each series' metadata from its
@@ -227,8 +227,9 @@ func (t *tailer) print(run string, pts []summary.ScalarPoint) {
 		if !t.cfg.tags.Match(p.Tag) {
 			continue
 		}
-		t.cells = append(t.cells[:0], str(run), str(p.Tag), integer(p.Step), num(p.WallTime), num(p.Value))
-		if err := t.table.Row(t.cells); err != nil {
+		t.cells = append(t.cells[:0], table.StringValue(run), table.StringValue(p.Tag), table.IntValue(p.Step),
+			table.TimeValue(p.WallTime), table.ScalarValue(p.Value))
+		if err := t.table.Write(t.cells); err != nil {
 			fmt.Fprintf(t.stderr, "tbgo: %v\n", err)
 			return
 		}
@@ -236,10 +237,16 @@ func (t *tailer) print(run string, pts []summary.ScalarPoint) {
 	}
 	if wrote {
 		// Each batch is shown as soon as it is read.
-		if err := t.table.Close(); err != nil {
+		if err := t.table.Flush(); err != nil {
 			fmt.Fprintf(t.stderr, "tbgo: %v\n", err)
 		}
 	}
+}
+
+// A rowWriter writes tail's rows: a table.Writer or a textTable.
+type rowWriter interface {
+	Write(row []table.Value) error
+	Flush() error
 }
 
 // textTable prints scalars for people: wall time, run, tag, step and
@@ -249,22 +256,22 @@ type textTable struct {
 	buf []byte
 }
 
-func (t *textTable) Row(c []cell) error {
-	b := wallTime(c[3].f).Format("2006-01-02T15:04:05.000Z07:00")
+func (t *textTable) Write(c []table.Value) error {
+	b := wallTime(c[3].Float()).Format("2006-01-02T15:04:05.000Z07:00")
 	t.buf = append(t.buf, b...)
 	t.buf = append(t.buf, '\t')
-	t.buf = append(t.buf, c[0].s...)
+	t.buf = append(t.buf, c[0].String()...)
 	t.buf = append(t.buf, '\t')
-	t.buf = append(t.buf, c[1].s...)
+	t.buf = append(t.buf, c[1].String()...)
 	t.buf = append(t.buf, '\t')
-	t.buf = strconv.AppendInt(t.buf, c[2].i, 10)
+	t.buf = strconv.AppendInt(t.buf, c[2].Int(), 10)
 	t.buf = append(t.buf, '\t')
-	t.buf = appendFloat(t.buf, c[4].f)
+	t.buf = c[4].AppendText(t.buf)
 	t.buf = append(t.buf, '\n')
 	return nil
 }
 
-func (t *textTable) Close() error {
+func (t *textTable) Flush() error {
 	_, err := t.w.Write(t.buf)
 	t.buf = t.buf[:0]
 	return err

@@ -72,7 +72,7 @@ func TestTail(t *testing.T) {
 		old := writeScalars(t, filepath.Join(logdir, "train"), 0, "loss", 0, 1)
 		tags, _ := history.Compile("loss", "acc")
 		followed := make(chan string, 10)
-		cfg := &tailConfig{path: logdir, tags: tags, poll: 10 * time.Millisecond, fromStart: all, format: formatCSV,
+		cfg := &tailConfig{path: logdir, tags: tags, poll: 10 * time.Millisecond, fromStart: all, format: "csv",
 			following: func(file string) { followed <- file }}
 		var out syncBuffer
 		ctx, cancel := context.WithCancel(context.Background())

@@ -5,8 +5,11 @@ Usage: read_parquet.py PARQUET CSV [PARQUET CSV ...]
 
 For every pair, each reader must give the CSV's column names, in order, and
 every cell: strings equal, integers and booleans as the CSV writes them,
-floats equal to the CSV's shortest round-tripping text (NaN to NaN, and the
-sign of zero kept), nulls where the CSV has empty cells. pandas reads with
+floats equal to the CSV's text (NaN to NaN, and the sign of zero kept):
+the shortest text that reads back to the float64, or to the float32 for a
+value stored as float32 (0.1 for the float32 nearest 0.1, which Parquet
+holds widened); a wall time (wall_time, start_time, end_time) the CSV's
+text with six decimals, nulls where the CSV has empty cells. pandas reads with
 its pyarrow backend, which keeps nulls apart from NaN. Prints JSON
 {"checked": [{"file", "rows", "columns", "readers"}]}; exits with a message
 naming the first difference.
@@ -18,6 +21,7 @@ import math
 import sys
 
 import duckdb
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -37,8 +41,11 @@ def python_value(v):
     return v
 
 
-def same(cell, v):
-    """Reports whether a reader's value v is what the CSV cell says."""
+TIME_COLUMNS = {"wall_time", "start_time", "end_time"}
+
+
+def same(col, cell, v):
+    """Reports whether a reader's value v of column col is what the CSV cell says."""
     v = python_value(v)
     if v is None:
         return cell == ""
@@ -52,7 +59,11 @@ def same(cell, v):
         want = float(cell)  # also NaN, Inf and -Inf
         if math.isnan(want):
             return math.isnan(v)
-        return v == want and math.copysign(1, v) == math.copysign(1, want)
+        if col in TIME_COLUMNS and math.isfinite(v):
+            return "%.6f" % v == cell
+        if math.copysign(1, v) != math.copysign(1, want):
+            return False
+        return v == want or float(np.float32(want)) == v
     if isinstance(v, str):
         return cell == v
     return False
@@ -91,7 +102,7 @@ def main(args):
                 sys.exit("%s: %s reads %d rows, the CSV has %d" % (parquet, name, len(got), len(rows)))
             for i, (want, row) in enumerate(zip(rows, got)):
                 for col, cell, v in zip(header, want, row):
-                    if not same(cell, v):
+                    if not same(col, cell, v):
                         sys.exit("%s: %s row %d column %s: %r, the CSV has %r" % (parquet, name, i, col, v, cell))
         checked.append({"file": parquet, "rows": len(rows), "columns": len(header), "readers": sorted(READERS)})
     json.dump({"checked": checked}, sys.stdout)

@@ -25,7 +25,7 @@ func TestGeneratedCodeIsFresh(t *testing.T) {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("proto/generate.sh failed: %v\n%s", err, msg)
 	}
-	for _, pkg := range []string{"tbpb", "hparamspb"} {
+	for _, pkg := range []string{"tbpb", "hparamspb", "dataproviderpb"} {
 		fresh, err := filepath.Glob(filepath.Join(out, "proto", pkg, "*.pb.go"))
 		if err != nil {
 			t.Fatal(err)

@@ -622,31 +622,27 @@ func (c *Config) readBack(t *Trial) error {
 		return err
 	}
 	defer src.Close()
-	tags, err := history.Compile("re:^(" + regexp.QuoteMeta(summary.SessionStartTag) + "|" + regexp.QuoteMeta(summary.SessionEndTag) + "|" + regexp.QuoteMeta(c.Metric) + ")$")
-	if err != nil {
-		return err
-	}
 	runs, err := history.Compile(".")
 	if err != nil {
 		return err
 	}
-	var s history.Session
-	metric, step := math.NaN(), int64(-1)
-	err = src.Values(context.Background(), &history.Options{Runs: runs, Tags: tags, View: history.TensorBoard}, func(v *history.Value) error {
-		if ok, err := s.Add(&v.Value); ok || err != nil {
-			return err
-		}
-		if v.Tag == c.Metric && v.Kind == summary.KindScalar && v.Step >= step {
-			metric, step = v.Scalar, v.Step
-		}
-		return nil
-	})
+	tags, err := history.Compile("re:^" + regexp.QuoteMeta(c.Metric) + "$")
 	if err != nil {
 		return err
 	}
-	t.Metric = metric
-	t.Status = summary.StatusUnknown
-	if s.Ended {
+	sums, err := history.Summarize(context.Background(), src, &history.Options{Runs: runs, Tags: tags, View: history.TensorBoard})
+	if err != nil {
+		return err
+	}
+	t.Metric, t.Status = math.NaN(), summary.StatusUnknown
+	if len(sums) != 1 {
+		return nil
+	}
+	sum := &sums[0]
+	if m := sum.Scalar(c.Metric); m != nil {
+		t.Metric = m.Last.Value
+	}
+	if s := sum.Session; s.Ended {
 		t.Status = s.Status
 		if s.Started {
 			t.Duration = time.Duration((s.EndTime - s.StartTime) * float64(time.Second))

@@ -1,0 +1,86 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	dp "github.com/tbgo/tbgo/proto/dataproviderpb"
+)
+
+func TestServeUsage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"serve"},
+		{"serve", dir, dir},
+		{"serve", "-samples-per-plugin", "scalars=x", dir},
+		{"board"},
+		{"board", dir, "extra"},
+	} {
+		if err := run(args, io.Discard, io.Discard); !errors.Is(err, errUsage) {
+			t.Errorf("tbgo %s: %v, want a usage error", strings.Join(args, " "), err)
+		}
+	}
+	if err := run([]string{"board", "-tensorboard", filepath.Join(dir, "no-tensorboard"), dir}, io.Discard, io.Discard); err == nil || errors.Is(err, errUsage) {
+		t.Errorf("board without tensorboard: %v, want an error saying it is needed", err)
+	}
+	if err := run([]string{"serve", "-addr", "127.0.0.1:0", "s3://bucket/runs"}, io.Discard, io.Discard); err == nil {
+		t.Error("serve of a URL: no error")
+	}
+}
+
+// TestServeProcess runs "tbgo serve", asks it an RPC at the address it
+// prints, and stops it with SIGTERM: it must exit 0.
+func TestServeProcess(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "tbgo")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "serve", "-addr", "127.0.0.1:0", dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	if !sc.Scan() {
+		t.Fatal("tbgo serve printed nothing")
+	}
+	m := regexp.MustCompile(` on (\S+);`).FindStringSubmatch(sc.Text())
+	if m == nil {
+		t.Fatalf("tbgo serve printed %q, want the address", sc.Text())
+	}
+	go io.Copy(io.Discard, stdout)
+	conn, err := grpc.NewClient(m[1], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	res, err := dp.NewTensorBoardDataProviderClient(conn).GetExperiment(ctx, &dp.GetExperimentRequest{})
+	if err != nil || res.DataLocation != dir {
+		t.Errorf("GetExperiment = %v, %v; want data location %s", res, err, dir)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("tbgo serve ended with %v after SIGTERM, want exit status 0", err)
+	}
+}
