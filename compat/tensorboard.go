@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -130,6 +131,9 @@ type ServerOptions struct {
 	// Checksum makes the Rust data server verify every record's data
 	// checksum (--extra_data_server_flags=--checksum).
 	Checksum bool
+	// Reload, when positive, reloads the logdir that often
+	// (--reload_interval, whole seconds); zero loads it once.
+	Reload time.Duration
 	// DataServer, with Fast, is the data server binary TensorBoard
 	// launches instead of its own (TENSORBOARD_DATA_SERVER_BINARY).
 	DataServer string
@@ -148,12 +152,13 @@ type Server struct {
 }
 
 // StartTensorBoard starts TensorBoard on a free port of 127.0.0.1 and waits
-// until it listens. It loads the logdir once (--reload_interval 0). The
+// until it listens. It loads the logdir once (--reload_interval 0) unless
+// o.Reload is set. The
 // process runs in its own process group, which Close kills.
 func StartTensorBoard(venv string, o ServerOptions) (*Server, error) {
 	args := []string{
 		"--logdir", o.Logdir, "--host", "127.0.0.1", "--port", "0",
-		"--reload_interval", "0", "--samples_per_plugin=" + SamplesPerPlugin,
+		"--reload_interval", strconv.Itoa(int(o.Reload.Seconds())), "--samples_per_plugin=" + SamplesPerPlugin,
 	}
 	switch {
 	case o.GRPCDataProvider != "":

@@ -1,13 +1,18 @@
 package history
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -36,7 +41,14 @@ type Source struct {
 // at once (tfevents.DiscoverRunsFS): a path with no event files gives an
 // error wrapping tfevents.ErrNoEventFiles, a file of any other kind one
 // wrapping ErrUnknownFormat.
+//
+// path may also be a URL that storage.Open accepts: file://, and s3://,
+// gs://, azblob:// and mem:// once storage/cloud is imported; an object
+// store is read through its listings and streamed reads (Store.FS).
 func Open(path string) (*Source, error) {
+	if storage.IsURL(path) {
+		return openURL(path)
+	}
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
@@ -59,6 +71,43 @@ func Open(path string) (*Source, error) {
 		return nil, fmt.Errorf("history: %s: %w (an event file's name contains %q)", path, ErrUnknownFormat, tfevents.Infix)
 	}
 	return open(filepath.Dir(path), os.DirFS(filepath.Dir(path)), base, nil, false)
+}
+
+// openURL opens the logdir, run or event file at a URL.
+func openURL(location string) (*Source, error) {
+	ctx := context.Background()
+	st, err := storage.Open(ctx, location)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	if dir, ok := st.Dir(); ok {
+		st.Close()
+		return Open(dir) // file://: a local path, archives included
+	}
+	name := displayURL(st.Name())
+	// An event file is an object whose name says so: read its parent
+	// prefix, rooted at it.
+	if base := path.Base(st.Key(".")); tfevents.IsEventFile(base) {
+		u, err := url.Parse(location)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("history: %s: %w", st.Name(), err)
+		}
+		st.Close()
+		u.Path = path.Dir(strings.TrimSuffix(u.Path, "/"))
+		if st, err = storage.Open(ctx, u.String()); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		return open(displayURL(st.Name()), st.FS(), base, st, false)
+	}
+	return open(name, st.FS(), ".", st, false)
+}
+
+// displayURL drops a URL's query (endpoints, regions: driver settings)
+// and trailing slash, to name the Source and its files in messages.
+func displayURL(u string) string {
+	u, _, _ = strings.Cut(u, "?")
+	return strings.TrimSuffix(u, "/")
 }
 
 // OpenFS opens the logdir, run directory or event file at root in fsys
@@ -119,6 +168,9 @@ func (s *Source) FileName(p string) string {
 	if p == "." {
 		return s.path
 	}
+	if storage.IsURL(s.path) {
+		return s.path + "/" + p
+	}
 	return filepath.Join(s.path, filepath.FromSlash(p))
 }
 
@@ -127,8 +179,8 @@ func (s *Source) Stat(p string) (fs.FileInfo, error) {
 	return fs.Stat(s.fsys, p)
 }
 
-// Close releases the archive a Source reads, if any. It is safe to call
-// more than once.
+// Close releases the archive or bucket a Source reads, if any. It is safe
+// to call more than once.
 func (s *Source) Close() error {
 	if s.closer == nil {
 		return nil

@@ -26,6 +26,10 @@ fi
 "$venv/bin/python" -c 'import tensorboard, tensorboardX, tensorboard_data_server; print("setup: tensorboard", tensorboard.__version__, "tensorboardX", tensorboardX.__version__)'
 "$venv/bin/protoc" --version | sed 's/^/setup: /'
 
+# A real S3 server (versitygw, built from its Go module into .tools/bin)
+# for the object-storage tests; about 2 minutes the first time.
+scripts/s3server.sh install
+
 # PyTorch, in a venv of its own (scripts/requirements-torch.txt), for the
 # golden logdir written by torch.utils.tensorboard (the compatibility suite
 # finds it as $TBGO_VENV_TORCH, default .venv-torch). TBGO_TORCH=0 skips it,

@@ -89,7 +89,8 @@ type FileOptions struct {
 
 	// Fsync makes every Flush also fsync the file, so flushed records
 	// survive a power loss, not only a crash of the process. For
-	// NewEventWriter it calls the writer's Sync method, if it has one.
+	// NewEventWriter it calls the writer's Sync method, if it has one, on
+	// Flush and Close but not on timed flushes (see FlushInterval).
 	Fsync bool
 
 	// FlushInterval, when positive, flushes buffered records at most that
@@ -333,7 +334,7 @@ func (w *Writer) Flush() error {
 	if err := w.usable(); err != nil {
 		return err
 	}
-	return w.flushLocked()
+	return w.flushLocked(true)
 }
 
 // Close flushes, closes the file made by CreateFile and stops the flush
@@ -351,7 +352,7 @@ func (w *Writer) Close() error {
 	}
 	err := w.err
 	if err == nil {
-		err = w.flushLocked()
+		err = w.flushLocked(true)
 	}
 	if w.file != nil {
 		if cerr := w.file.Close(); err == nil && cerr != nil {
@@ -381,12 +382,16 @@ func (w *Writer) usable() error {
 	return nil
 }
 
-func (w *Writer) flushLocked() error {
+// flushLocked writes the buffer out and, with FileOptions.Fsync, syncs
+// the underlying writer. A timed flush (explicit false) syncs only a file:
+// for a sink that stores each Sync as an object, such as storage.Sink, a
+// sync every FlushInterval would be an upload every FlushInterval.
+func (w *Writer) flushLocked(explicit bool) error {
 	w.armed = false
 	if err := w.bw.Flush(); err != nil {
 		return w.noteWrite(err)
 	}
-	if w.fsync && w.syncer != nil {
+	if w.fsync && w.syncer != nil && (explicit || w.file != nil) {
 		if err := w.syncer.Sync(); err != nil {
 			return w.noteWrite(err)
 		}
@@ -431,5 +436,5 @@ func (w *Writer) timedFlush() {
 	if w.closed || w.err != nil || !w.armed {
 		return
 	}
-	w.flushLocked() // a failure is sticky and surfaces on the next call
+	w.flushLocked(false) // a failure is sticky and surfaces on the next call
 }

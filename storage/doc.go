@@ -1,0 +1,102 @@
+// Package storage is tbgo's one seam to where logdirs live: a directory on
+// the local file system or a prefix in an object store (S3 and
+// S3-compatible servers, Google Cloud Storage, Azure Blob Storage).
+//
+// Open takes a path or a URL and returns a Store, which offers the logdir
+// two ways:
+//
+//   - FS, a read-only, listable file system (io/fs), what
+//     tfevents.DiscoverRunsFS and history read: a directory, an archive and
+//     a bucket are read by the same code. In a bucket, a directory listing
+//     is one delimited LIST whose entries carry sizes (no per-file HEAD),
+//     a file is read with one streaming GET, and Seek, ReadAt and a Read
+//     past the end start a ranged GET from the offset asked, for followers.
+//   - Bucket, where objects are put, immutable: Write creates an object
+//     that must not exist, or replaces one only if it is unchanged since it
+//     was read. Nothing else: no append, no unconditional overwrite, no
+//     delete.
+//
+// On that Bucket, NewSink uploads an event file as segments, and Update
+// merges into an object without losing a concurrent update.
+//
+// # Locations and drivers
+//
+// Paths and file:// URLs are served by this package. Other schemes come
+// from drivers registered by an import: github.com/tbgo/tbgo/storage/cloud
+// registers s3://, gs://, azblob:// and mem://, through gocloud.dev/blob.
+// The split keeps the AWS, Google and Azure SDKs out of every program
+// that logs to local disk only; a test pins it (go list -deps). Errors
+// name the location with secrets redacted (Redact), and wrap ErrNotExist
+// (a missing bucket or object), ErrPermission (refused credentials),
+// ErrUnknownScheme, ErrExist and ErrPrecondition (a refused conditional
+// write) or ErrTransient (worth retrying).
+//
+// # Segments: why, and the policy
+//
+// Object stores cannot append, so a Sink keeps what the event writer
+// hands it in memory and uploads it as a sequence of objects that
+// TensorBoard's loaders read as consecutive event files of the run. What
+// the loaders do with several files in a run decides the rules:
+//
+//   - Both read a run's files in byte order of their names, and the
+//     Python loader (the one TensorBoard uses for s3://) never goes back:
+//     an object whose name sorts before one it has read is never read.
+//     Segment names carry a zero-padded start second and sequence number,
+//     so they only ever sort forward.
+//   - A file cut inside a record loses the rest of the next file in both
+//     loaders: every segment holds whole records (the Sink finds record
+//     boundaries in the TFRecord framing itself), and begins with a
+//     file_version record.
+//   - Replacing or deleting an object a TensorBoard is reading kills the
+//     Python loader's reload thread or duplicates points: segments are
+//     created with create-only writes and never touched again.
+//
+// Since an open segment is never rewritten, every byte is uploaded once
+// (bytes uploaded = event bytes plus a file_version record of about 40
+// bytes per segment), and the policy is a single trade: MaxAge, how long
+// records wait, against the number of objects. A run that writes without
+// pause makes one segment per MaxAge:
+//
+//	MaxAge          visible within      objects per 24 h   PUTs per 24 h
+//	25 s (default)  about 30 s          3456               3456
+//	5 min           about 5 min         288                288
+//
+// (plus one per MaxSize, 8 MiB, of data; a run that pauses makes fewer).
+// Rewriting an open segment in place to get both would upload (k+1)/2
+// times the data for k rewrites per segment and would replace objects a
+// loader may be reading, so the Sink does not. Readers pay per object:
+// TensorBoard's Python loader on S3 tails only the newest file (per run
+// and reload: one delimited LIST, one GET, one HEAD, plus a LIST page per
+// 1000 objects of the logdir), but catching up after a restart reads every
+// object; RustBoard keeps every file of a run open and reads each once
+// per reload (on GCS, a GET per object per reload). Choose MaxAge 5
+// minutes for long runs that nobody watches live.
+//
+// Sync (which tfevents.Writer calls from Flush and Close) uploads at once
+// and returns when the segment is stored: a Flush is a PUT and an object,
+// so call it at checkpoints, not every step. A timed flush of the summary
+// writer hands records to the Sink without Sync, and costs nothing.
+//
+// # One writer per run
+//
+// Two processes writing one tag of one run lose points in both loaders:
+// RustBoard drops the points of one file at steps the other has passed,
+// and the Python loader reads one file after the other and then tails the
+// last. Processes of a distributed job or the trials of a sweep write
+// sibling runs under one logdir (runs/rank0, runs/rank1, ...). NewSink
+// refuses a run another writer wrote recently (ErrRunBusy), and a segment
+// name taken meanwhile is a sticky ErrCollision; the names include host
+// and pid, so only two containers with the same host name, pid and start
+// second can collide.
+//
+// # Conditional writes
+//
+// Update reads an object with its version and writes the merged result
+// only if the version still matches: S3 If-Match on the ETag (AWS since
+// November 2024; S3-compatible servers vary: versitygw and SeaweedFS
+// honour it, check yours), GCS ifGenerationMatch, Azure If-Match; a local
+// directory holds flock on the directory while it compares and renames.
+// mem:// emulates it within one process. Create-only writes use S3
+// If-None-Match: * (AWS since August 2024), GCS ifGenerationMatch=0,
+// Azure If-None-Match: *, and link(2) on a local disk.
+package storage

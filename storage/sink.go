@@ -1,0 +1,511 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tbgo/tbgo/proto/tbpb"
+	"github.com/tbgo/tbgo/tfevents"
+)
+
+// Defaults of SinkOptions.
+const (
+	// DefaultMaxAge bounds how long records wait in a Sink before they
+	// are uploaded: with a summary writer that hands its records over
+	// every 2 s, values are in the bucket within about 30 s.
+	DefaultMaxAge = 25 * time.Second
+
+	// DefaultMaxSize is the size at which a segment is uploaded whatever
+	// its age: below the 16 MiB at which S3 uploads go multipart, so
+	// every segment is one PUT.
+	DefaultMaxSize = 8 << 20
+
+	// DefaultRetryTimeout is how long a Sink retries a failing upload
+	// before its error becomes permanent.
+	DefaultRetryTimeout = 5 * time.Minute
+
+	// DefaultRequestTimeout bounds one upload attempt.
+	DefaultRequestTimeout = time.Minute
+)
+
+var (
+	// ErrCollision is returned by a Sink whose segment name was taken by
+	// someone else: another process is writing the same run with the
+	// same host, pid and start second (two containers, say).
+	ErrCollision = errors.New("segment name already taken by another writer")
+
+	// ErrRunBusy is returned by NewSink when another writer wrote the run
+	// recently: two processes writing one run lose points in
+	// TensorBoard's loaders (see NewSink).
+	ErrRunBusy = errors.New("run is being written by another process")
+
+	// ErrSinkClosed is returned by a Sink's methods after Close.
+	ErrSinkClosed = errors.New("storage: sink closed")
+)
+
+// SinkOptions configures a Sink. The zero value is ready to use.
+type SinkOptions struct {
+	// MaxAge is how long whole records may wait in the Sink before they
+	// are uploaded as a segment. Zero means DefaultMaxAge. It trades
+	// freshness for objects: a run that writes without pause makes one
+	// object per MaxAge (3456 a day at 25 s, 288 at 5 minutes), and
+	// readers pay per object (see the package documentation).
+	MaxAge time.Duration
+
+	// MaxSize is the size at which the pending records are uploaded
+	// whatever their age, which bounds the Sink's memory. Zero means
+	// DefaultMaxSize.
+	MaxSize int
+
+	// Hostname goes into the segment names; empty means os.Hostname().
+	Hostname string
+
+	// Suffix is appended to every segment's name, e.g. ".v2".
+	Suffix string
+
+	// RetryTimeout is how long a failing upload is retried, with
+	// exponential backoff, when its error is transient (ErrTransient: a
+	// refused connection, a server error, throttling). Zero means
+	// DefaultRetryTimeout; negative means no retries.
+	RetryTimeout time.Duration
+
+	// RequestTimeout bounds one upload attempt. Zero means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
+
+	// AllowShared skips the check for another live writer of the run.
+	AllowShared bool
+
+	// Now is the clock for the names and the segment headers' wall time.
+	// Nil means time.Now.
+	Now func() time.Time
+}
+
+// SinkStats counts what a Sink sent.
+type SinkStats struct {
+	Objects  int   // segments uploaded
+	Bytes    int64 // bytes of the segments uploaded (each attempt counted once)
+	Requests int   // write requests, retries included
+	Records  int64 // bytes of records received (Write) that were uploaded
+}
+
+// A Sink is the io.Writer an event file goes to when its run lives in an
+// object store, which cannot append: it keeps the bytes written in memory
+// and uploads them as a sequence of immutable objects, segments, that
+// TensorBoard's loaders read as consecutive event files of the run.
+//
+// The Sink finds the record boundaries in what is written itself (the
+// TFRecord framing), so writes may split records anywhere, as a
+// bufio.Writer does. Pending whole records are uploaded:
+//
+//   - on Sync, which returns once the segment is stored (durable): the
+//     tfevents.Writer above calls it from Flush and Close;
+//   - MaxAge after the oldest of them arrived, in the background;
+//   - when they reach MaxSize, by the Write that made them so.
+//
+// Each segment holds whole records only and begins with a file_version
+// record (the stream's first record if it is one, which is then repeated,
+// else one the Sink makes), and is created with a create-only write. Its
+// name is
+//
+//	events.out.tfevents.<start %010d>.<host>.<pid>.<seq %08d><suffix>
+//
+// so that the segments sort, by the bytes of their names, in the order
+// they were written: both loaders read a run's files in that order, and
+// TensorBoard's Python loader never reads a file whose name sorts before
+// one it has read. Nothing is ever replaced or deleted.
+//
+// A failed upload is retried while its error is transient, for up to
+// RetryTimeout; then, or at once for any other error, the error is sticky:
+// every later call returns it, and the records not yet uploaded are lost
+// (what Sync acknowledged earlier is stored). If the process dies, what
+// was uploaded stays readable and nothing is torn: the segments not yet
+// uploaded are lost whole.
+//
+// Memory is bounded by MaxSize plus the largest record, twice while a
+// background upload is under way. A Sink is safe for concurrent use.
+type Sink struct {
+	b        Bucket
+	dir      string // the run's key prefix, "" or ending in "/"
+	base     string // segment name up to the sequence number
+	suffix   string
+	maxAge   time.Duration
+	maxSize  int
+	retryFor time.Duration
+	reqFor   time.Duration
+	now      func() time.Time
+
+	up sync.Mutex // held by the one upload under way, keeping them in order
+
+	mu     sync.Mutex
+	buf    []byte // received bytes not yet uploaded
+	spare  []byte // the last segment uploaded, reused for the next
+	whole  int    // length of the prefix of buf made of whole records
+	header []byte // the file_version record each segment begins with
+	ownHdr bool   // header is the Sink's own, not the stream's first record
+	seq    int    // of the next segment
+	timer  *time.Timer
+	armed  bool
+	err    error // sticky
+	closed bool
+	stats  SinkStats
+}
+
+// NewSink returns a Sink that uploads the segments of one event file to
+// the run at key prefix dir of b ("" for a run at the bucket's root).
+//
+// It lists the run first. One writer process per run: two processes
+// writing one tag of one run lose points in both of TensorBoard's loaders
+// (RustBoard drops the points of one file at steps the other already
+// passed; the Python loader reads the files one after the other and then
+// only the last one). So if another writer's segment in the run was
+// written in the last 2×MaxAge+1 minute, NewSink fails with an error
+// wrapping ErrRunBusy, unless AllowShared is set; let a crashed writer's
+// run rest that long, or resume into a new run. If the run holds event
+// files whose names sort after this writer's (a writer that started later
+// by its clock), the start in the names is moved past theirs, so that the
+// loaders still read this writer's segments after them.
+func NewSink(ctx context.Context, b Bucket, dir string, opts *SinkOptions) (*Sink, error) {
+	var o SinkOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxAge <= 0 {
+		o.MaxAge = DefaultMaxAge
+	}
+	if o.MaxSize <= 0 {
+		o.MaxSize = DefaultMaxSize
+	}
+	if o.RetryTimeout == 0 {
+		o.RetryTimeout = DefaultRetryTimeout
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Hostname == "" {
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			h = "localhost"
+		}
+		o.Hostname = h
+	}
+	for _, s := range []string{o.Hostname, o.Suffix} {
+		if strings.ContainsAny(s, `/\`) {
+			return nil, fmt.Errorf("storage: segment name part %q contains a slash", s)
+		}
+	}
+	dir = strings.Trim(dir, "/")
+	if dir != "" {
+		dir += "/"
+	}
+	s := &Sink{
+		b: b, dir: dir, suffix: o.Suffix,
+		maxAge: o.MaxAge, maxSize: o.MaxSize, retryFor: o.RetryTimeout, reqFor: o.RequestTimeout,
+		now: o.Now,
+	}
+	start := o.Now().Unix()
+	pid := os.Getpid()
+	s.base = fmt.Sprintf("events.out.%s.%010d.%s.%d.", tfevents.Infix, start, o.Hostname, pid)
+	var last, busy Object
+	err := b.List(ctx, dir, false, func(obj Object) error {
+		name := path.Base(obj.Key)
+		if obj.IsDir || !tfevents.IsEventFile(name) {
+			return nil
+		}
+		if name > path.Base(last.Key) {
+			last = obj
+		}
+		if !strings.HasPrefix(name, s.base) && obj.ModTime.After(busy.ModTime) {
+			busy = obj
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: list run %s: %w", dir, err)
+	}
+	if window := 2*o.MaxAge + time.Minute; !o.AllowShared && busy.Key != "" && o.Now().Sub(busy.ModTime) < window {
+		return nil, fmt.Errorf("storage: %s was written %v ago: %w; one writer per run (wait %v after it stops, write to another run, or set AllowShared)",
+			busy.Key, o.Now().Sub(busy.ModTime).Round(time.Second), ErrRunBusy, window)
+	}
+	if lastName := path.Base(last.Key); last.Key != "" && lastName >= s.name(0) {
+		later, ok := startOf(lastName)
+		if !ok {
+			return nil, fmt.Errorf("storage: run %s holds %s, which sorts after any name this writer can give its segments", dir, last.Key)
+		}
+		s.base = fmt.Sprintf("events.out.%s.%010d.%s.%d.", tfevents.Infix, later+1, o.Hostname, pid)
+	}
+	return s, nil
+}
+
+// startOf returns the start field of an event file's name,
+// events.out.tfevents.<start>.…, if it is a 10-digit number.
+func startOf(name string) (int64, bool) {
+	rest, ok := strings.CutPrefix(name, "events.out."+tfevents.Infix+".")
+	if !ok || len(rest) < 10 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(rest[:10], 10, 64)
+	return n, err == nil && n >= 0 && n < 9_999_999_999
+}
+
+// name returns the name of segment seq.
+func (s *Sink) name(seq int) string {
+	return s.base + fmt.Sprintf("%08d", seq) + s.suffix
+}
+
+// Name returns the key of the Sink's first segment.
+func (s *Sink) Name() string { return s.dir + s.name(0) }
+
+// Write buffers p. It uploads the pending whole records if they reach
+// MaxSize, and arms the MaxAge timer when the first of them arrives.
+func (s *Sink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	if err := s.usable(); err != nil {
+		s.mu.Unlock()
+		return 0, err
+	}
+	s.buf = append(s.buf, p...)
+	if err := s.frame(); err != nil {
+		s.err = err
+		s.mu.Unlock()
+		return 0, err
+	}
+	full := s.whole >= s.maxSize
+	if s.whole > 0 && !s.armed && !full {
+		s.armed = true
+		if s.timer == nil {
+			s.timer = time.AfterFunc(s.maxAge, s.timedUpload)
+		} else {
+			s.timer.Reset(s.maxAge)
+		}
+	}
+	s.mu.Unlock()
+	if full {
+		if err := s.upload(); err != nil {
+			return len(p), err
+		}
+	}
+	return len(p), nil
+}
+
+// frame advances whole over the records complete in buf, keeping the
+// stream's first record as the segments' header if it is a file_version
+// event.
+func (s *Sink) frame() error {
+	for {
+		rest := s.buf[s.whole:]
+		if len(rest) < 12 {
+			return nil
+		}
+		if tfevents.MaskedCRC(rest[:8]) != binary.LittleEndian.Uint32(rest[8:12]) {
+			return fmt.Errorf("storage: %s: written data is not TFRecord framing (bad length checksum at offset %d)",
+				s.Name(), s.stats.Records+int64(s.whole))
+		}
+		n := binary.LittleEndian.Uint64(rest)
+		if n > uint64(tfevents.DefaultMaxRecordLen) {
+			return fmt.Errorf("storage: %s: record of %d bytes is over the limit of %d", s.Name(), n, tfevents.DefaultMaxRecordLen)
+		}
+		total := tfevents.RecordLen(int(n))
+		if len(rest) < total {
+			return nil
+		}
+		if s.header == nil {
+			s.header, s.ownHdr = s.headerFor(rest[:total])
+		}
+		s.whole += total
+	}
+}
+
+// headerFor returns the header of every segment: first itself if it is a
+// file_version event (own false), else a new file_version record.
+func (s *Sink) headerFor(first []byte) (hdr []byte, own bool) {
+	var ev tbpb.Event
+	if proto.Unmarshal(first[12:len(first)-4], &ev) == nil && ev.GetFileVersion() != "" {
+		return bytes.Clone(first), false
+	}
+	data, _ := proto.MarshalOptions{Deterministic: true}.Marshal(&tbpb.Event{
+		WallTime:       tfevents.WallTime(s.now()),
+		What:           &tbpb.Event_FileVersion{FileVersion: tfevents.FileVersion},
+		SourceMetadata: &tbpb.SourceMetadata{Writer: tfevents.DefaultWriterName},
+	})
+	return tfevents.AppendRecord(nil, data), true
+}
+
+// Sync uploads the pending whole records as a segment and returns once it
+// is stored, or the upload's error.
+func (s *Sink) Sync() error {
+	s.mu.Lock()
+	err := s.usable()
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.upload()
+}
+
+// Close uploads the pending records, stops the timer and makes later
+// calls fail with ErrSinkClosed. Bytes of a record left incomplete are an
+// error. It is safe to call more than once; later calls return the first
+// result.
+func (s *Sink) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		err := s.err
+		s.mu.Unlock()
+		if err == ErrSinkClosed {
+			return nil
+		}
+		return err
+	}
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.mu.Unlock()
+	err := s.upload()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil && s.err == nil && len(s.buf) > s.whole {
+		err = fmt.Errorf("storage: %s: closed with %d bytes of an incomplete record, not uploaded", s.Name(), len(s.buf)-s.whole)
+	}
+	if err == nil {
+		err = s.err
+	}
+	if err == nil {
+		s.err = ErrSinkClosed
+	} else {
+		s.err = err
+	}
+	return err
+}
+
+// Stats returns what the Sink has sent so far.
+func (s *Sink) Stats() SinkStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+func (s *Sink) usable() error {
+	if s.err != nil {
+		return s.err
+	}
+	if s.closed {
+		return ErrSinkClosed
+	}
+	return nil
+}
+
+func (s *Sink) timedUpload() {
+	s.upload() // a failure is sticky and surfaces on the next call
+}
+
+// upload stores the pending whole records as the next segment.
+func (s *Sink) upload() error {
+	s.up.Lock()
+	defer s.up.Unlock()
+	s.mu.Lock()
+	if s.err != nil {
+		err := s.err
+		s.mu.Unlock()
+		return err
+	}
+	s.armed = false
+	if s.whole == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	hdr := s.header
+	if s.seq == 0 && !s.ownHdr {
+		hdr = nil // the stream's first record heads the first segment
+	}
+	seg := append(append(s.spare[:0], hdr...), s.buf[:s.whole]...)
+	s.spare = nil
+	records := s.whole
+	s.buf = s.buf[:copy(s.buf, s.buf[s.whole:])]
+	s.whole = 0
+	seq := s.seq
+	s.seq++
+	s.mu.Unlock()
+
+	requests, err := s.put(s.dir+s.name(seq), seg)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.Requests += requests
+	if err != nil {
+		if s.err == nil || s.err == ErrSinkClosed {
+			s.err = err
+		}
+		return err
+	}
+	s.stats.Objects++
+	s.stats.Bytes += int64(len(seg))
+	s.stats.Records += int64(records)
+	if cap(seg) <= 2*s.maxSize {
+		s.spare = seg // Bucket.Write does not keep data
+	}
+	return nil
+}
+
+// put creates key with data, retrying transient errors with backoff. It
+// returns the number of requests made.
+func (s *Sink) put(key string, data []byte) (requests int, err error) {
+	deadline := time.Now().Add(s.retryFor)
+	backoff := 100 * time.Millisecond
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), s.reqFor)
+		err = s.b.Write(ctx, key, data, "")
+		cancel()
+		requests++
+		switch {
+		case err == nil:
+			return requests, nil
+		case errors.Is(err, ErrExist):
+			// An earlier attempt may have landed though its answer was
+			// lost: then the object is ours, byte for byte.
+			if requests > 1 && s.holds(key, data) {
+				return requests, nil
+			}
+			return requests, fmt.Errorf("storage: %s: %w: %w", key, ErrCollision, err)
+		case !errors.Is(err, ErrTransient) && !errors.Is(err, context.DeadlineExceeded):
+			return requests, fmt.Errorf("storage: upload %s: %w", key, err)
+		case s.retryFor < 0 || time.Now().Add(backoff).After(deadline):
+			return requests, fmt.Errorf("storage: upload %s: gave up after %d attempts: %w", key, requests, err)
+		}
+		time.Sleep(backoff/2 + rand.N(backoff/2))
+		backoff = min(2*backoff, 10*time.Second)
+	}
+}
+
+// holds reports whether the object at key holds exactly data.
+func (s *Sink) holds(key string, data []byte) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), s.reqFor)
+	defer cancel()
+	rc, obj, err := s.b.NewRangeReader(ctx, key, 0, -1)
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	if obj.Size != int64(len(data)) {
+		return false
+	}
+	got := make([]byte, len(data)+1)
+	n, _ := io.ReadFull(rc, got)
+	return n == len(data) && bytes.Equal(got[:n], data)
+}
