@@ -463,3 +463,28 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 	w.n = 0
 	return k, errDiskFull
 }
+
+// TestCreateProgress: Progress counts every file's bytes, ending at the
+// total, and never goes back.
+func TestCreateProgress(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	logdir := filepath.Join(tmp, "logdir")
+	writeLogdir(t, logdir, smallLogdir)
+	var calls int
+	var last, total int64
+	rep, err := archive.CreateFile(filepath.Join(tmp, "out.tbar"), logdir, archive.Options{
+		Progress: func(done, all int64) {
+			if done < last || done > all {
+				t.Errorf("progress %d of %d after %d", done, all, last)
+			}
+			calls, last, total = calls+1, done, all
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != rep.Files || last != rep.BytesIn || total != rep.BytesIn {
+		t.Errorf("%d calls ending at %d of %d; want %d calls ending at %d of %d", calls, last, total, rep.Files, rep.BytesIn, rep.BytesIn)
+	}
+}

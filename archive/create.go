@@ -33,6 +33,11 @@ type Options struct {
 	// error. Without compaction, files are copied byte for byte and their
 	// records are not read.
 	Strict bool
+
+	// Progress, if not nil, is called after each file is archived with
+	// the bytes of the logdir's files archived so far and in all, as
+	// history.VerifyOptions.Progress is: for a command's progress line.
+	Progress func(done, total int64)
 }
 
 // Compaction says which summary values lossy compaction drops. Each field's
@@ -233,6 +238,12 @@ func create(w io.Writer, logdir string, opts Options, self []fs.FileInfo) (*Repo
 	aw := &archiveWriter{out: cw, sw: snappy.NewBufferedWriter(cw), sum: sha256.New(), buf: make([]byte, 64<<10)}
 	cw.Write(appendHeader(nil))
 	entries := make([]Entry, 0, len(srcs))
+	var total int64
+	for _, s := range srcs {
+		if !s.info.IsDir() {
+			total += s.info.Size()
+		}
+	}
 	for _, s := range srcs {
 		e := Entry{Path: s.rel, Mode: s.info.Mode().Perm(), ModTime: s.info.ModTime()}
 		if s.info.IsDir() {
@@ -251,6 +262,9 @@ func create(w io.Writer, logdir string, opts Options, self []fs.FileInfo) (*Repo
 			rep.Files++
 			rep.BytesIn += s.info.Size()
 			rep.BytesStored += e.Size
+			if opts.Progress != nil {
+				opts.Progress(rep.BytesIn, total)
+			}
 		}
 		entries = append(entries, e)
 	}
