@@ -27,7 +27,10 @@ const (
 	BadDataChecksum
 	// OversizedRecord is a record whose length, though its checksum
 	// holds, is over the reader's limit (DefaultMaxRecordLen unless
-	// chosen). It is skipped without being read into memory.
+	// chosen). It is skipped without being read into memory. Its length
+	// is trusted, since its checksum holds: a length that runs past the
+	// end of the data makes the rest of the file this damage, with no
+	// search for a later record (a 1-in-2^32 chance for a random length).
 	OversizedRecord
 	// InvalidEvent is a record whose checksums hold but whose bytes do
 	// not decode as an Event.
