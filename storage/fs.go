@@ -89,8 +89,13 @@ func (f *bucketFS) Stat(name string) (fs.FileInfo, error) {
 }
 
 // statDir reports whether name is a directory: some key lies below it.
-// The root always is, once the bucket answers.
+// The root always is, and costs no request: a missing bucket or a refused
+// credential shows at the first listing (every walk of a logdir stats its
+// root before it lists it, each time a follower looks).
 func (f *bucketFS) statDir(ctx context.Context, name string) (objInfo, error) {
+	if name == "." {
+		return dirInfo("."), nil
+	}
 	found := false
 	err := f.b.List(ctx, f.dirKey(name), false, func(Object) error {
 		found = true
@@ -99,7 +104,7 @@ func (f *bucketFS) statDir(ctx context.Context, name string) (objInfo, error) {
 	if err != nil && !errors.Is(err, errStop) {
 		return objInfo{}, err
 	}
-	if !found && name != "." {
+	if !found {
 		return objInfo{}, fs.ErrNotExist
 	}
 	return dirInfo(path.Base(name)), nil
