@@ -25,7 +25,7 @@ import (
 // Parse or Set what differs.
 type Config struct {
 	Name   string `yaml:"name" doc:"run name; the run is written to <logdir>/<timestamp>-<name>/ (default <data>-<model>)"`
-	Logdir string `yaml:"logdir" doc:"directory the run directory is created in"`
+	Logdir string `yaml:"logdir" doc:"directory the run directory is created in, or an object store's URL (s3://bucket/prefix?region=...)"`
 	Dir    string `yaml:"dir" doc:"exact run directory, instead of <logdir>/<timestamp>-<name>/ (sweeps)"`
 	Seed   uint64 `yaml:"seed" doc:"seed of the data, the split, the initialisation, the shuffling and the augmentation"`
 
