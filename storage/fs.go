@@ -168,10 +168,12 @@ func (i objInfo) ModTime() time.Time { return i.modTime }
 func (i objInfo) IsDir() bool        { return i.dir }
 func (i objInfo) Sys() any           { return nil }
 func (i objInfo) Mode() fs.FileMode {
+	// The modes of a directory and a file a writer makes on disk, so
+	// that a copy made on disk (tbgo archive, then restore) is writable.
 	if i.dir {
-		return fs.ModeDir | 0o555
+		return fs.ModeDir | 0o755
 	}
-	return 0o444
+	return 0o644
 }
 
 // bucketFile reads an object: Read streams from the current offset with
