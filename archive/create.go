@@ -213,7 +213,9 @@ func CreateFile(name, logdir string, opts Options) (*Report, error) {
 func create(w io.Writer, logdir string, opts Options, self []fs.FileInfo) (*Report, error) {
 	rep := &Report{}
 	var fsys fs.FS
-	if _, local := storage.Local(logdir); !local {
+	if dir, local := storage.Local(logdir); local {
+		logdir = dir
+	} else {
 		st, err := storage.Open(context.Background(), logdir)
 		if err != nil {
 			return nil, fmt.Errorf("archive: %w", err)

@@ -75,9 +75,11 @@ func Restore(archivePath, dir string, opts RestoreOptions) (*RestoreReport, erro
 // so a corrupt archive writes nothing; permissions and times are not
 // kept, as objects have none.
 func (r *Reader) Extract(dir string, opts RestoreOptions) (rep *RestoreReport, err error) {
-	if _, local := storage.Local(dir); !local {
+	local, ok := storage.Local(dir)
+	if !ok {
 		return r.extractToStore(dir, opts)
 	}
+	dir = local
 	x := &extraction{r: r, dir: dir, opts: opts, rep: &RestoreReport{}}
 	if err := x.prepare(); err != nil {
 		return nil, err

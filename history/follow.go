@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"time"
 
+	"github.com/tbgo/tbgo/archive"
 	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
@@ -151,6 +153,17 @@ func (f *follower) close() {
 // look are followed from their end unless FromStart is set.
 func (f *follower) discover(first bool) error {
 	if f.src == nil {
+		// An archive is refused by its magic bytes, before Open reads
+		// its manifest.
+		if local, ok := storage.Local(f.path); ok {
+			if info, err := os.Stat(local); err == nil && info.Mode().IsRegular() {
+				if is, err := archive.IsArchive(local); err != nil {
+					return fmt.Errorf("history: %w", err)
+				} else if is {
+					return fmt.Errorf("history: %s is an archive, which does not grow", f.path)
+				}
+			}
+		}
 		src, err := Open(f.path)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, tfevents.ErrNoEventFiles) {
 			return nil // waited for

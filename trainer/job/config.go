@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/trainer"
 	"github.com/tbgo/tbgo/trainer/internal/yamltext"
 )
@@ -619,11 +620,15 @@ func (c *Config) Set(key string, value any) error {
 // numbers, strings and booleans as they are; initialisers as their text
 // form; lists and layer descriptions as one line of YAML. They are the
 // hyper-parameters a run records for the HParams dashboard, under the
-// keys Set takes.
+// keys Set takes. The logdir and dir of an object store are recorded as
+// storage.Display shows them: without the URL's query, which may hold
+// settings and secrets.
 func (c *Config) Values() map[string]any {
 	out := map[string]any{}
 	eachKnob(reflect.ValueOf(c).Elem(), "", func(key string, _ reflect.StructField, v reflect.Value) {
 		switch {
+		case key == "logdir" || key == "dir":
+			out[key] = storage.Display(v.String())
 		case v.Kind() == reflect.Bool, v.Kind() == reflect.String:
 			out[key] = v.Interface()
 		case v.CanInt():

@@ -798,7 +798,7 @@ func (r *Result) WriteTable(w io.Writer, c *Config) error {
 		for i, p := range c.Params {
 			fmt.Fprintf(&b, " %s=%s", p.Key, r.Best.Texts[i])
 		}
-		fmt.Fprintf(&b, "\n  %s\n", r.Best.Dir)
+		fmt.Fprintf(&b, "\n  %s\n", storage.Display(r.Best.Dir))
 	} else {
 		b.WriteString("\nno trial finished with a metric\n")
 	}
