@@ -15,6 +15,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/tbgo/tbgo/internal/s3test"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/storage"
 	_ "github.com/tbgo/tbgo/storage/cloud" // mem://
@@ -225,16 +226,29 @@ func bucketRun(t *testing.T, location string) ([]*tbpb.Event, int) {
 	return evs, len(runs[0].Files)
 }
 
-// writeEveryKind writes a scalar, a histogram, an image and a text at
-// three steps, flushing after each.
+// writeEveryKind writes every kind of summary: a session with a
+// scalar, a histogram, an image, a text, a table, audio, a PR curve, a
+// mesh and a video at three steps, flushing after each, and a graph.
 func writeEveryKind(t *testing.T, w *Writer) {
 	t.Helper()
+	if err := w.StartSession(map[string]any{"lr": 0.1, "optimizer": "adam"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Graph(Graph{Nodes: []Node{{Name: "x", Op: "Placeholder"}, {Name: "layer/relu", Op: "Relu", Inputs: []string{"x"}}}}); err != nil {
+		t.Fatal(err)
+	}
 	for step := range int64(3) {
+		frames := []image.Image{image.NewGray(image.Rect(0, 0, 2, 2)), image.NewGray(image.Rect(0, 0, 2, 2))}
 		for _, err := range []error{
 			w.Scalar("loss", step, 1/float64(step+1)),
 			w.Histogram("weights", step, []float64{float64(step), 1, 2, 3}),
 			w.Image("sample", step, image.NewGray(image.Rect(0, 0, 4, 3))),
 			w.Text("notes", step, "step *"+strconv.Itoa(int(step))+"*"),
+			w.Table("table", step, [][]string{{"a", "b"}, {"1", strconv.Itoa(int(step))}}),
+			w.Audio("tone", step, 8000, Clip{Samples: []float32{0, 0.5, -0.5, float32(step) / 4}}),
+			w.PRCurve("pr", step, []bool{true, false, true}, []float64{0.9, 0.4, 0.2 * float64(step)}, nil),
+			w.Mesh("cloud", step, Mesh{Vertices: [][][3]float32{{{0, 0, float32(step)}, {1, 1, 1}}}}),
+			w.Video("clip", step, frames, 10),
 			w.Flush(),
 		} {
 			if err != nil {
@@ -259,6 +273,13 @@ func TestNewWriterURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := eventValues(t, readEvents(t, local))
+	kinds := map[Kind]bool{}
+	for _, v := range want {
+		kinds[v.Kind] = true
+	}
+	if len(kinds) < 7 {
+		t.Fatalf("the run holds %d kinds of value: %v", len(kinds), kinds)
+	}
 
 	for _, tc := range []struct {
 		desc, location string
@@ -266,8 +287,12 @@ func TestNewWriterURL(t *testing.T) {
 	}{
 		{"file", "file://" + filepath.ToSlash(t.TempDir()) + "/run", 1},
 		{"mem", "mem://" + t.Name() + "/logs/run", 4},
+		{"s3", "", 4}, // a real S3 server
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
+			if tc.desc == "s3" {
+				tc.location = s3test.Start(t).URL("tbgo", "logs/run")
+			}
 			w, err := NewWriter(tc.location, &Options{Now: fixedClock, Sink: &storage.SinkOptions{MaxAge: time.Hour}})
 			if err != nil {
 				t.Fatal(err)
