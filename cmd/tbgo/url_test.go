@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/internal/s3test"
 	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/summary"
 )
@@ -174,5 +175,85 @@ func TestTensorboardCommand(t *testing.T) {
 		if got := tensorboardCommand(tc.logdir); got != tc.want {
 			t.Errorf("tensorboardCommand(%q) = %q, want %q", tc.logdir, got, tc.want)
 		}
+	}
+}
+
+// shellWords splits a command line of the README into words, removing
+// single and double quotes, and stops at a comment.
+func shellWords(line string) []string {
+	var words []string
+	var cur strings.Builder
+	in, quote := false, rune(0)
+	for _, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, in = r, true
+		case r == '#' && !in:
+			return words
+		case r == ' ' || r == '\t':
+			if in {
+				words = append(words, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// The README's object-storage commands work as written against a real S3
+// server: every tbgo line of its shell block but tail (which runs until
+// interrupted), with the server's endpoint in $Q.
+func TestReadmeObjectStorage(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.CreateBucket(t, "runs")
+	sec := readmeSection(t, "## Logdirs in object storage")
+	t.Chdir(t.TempDir()) // export -o and archive write into it
+	blocks := fenced(sec, "sh")
+	if len(blocks) != 1 {
+		t.Fatalf("%d sh blocks, want 1", len(blocks))
+	}
+	var q string
+	ran := 0
+	for _, line := range strings.Split(strings.TrimSpace(blocks[0]), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Q="); ok {
+			q = strings.Replace(shellWords(rest)[0], "http://127.0.0.1:7070", srv.Endpoint, 1)
+			continue
+		}
+		words := shellWords(line)
+		if len(words) < 2 || words[0] != "tbgo" || words[1] == "tail" {
+			continue
+		}
+		for i := range words {
+			words[i] = strings.ReplaceAll(words[i], "$Q", q)
+		}
+		if out, status, err := runTool(t, words[1:]...); err != nil {
+			t.Fatalf("%s: %v\n%s%s", line, err, out, status)
+		}
+		ran++
+	}
+	if q == "" || ran < 6 {
+		t.Fatalf("ran %d tbgo commands, query %q", ran, q)
+	}
+	src, err := history.Open("s3://runs/copy" + q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if runs := src.Runs(); len(runs) != 2 {
+		t.Errorf("the restored copy holds runs %v, want train and eval", runs)
+	}
+	if data, err := os.ReadFile("loss.csv"); err != nil || !strings.Contains(string(data), "train,loss,") {
+		t.Errorf("loss.csv: %v\n%.200s", err, data)
 	}
 }
