@@ -16,7 +16,7 @@ import (
 type bucketFS struct {
 	b      Bucket
 	prefix string // "" or ending in "/"
-	name   string // the Store's name, for messages
+	name   string // the Store's location as Display shows it, for messages
 }
 
 var (
@@ -41,6 +41,9 @@ func (f *bucketFS) dirKey(name string) string {
 }
 
 func (f *bucketFS) pathError(op, name string, err error) error {
+	if name == "." {
+		return &fs.PathError{Op: op, Path: f.name, Err: err}
+	}
 	return &fs.PathError{Op: op, Path: f.name + "/" + name, Err: err}
 }
 

@@ -257,3 +257,45 @@ func TestReadmeObjectStorage(t *testing.T) {
 		t.Errorf("loss.csv: %v\n%.200s", err, data)
 	}
 }
+
+// TestURLErrors checks what the commands say of a missing bucket, refused
+// credentials and an unknown scheme: an error naming the URL, never the
+// secret, and nothing written.
+func TestURLErrors(t *testing.T) {
+	srv := s3test.Start(t)
+	q := strings.TrimPrefix(srv.URL("x", ""), "s3://x/")
+	for _, tc := range []struct {
+		desc string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"missing bucket", []string{"inspect", "s3://nosuchbucket/logs" + q}, nil, []string{"s3://nosuchbucket/logs", "NoSuchBucket"}},
+		{"missing bucket, writing", []string{"demo", "-logdir", "s3://nosuchbucket/logs" + q}, nil, []string{"s3://nosuchbucket/logs/train", "NoSuchBucket"}},
+		{"bad credentials", []string{"demo", "-logdir", "s3://tbgo/logs" + q}, map[string]string{"AWS_SECRET_ACCESS_KEY": "wrong-secret-3d9a"}, []string{"s3://tbgo/logs/train", "permission denied"}},
+		{"unknown scheme", []string{"verify", "s4://bucket/logs?token=hunter2"}, nil, []string{"s4://bucket/logs", "unknown URL scheme"}},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			_, _, err := runTool(t, tc.args...)
+			if err == nil {
+				t.Fatalf("tbgo %q succeeded", tc.args)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("tbgo %q: %v; want it to say %q", tc.args, err, w)
+				}
+			}
+			for _, secret := range []string{"hunter2", "wrong-secret-3d9a", s3test.SecretKey} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("the error shows a secret: %v", err)
+				}
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(filepath.Join(srv.Dir, "tbgo")); len(entries) != 0 {
+		t.Errorf("refused writers left %d entries in the bucket", len(entries))
+	}
+}
