@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"regexp"
+	"slices"
+	"sync"
 	"syscall"
 	"time"
 
@@ -78,18 +80,19 @@ func runBoard(args []string, stdout, stderr io.Writer) error {
 	tensorboard := fs.String("tensorboard", "tensorboard", "the tensorboard command to run")
 	var sf serveFlags
 	sf.register(fs)
+	// Everything after "--" is tensorboard's, flags included.
+	var extra []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, extra = args[:i], args[i+1:]
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() < 1 || (fs.NArg() > 1 && fs.Arg(1) != "--") {
+	if fs.NArg() != 1 {
 		fs.Usage()
 		return fmt.Errorf("%w: board takes one LOGDIR or ARCHIVE, then -- and tensorboard's flags", errUsage)
 	}
 	path := fs.Arg(0)
-	var extra []string
-	if fs.NArg() > 1 {
-		extra = fs.Args()[2:]
-	}
 	tb, err := exec.LookPath(*tensorboard)
 	if err != nil {
 		return fmt.Errorf("board needs TensorBoard (pip install tensorboard): %w", err)
@@ -117,7 +120,10 @@ func runBoard(args []string, stdout, stderr io.Writer) error {
 		tbArgs = append(tbArgs, "--logdir="+path)
 	}
 	cmd := exec.CommandContext(ctx, tb, append(tbArgs, extra...)...)
-	cmd.Stdout = stdout
+	// TensorBoard's own output is status, for stderr, which this goroutine
+	// writes too while exec copies into it from another: hence the lock.
+	stderr = &lockedWriter{w: stderr}
+	cmd.Stdout = stderr
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second
 	pipe, err := cmd.StderrPipe()
@@ -146,4 +152,16 @@ func runBoard(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("tensorboard: %w", err)
 	}
 	return nil
+}
+
+// lockedWriter serialises writes to w from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

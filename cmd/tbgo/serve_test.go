@@ -7,9 +7,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -82,5 +85,41 @@ func TestServeProcess(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("tbgo serve ended with %v after SIGTERM, want exit status 0", err)
+	}
+}
+
+// TestBoardPassesFlags: everything after "--" goes to tensorboard as it
+// is, flags included, after the data-provider address; and board prints
+// the URL tensorboard announces. A script stands in for tensorboard.
+func TestBoardPassesFlags(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the stand-in tensorboard is a shell script")
+	}
+	dir := t.TempDir()
+	logdir := filepath.Join(dir, "runs")
+	if err := writeDemo(logdir, 3); err != nil {
+		t.Fatal(err)
+	}
+	argsFile := filepath.Join(dir, "args")
+	fake := filepath.Join(dir, "tensorboard")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + argsFile + "\necho 'TensorBoard 2.21.0 at http://127.0.0.1:1234/ (Press CTRL+C to quit)' >&2\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := runTool(t, "board", "-reload", "0", "-tensorboard", fake, logdir, "--", "--host=127.0.0.1", "--port", "1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "open http://127.0.0.1:1234/") {
+		t.Errorf("board printed %q (stderr %q), want the URL", out, errOut)
+	}
+	b, err := os.ReadFile(argsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Fields(string(b))
+	if len(args) != 5 || !strings.HasPrefix(args[0], "--grpc_data_provider=") || args[1] != "--logdir="+logdir ||
+		!slices.Equal(args[2:], []string{"--host=127.0.0.1", "--port", "1234"}) {
+		t.Errorf("tensorboard got %q", args)
 	}
 }
