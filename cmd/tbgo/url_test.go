@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/internal/readme"
 	"github.com/tbgo/tbgo/internal/s3test"
 	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/summary"
@@ -217,9 +218,12 @@ func shellWords(line string) []string {
 func TestReadmeObjectStorage(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.CreateBucket(t, "runs")
-	sec := readmeSection(t, "## Logdirs in object storage")
+	sec, err := readme.Section("## Logdirs in object storage")
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(t.TempDir()) // export -o and archive write into it
-	blocks := fenced(sec, "sh")
+	blocks := readme.Fenced(sec, "sh")
 	if len(blocks) != 1 {
 		t.Fatalf("%d sh blocks, want 1", len(blocks))
 	}
