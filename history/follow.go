@@ -47,6 +47,10 @@ type FollowOptions struct {
 	// Following, if not nil, is called with each event file's name when
 	// Follow starts following it (past what it held, if that is skipped).
 	Following func(run, file string)
+	// Discovered, if not nil, is called after each look for runs with
+	// the names of every run found, selected by Runs or not: none while
+	// the path does not exist or holds no event file.
+	Discovered func(runs []string)
 	// CaughtUp, if not nil, is called each time Follow has read all that
 	// was written, before it waits Poll: the time to flush output. An
 	// error it returns ends Follow.
@@ -166,20 +170,33 @@ func (f *follower) discover(first bool) error {
 		}
 		src, err := Open(f.path)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, tfevents.ErrNoEventFiles) {
-			return nil // waited for
+			src, err = nil, nil // waited for
 		}
 		if err != nil {
 			return err
 		}
-		if src.IsArchive() {
+		if src != nil && src.IsArchive() {
 			src.Close()
 			return fmt.Errorf("history: %s is an archive, which does not grow", f.path)
 		}
 		f.src = src
 	}
+	if f.src == nil {
+		if f.Discovered != nil {
+			f.Discovered(nil)
+		}
+		return nil
+	}
 	runs, err := tfevents.DiscoverRunsFS(f.src.fsys, f.src.root)
 	if err != nil && !errors.Is(err, tfevents.ErrNoEventFiles) {
 		return fmt.Errorf("history: %w", err)
+	}
+	if f.Discovered != nil {
+		names := make([]string, len(runs))
+		for i, r := range runs {
+			names[i] = r.Name
+		}
+		f.Discovered(names)
 	}
 	for _, run := range runs {
 		if !f.Runs.Match(run.Name) {

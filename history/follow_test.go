@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -140,5 +141,31 @@ func TestFollowBucket(t *testing.T) {
 	}
 	if g := got(); !slices.Equal(g, want(30)) {
 		t.Errorf("followed steps %v, want 0..29 once each, in order", g)
+	}
+}
+
+// Discovered hears of every run each look finds, selected or not, and of
+// none while the logdir does not exist.
+func TestFollowDiscovered(t *testing.T) {
+	t.Parallel()
+	logdir := filepath.Join(t.TempDir(), "later")
+	runs, _ := history.Compile("a")
+	var mu sync.Mutex
+	var looks [][]string
+	got, stop := follow(t, logdir, &history.FollowOptions{Poll: 5 * time.Millisecond, FromStart: true, Runs: runs,
+		Discovered: func(runs []string) { mu.Lock(); looks = append(looks, runs); mu.Unlock() }})
+	waitUntil(t, "a first look", func() bool { mu.Lock(); defer mu.Unlock(); return len(looks) > 0 })
+	scalarRun(t, filepath.Join(logdir, "a"), "x", 0)
+	scalarRun(t, filepath.Join(logdir, "b"), "x", 1)
+	waitUntil(t, "run a's value", func() bool { return len(got()) == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if looks[0] != nil {
+		t.Errorf("first look at a missing logdir found %q", looks[0])
+	}
+	last := looks[len(looks)-1]
+	if !slices.Equal(last, []string{"a", "b"}) {
+		t.Errorf("last look found %q, want a and b", last)
 	}
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"strconv"
@@ -13,7 +11,6 @@ import (
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/history/table"
 	"github.com/tbgo/tbgo/storage"
-	"github.com/tbgo/tbgo/tfevents"
 )
 
 func runTail(args []string, stdout, stderr io.Writer) error {
@@ -58,14 +55,19 @@ func tail(ctx context.Context, path string, opts *history.FollowOptions, format 
 		}
 		rows = tw
 	}
-	switch src, err := history.Open(path); {
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, tfevents.ErrNoEventFiles):
-		fmt.Fprintf(stderr, "tbgo: waiting for event files in %s\n", storage.Display(path))
-	case err == nil:
-		warnUnmatched(stderr, "-run", opts.Runs, runNames(src))
-		src.Close()
-	}
 	o := *opts
+	first := true
+	o.Discovered = func(runs []string) {
+		if !first {
+			return
+		}
+		first = false
+		if len(runs) == 0 {
+			fmt.Fprintf(stderr, "tbgo: waiting for event files in %s\n", storage.Display(path))
+			return
+		}
+		warnUnmatched(stderr, "-run", opts.Runs, runs)
+	}
 	warn := newDamageWarner(stderr)
 	defer warn.close()
 	o.Damaged = warn.add
