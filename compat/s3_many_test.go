@@ -177,27 +177,7 @@ func TestS3CrashedWriters(t *testing.T) {
 		cmd := exec.Command(bin, "-dir", storage.Join(loc, run), "-flush-every", strconv.Itoa(50+k*37))
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			n, _ := strconv.Atoi(strings.TrimPrefix(sc.Text(), "ack "))
-			acked[run] = n
-			if n >= 1000*(k+1) {
-				break
-			}
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		for sc.Scan() { // acks still in the pipe
-			n, _ := strconv.Atoi(strings.TrimPrefix(sc.Text(), "ack "))
-			acked[run] = max(acked[run], n)
-		}
-		cmd.Wait()
+		acked[run] = killAfterAcks(t, cmd, 1000*(k+1), 0)
 		if acked[run] == 0 {
 			t.Fatalf("crashwriter acknowledged nothing:\n%s", stderr.Bytes())
 		}
@@ -368,4 +348,36 @@ params:
 			t.Errorf("the experiment served lacks schedule.lr: %s", b)
 		}
 	}
+}
+
+// killAfterAcks starts cmd, an internal/crashwriter, reads its "ack N"
+// lines until N reaches n (or the process ends), kills it with SIGKILL
+// after pause, and returns the largest N it acknowledged, those still in
+// the pipe included.
+func killAfterAcks(t *testing.T, cmd *exec.Cmd, n int, pause time.Duration) int {
+	t.Helper()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	acked := 0
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		a, _ := strconv.Atoi(strings.TrimPrefix(sc.Text(), "ack "))
+		acked = max(acked, a)
+		if acked >= n {
+			break
+		}
+	}
+	time.Sleep(pause)
+	cmd.Process.Signal(syscall.SIGKILL)
+	for sc.Scan() { // acks still in the pipe
+		a, _ := strconv.Atoi(strings.TrimPrefix(sc.Text(), "ack "))
+		acked = max(acked, a)
+	}
+	cmd.Wait()
+	return acked
 }
