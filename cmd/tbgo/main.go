@@ -41,7 +41,7 @@
 // s3://b/runs?endpoint=http://127.0.0.1:7070&use_path_style=true&region=us-east-1,
 // credentials from the standard AWS variables and files), gs://bucket/prefix,
 // azblob://container/prefix, file:///abs/path, and mem:// (within one
-// process, for tests). So train -logdir, demo -logdir, sweep -logdir (and
+// process, for tests). So train -logdir, doctor -logdir, demo -logdir, sweep -logdir (and
 // the configuration's logdir), inspect, verify, export, compare, plot,
 // tail, archive (from a URL), restore (into a URL) and repair (to a URL)
 // take them; errors name the URL with its secrets redacted. Writers

@@ -303,3 +303,20 @@ func TestURLErrors(t *testing.T) {
 		t.Errorf("refused writers left %d entries in the bucket", len(entries))
 	}
 }
+
+// doctor writes its report run into a URL logdir as well.
+func TestDoctorToURL(t *testing.T) {
+	logdir := "mem://" + t.Name() + "/runs"
+	out, _, err := runTool(t, "doctor", "-logdir", logdir, "-data", "xor", "-checks", "init_loss")
+	if err != nil {
+		t.Fatalf("doctor: %v\n%s", err, out)
+	}
+	src, err := history.Open(logdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if runs := src.Runs(); len(runs) != 1 || !strings.Contains(runs[0].Name, "-doctor-") {
+		t.Errorf("runs %v, want the doctor's report run", runs)
+	}
+}
