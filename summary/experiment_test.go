@@ -398,3 +398,34 @@ func TestWriteExperimentBucketMerges(t *testing.T) {
 		t.Errorf("WriteExperiment over a root with other data: %v, want a refusal", err)
 	}
 }
+
+// A Sweep in a bucket: each trial is a run of its own, a trial run again
+// gets a new run, and the experiment at the root declares the space.
+func TestSweepBucket(t *testing.T) {
+	logdir := "mem://" + t.Name() + "/lr"
+	s, err := NewSweep(logdir, map[string]any{"lr": []float64{0.1, 0.01}}, Metric{Tag: "loss"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, lr := range []float64{0.1, 0.01, 0.1} {
+		w, err := s.Trial(map[string]any{"lr": lr}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Scalar("loss", 0, lr); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, w.Dir())
+	}
+	want := []string{logdir + "/lr=0.1", logdir + "/lr=0.01", logdir + "/lr=0.1_2"}
+	if !slices.Equal(dirs, want) {
+		t.Errorf("trial runs %q, want %q", dirs, want)
+	}
+	if exp, err := ReadExperiment(logdir); err != nil || len(exp.HParams) != 1 || exp.HParams[0].Name != "lr" {
+		t.Errorf("experiment %+v, %v", exp, err)
+	}
+}
