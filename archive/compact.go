@@ -7,7 +7,6 @@ import (
 	"io"
 	"iter"
 	"math"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -365,7 +364,7 @@ func (rs *runState) scalar(c *compactor, data []byte) (tag string, ok bool) {
 // file's records to w, keeping those with nothing to drop byte for byte,
 // and the damaged parts the Scanner skips as they were, and hashes the
 // original bytes into orig.
-func (c *compactor) rewrite(w io.Writer, f *os.File, s source, orig hash.Hash) (CompactedFile, error) {
+func (c *compactor) rewrite(w io.Writer, f sourceFile, s source, orig hash.Hash) (CompactedFile, error) {
 	cf := CompactedFile{Path: s.rel}
 	rs := c.run(path.Dir(s.rel))
 	size := s.info.Size()

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/tbgo/tbgo/internal/atomicfile"
 	"github.com/tbgo/tbgo/internal/logwalk"
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
@@ -145,8 +147,9 @@ type TagDrop struct {
 // source is a logdir entry to archive.
 type source struct {
 	rel  string // slash-separated path in the archive
-	abs  string // path to read
+	abs  string // path to read: on disk, or in fsys
 	info fs.FileInfo
+	fsys fs.FS // the logdir in an object store; nil on disk
 }
 
 // isEvent reports whether a source is an event file TensorBoard reads.
@@ -156,7 +159,11 @@ func (s *source) isEvent() bool {
 }
 
 // Create writes an archive of every regular file and directory under logdir
-// to w and reports what it wrote. Symbolic links are followed, as
+// to w and reports what it wrote. logdir may be a URL, as storage.Open
+// takes them: a logdir in an object store is archived from its listings
+// and streamed reads (every object a file, every common prefix a
+// directory), once the program imports the store's driver
+// (github.com/tbgo/tbgo/storage/cloud). Symbolic links are followed, as
 // TensorBoard follows them, and archived as what they point to; each
 // directory is archived once, however many paths reach it, and the other
 // paths (a link back to an ancestor, a second link to a directory) are
@@ -210,7 +217,19 @@ func CreateFile(name, logdir string, opts Options) (*Report, error) {
 
 func create(w io.Writer, logdir string, opts Options, self []fs.FileInfo) (*Report, error) {
 	rep := &Report{}
-	srcs, err := scan(logdir, self, rep)
+	var fsys fs.FS
+	if dir, local := storage.Local(logdir); local {
+		logdir = dir
+	} else {
+		st, err := storage.Open(context.Background(), logdir)
+		if err != nil {
+			return nil, fmt.Errorf("archive: %w", err)
+		}
+		defer st.Close()
+		fsys = st.FS()
+		logdir = storage.Display(logdir)
+	}
+	srcs, err := scan(logdir, fsys, self, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -302,19 +321,23 @@ func (r *Report) compactionSettings() *Compaction {
 
 // scan lists logdir's directories and regular files in path order,
 // following symbolic links, reading each directory once, and leaving out
-// the files self.
-func scan(logdir string, self []fs.FileInfo, rep *Report) ([]source, error) {
-	info, err := os.Stat(logdir)
+// the files self. A logdir in an object store is fsys, logdir naming it.
+func scan(logdir string, fsys fs.FS, self []fs.FileInfo, rep *Report) ([]source, error) {
+	ops, root := logwalk.OS(), logdir
+	if fsys != nil {
+		ops, root = logwalk.FS(fsys), "."
+	}
+	info, err := ops.Stat(root)
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
 	if !info.IsDir() {
 		return nil, fmt.Errorf("archive: %s is not a directory", logdir)
 	}
-	srcs := []source{{rel: ".", abs: logdir, info: info}}
+	srcs := []source{{rel: ".", abs: root, info: info, fsys: fsys}}
 	skip := func(rel, reason string) { rep.Skipped = append(rep.Skipped, Skip{Path: rel, Reason: reason}) }
 	w := logwalk.Walker{
-		Ops: logwalk.OS(),
+		Ops: ops,
 		Check: func(rel string) error {
 			if err := checkPath(rel); err != nil {
 				// Not UTF-8, or a backslash: restored elsewhere, the name
@@ -334,7 +357,7 @@ func scan(logdir string, self []fs.FileInfo, rep *Report) ([]source, error) {
 				case slices.ContainsFunc(self, func(s fs.FileInfo) bool { return os.SameFile(s, info) }):
 					skip(e.Rel(), "the archive being written")
 				case e.IsDir() || info.Mode().IsRegular():
-					srcs = append(srcs, source{rel: e.Rel(), abs: e.Path(), info: info})
+					srcs = append(srcs, source{rel: e.Rel(), abs: e.Path(), info: info, fsys: fsys})
 				default:
 					skip(e.Rel(), "not a regular file ("+info.Mode().Type().String()+")")
 				}
@@ -343,7 +366,7 @@ func scan(logdir string, self []fs.FileInfo, rep *Report) ([]source, error) {
 		},
 		Skipped: func(e *logwalk.Entry, reason string) { skip(e.Rel(), reason) },
 	}
-	if err := w.Walk(logdir); err != nil {
+	if err := w.Walk(root); err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
 	slices.SortFunc(srcs, func(a, b source) int { return strings.Compare(a.rel, b.rel) })
@@ -410,12 +433,33 @@ func (aw *archiveWriter) end(e *Entry, sw *storeWriter) error {
 	return nil
 }
 
+// A sourceFile is an open source file: an *os.File, or an object of a
+// store (read with ranged reads).
+type sourceFile interface {
+	fs.File
+	io.ReaderAt
+}
+
 // open opens a source file and checks it is still the regular file that
 // was listed.
-func open(s source) (*os.File, error) {
-	f, err := os.Open(s.abs)
-	if err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
+func open(s source) (sourceFile, error) {
+	var f sourceFile
+	if s.fsys == nil {
+		of, err := os.Open(s.abs)
+		if err != nil {
+			return nil, fmt.Errorf("archive: %w", err)
+		}
+		f = of
+	} else {
+		ff, err := s.fsys.Open(s.abs)
+		if err != nil {
+			return nil, fmt.Errorf("archive: %w", err)
+		}
+		var ok bool
+		if f, ok = ff.(sourceFile); !ok {
+			ff.Close()
+			return nil, fmt.Errorf("archive: %s cannot be read at an offset", s.abs)
+		}
 	}
 	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
 		f.Close()

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+
+	"github.com/tbgo/tbgo/storage"
 )
 
 // ErrNotEmpty is returned by Restore for a target directory that already
@@ -63,7 +66,20 @@ func Restore(archivePath, dir string, opts RestoreOptions) (*RestoreReport, erro
 // archive nor a symbolic link already in dir can make Extract write
 // outside it; an existing symbolic link where the archive has a directory
 // is refused.
+//
+// dir may also be a URL, as storage.Open takes them: restoring into an
+// object store (its driver imported, see storage/cloud) writes each file
+// as an object with a create-only write (storage.PutFS), never replacing
+// one, so the prefix must hold nothing and Overwrite is refused. Every
+// file is checked against its SHA-256 before the first object is written,
+// so a corrupt archive writes nothing; permissions and times are not
+// kept, as objects have none.
 func (r *Reader) Extract(dir string, opts RestoreOptions) (rep *RestoreReport, err error) {
+	local, ok := storage.Local(dir)
+	if !ok {
+		return r.extractToStore(dir, opts)
+	}
+	dir = local
 	x := &extraction{r: r, dir: dir, opts: opts, rep: &RestoreReport{}}
 	if err := x.prepare(); err != nil {
 		return nil, err
@@ -308,4 +324,38 @@ func (x *extraction) removeCreated() {
 			return
 		}
 	}
+}
+
+// extractToStore is Extract into an object store.
+func (r *Reader) extractToStore(location string, opts RestoreOptions) (*RestoreReport, error) {
+	name := storage.Display(location)
+	if opts.Overwrite {
+		return nil, fmt.Errorf("archive: restore into %s: an object store's objects are never replaced; restore into an empty prefix", name)
+	}
+	ctx := context.Background()
+	st, err := storage.Open(ctx, location)
+	if err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	defer st.Close()
+	rep := &RestoreReport{}
+	for e := range r.Entries() {
+		switch {
+		case e.Path == ".":
+		case e.IsDir():
+			rep.Dirs++
+		default:
+			if err := r.Check(e.Path); err != nil {
+				return nil, fmt.Errorf("archive: restore into %s: %s: %w (nothing written)", name, e.Path, err)
+			}
+		}
+	}
+	rep.Files, rep.Bytes, err = storage.PutFS(ctx, st, r)
+	if errors.Is(err, storage.ErrNotEmpty) {
+		return nil, fmt.Errorf("archive: restore into %s: %w: %w", name, ErrNotEmpty, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	return rep, nil
 }

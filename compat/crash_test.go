@@ -3,14 +3,11 @@
 package compat
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -35,28 +32,7 @@ func TestCrashedRunsLoad(t *testing.T) {
 	for k := range 5 {
 		run := fmt.Sprintf("crash%d", k)
 		cmd := exec.Command(bin, "-dir", filepath.Join(logdir, run), "-flush-every", strconv.Itoa(7+k*13))
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			n, _ := strconv.Atoi(strings.TrimPrefix(sc.Text(), "ack "))
-			acked[run] = n
-			if n >= 200*(k+1) {
-				break
-			}
-		}
-		time.Sleep(time.Duration(k) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		for sc.Scan() { // acks still in the pipe
-			n, _ := strconv.Atoi(strings.TrimPrefix(sc.Text(), "ack "))
-			acked[run] = max(acked[run], n)
-		}
-		cmd.Wait()
+		acked[run] = killAfterAcks(t, cmd, 200*(k+1), time.Duration(k)*time.Millisecond)
 	}
 
 	// servedSteps returns the steps of run's scalar "x", checking values.

@@ -6,25 +6,33 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/tbgo/tbgo/archive"
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
-// DefaultFollowPoll is how often Follow looks for new data when
-// FollowOptions.Poll is zero.
+// DefaultFollowPoll is how often Follow looks for new data on a local
+// disk when FollowOptions.Poll is zero.
 const DefaultFollowPoll = time.Second
 
+// DefaultBucketPoll is how often Follow looks for new data in an object
+// store when FollowOptions.Poll is zero: as often as TensorBoard reloads,
+// since each look costs requests (see Follow) and a writer's segments
+// arrive every storage.DefaultMaxAge.
+const DefaultBucketPoll = 5 * time.Second
+
 // FollowOptions configure Follow. The zero FollowOptions follows every
-// run and tag, from now on, looking every second.
+// run and tag, from now on, looking every second (every 5 s in an object
+// store).
 type FollowOptions struct {
 	// Runs and Tags select runs and tags by name; nil selects all.
 	Runs, Tags *Matcher
 	// Poll is how often Follow looks for new data, runs and files;
-	// zero means DefaultFollowPoll.
+	// zero means DefaultFollowPoll, or DefaultBucketPoll for a URL of an
+	// object store.
 	Poll time.Duration
 	// FromStart passes the values already written when Follow starts.
 	// By default a file there at the start is followed from its end (its
@@ -39,6 +47,10 @@ type FollowOptions struct {
 	// Following, if not nil, is called with each event file's name when
 	// Follow starts following it (past what it held, if that is skipped).
 	Following func(run, file string)
+	// Discovered, if not nil, is called after each look for runs with
+	// the names of every run found, selected by Runs or not: none while
+	// the path does not exist or holds no event file.
+	Discovered func(runs []string)
 	// CaughtUp, if not nil, is called each time Follow has read all that
 	// was written, before it waits Poll: the time to flush output. An
 	// error it returns ends Follow.
@@ -47,13 +59,23 @@ type FollowOptions struct {
 
 // Follow calls fn with each new scalar of the logdir, run directory or
 // event file at path as writers append it, until ctx is done, when it
-// returns nil. Every Poll it looks for new runs and event files
-// (tfevents.DiscoverRuns, as TensorBoard does) and reads what every file
-// followed has grown by; a path that does not exist yet is waited for.
-// Within a run, values come in file order, then record order; runs are
-// read in name order each time. *Scalar is valid only during the call.
-// An error from fn or Damaged ends Follow and is returned, and so does a
-// read error; a tbgo archive, which does not grow, is an error.
+// returns nil. Every Poll it looks for new runs and event files (as
+// TensorBoard does) and reads what every file followed has grown by; a
+// path that does not exist yet, or holds no event file yet, is waited
+// for. Within a run, values come in file order, then record order; runs
+// are read in name order each time. *Scalar is valid only during the
+// call. An error from fn or Damaged ends Follow and is returned, and so
+// does a read error; a tbgo archive, which does not grow, is an error.
+//
+// path may be a URL, as Open takes them. In an object store, where a
+// writer cannot append, a run grows by new objects (storage.Sink's
+// segments): each look lists the logdir (a delimited listing per
+// directory) and reads the newest object of each run from where it was
+// left (a ranged read; S3 answers one at the end with 416, and a HEAD
+// follows), and an object that a later one follows in its run is read to
+// its end and let go, as TensorBoard's Python loader does. So a look
+// costs about one LIST per directory and two requests per run, whatever
+// the number of objects.
 //
 // Records are decoded one summary value at a time, as Verify decodes
 // them, and damage is what Verify reports, but for torn tails: memory is
@@ -64,8 +86,13 @@ func Follow(ctx context.Context, path string, o *FollowOptions, fn func(*Scalar)
 	if o != nil {
 		f.FollowOptions = *o
 	}
+	_, local := storage.Local(path)
+	f.retire = !local
 	if f.Poll <= 0 {
 		f.Poll = DefaultFollowPoll
+		if !local {
+			f.Poll = DefaultBucketPoll
+		}
 	}
 	f.tags.m = f.Tags
 	defer f.close()
@@ -98,8 +125,10 @@ func Follow(ctx context.Context, path string, o *FollowOptions, fn func(*Scalar)
 type follower struct {
 	FollowOptions
 	path     string
+	src      *Source // nil until path exists and holds an event file
+	retire   bool    // let go of a file that a later one follows (object stores)
 	fn       func(*Scalar) error
-	files    map[string]bool // followed
+	files    map[string]bool // followed, or let go
 	order    []*followedFile
 	checkers map[string]*checker // by run
 	tags     tagFilter
@@ -108,41 +137,66 @@ type follower struct {
 
 // A followedFile is an event file being followed.
 type followedFile struct {
-	run string
-	f   *os.File
-	sc  *tfevents.Scanner
-	c   *checker // its run's
+	run  string
+	name string // in the Source's FS
+	f    fs.File
+	sc   *tfevents.Scanner
+	c    *checker // its run's
 }
 
 func (f *follower) close() {
 	for _, ff := range f.order {
 		ff.f.Close()
 	}
+	if f.src != nil {
+		f.src.Close()
+	}
 }
 
 // discover looks for runs and files to follow. Files found by the first
 // look are followed from their end unless FromStart is set.
 func (f *follower) discover(first bool) error {
-	info, err := os.Stat(f.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil // waited for
-	}
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	if !info.IsDir() {
-		if is, err := archive.IsArchive(f.path); err != nil {
-			return fmt.Errorf("history: %w", err)
-		} else if is {
+	if f.src == nil {
+		// An archive is refused by its magic bytes, before Open reads
+		// its manifest.
+		if local, ok := storage.Local(f.path); ok {
+			if info, err := os.Stat(local); err == nil && info.Mode().IsRegular() {
+				if is, err := archive.IsArchive(local); err != nil {
+					return fmt.Errorf("history: %w", err)
+				} else if is {
+					return fmt.Errorf("history: %s is an archive, which does not grow", f.path)
+				}
+			}
+		}
+		src, err := Open(f.path)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, tfevents.ErrNoEventFiles) {
+			src, err = nil, nil // waited for
+		}
+		if err != nil {
+			return err
+		}
+		if src != nil && src.IsArchive() {
+			src.Close()
 			return fmt.Errorf("history: %s is an archive, which does not grow", f.path)
 		}
-		if !tfevents.IsEventFile(filepath.Base(f.path)) {
-			return fmt.Errorf("history: %s: %w", f.path, ErrUnknownFormat)
-		}
+		f.src = src
 	}
-	runs, err := tfevents.DiscoverRuns(f.path)
+	if f.src == nil {
+		if f.Discovered != nil {
+			f.Discovered(nil)
+		}
+		return nil
+	}
+	runs, err := tfevents.DiscoverRunsFS(f.src.fsys, f.src.root)
 	if err != nil && !errors.Is(err, tfevents.ErrNoEventFiles) {
 		return fmt.Errorf("history: %w", err)
+	}
+	if f.Discovered != nil {
+		names := make([]string, len(runs))
+		for i, r := range runs {
+			names[i] = r.Name
+		}
+		f.Discovered(names)
 	}
 	for _, run := range runs {
 		if !f.Runs.Match(run.Name) {
@@ -162,7 +216,7 @@ func (f *follower) discover(first bool) error {
 
 // add starts following a file, past what it holds if skip is set.
 func (f *follower) add(run, name string, skip bool) error {
-	file, err := os.Open(name)
+	file, err := f.src.fsys.Open(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // gone since discovered
 	}
@@ -175,8 +229,8 @@ func (f *follower) add(run, name string, skip bool) error {
 		c = newChecker()
 		f.checkers[run] = c
 	}
-	ff := &followedFile{run: run, f: file, sc: tfevents.NewScanner(file), c: c}
-	ff.sc.Name, ff.sc.Follow = name, true
+	ff := &followedFile{run: run, name: name, f: file, sc: tfevents.NewScanner(file), c: c}
+	ff.sc.Name, ff.sc.Follow = f.src.FileName(name), true
 	ff.sc.Damaged = f.damaged
 	f.order = append(f.order, ff)
 	if skip {
@@ -189,7 +243,7 @@ func (f *follower) add(run, name string, skip bool) error {
 		}
 	}
 	if f.Following != nil {
-		f.Following(run, name)
+		f.Following(run, ff.sc.Name)
 	}
 	return nil
 }
@@ -228,5 +282,28 @@ func (f *follower) read(ctx context.Context) error {
 			return err
 		}
 	}
+	if f.retire {
+		f.letGo()
+	}
 	return nil
+}
+
+// letGo closes the files that a later file of their run follows and that
+// have been read to their end: a writer to an object store never touches
+// an object again once it has begun the next.
+func (f *follower) letGo() {
+	newest := map[string]string{} // by run
+	for _, ff := range f.order {
+		newest[ff.run] = max(newest[ff.run], ff.name)
+	}
+	keep := f.order[:0]
+	for _, ff := range f.order {
+		if ff.name < newest[ff.run] && ff.sc.Pending() == 0 {
+			ff.f.Close()
+			continue
+		}
+		keep = append(keep, ff)
+	}
+	clear(f.order[len(keep):])
+	f.order = keep
 }

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/tbgo/tbgo/archive"
 	"github.com/tbgo/tbgo/internal/atomicfile"
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -64,7 +66,18 @@ type RepairedFile struct {
 // permissions. dst must not exist (a directory may exist if empty) nor lie
 // inside the Source, where TensorBoard would read both; it appears only
 // once complete. The Source is never modified.
+//
+// dst may be a URL, as storage.Open takes them: the copy is made in a
+// temporary directory (on local disk: room for it is needed there), then
+// every file is written to the object store with a create-only write
+// (storage.PutFS; for an event file, dst names the object), into a
+// prefix that must hold nothing.
 func (s *Source) Repair(dst string) (*RepairReport, error) {
+	local, ok := storage.Local(dst)
+	if !ok {
+		return s.repairToStore(dst)
+	}
+	dst = local
 	if err := s.checkDestination(dst); err != nil {
 		return nil, err
 	}
@@ -280,4 +293,53 @@ func (s *Source) repairFile(c *checker, name string, w io.Writer) (RepairedFile,
 	rf.Records, rf.Rewritten, rf.AddedFileVersion = fr.Records, fr.Rewritten, fr.AddedFileVersion
 	rf.Dropped, rf.DroppedOmitted = fr.Damage.Listed, fr.Damage.Omitted
 	return rf, nil
+}
+
+// repairToStore is Repair into an object store: a repaired copy staged on
+// local disk, then uploaded.
+func (s *Source) repairToStore(dst string) (*RepairReport, error) {
+	ctx := context.Background()
+	name := storage.Display(dst)
+	if from := s.Path(); !s.archive && storage.IsURL(from) && (name == from || strings.HasPrefix(name, from+"/")) {
+		return nil, fmt.Errorf("history: the destination %s lies inside the source %s; TensorBoard would read both", name, from)
+	}
+	st, err := storage.Open(ctx, dst)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	defer st.Close()
+	if s.root != "." {
+		if _, err := st.Bucket().Stat(ctx, st.Key(".")); err == nil {
+			return nil, fmt.Errorf("history: %s already exists; repair never overwrites", name)
+		}
+	} else if entries, err := fs.ReadDir(st.FS(), "."); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	} else if len(entries) > 0 {
+		return nil, fmt.Errorf("history: %s already exists and is not empty; repair never overwrites", name)
+	}
+	stage, err := os.MkdirTemp("", "tbgo-repair-*")
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	defer os.RemoveAll(stage)
+	out := filepath.Join(stage, "repaired")
+	rep, err := s.Repair(out)
+	if err != nil {
+		return nil, err
+	}
+	rep.Destination = name
+	if s.root != "." {
+		data, err := os.ReadFile(out)
+		if err == nil {
+			err = storage.Put(ctx, st.Bucket(), st.Key("."), data)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		return rep, nil
+	}
+	if _, _, err := storage.PutFS(ctx, st, os.DirFS(out)); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	return rep, nil
 }

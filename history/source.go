@@ -84,7 +84,7 @@ func openURL(location string) (*Source, error) {
 		st.Close()
 		return Open(dir) // file://: a local path, archives included
 	}
-	name := displayURL(st.Name())
+	name := storage.Display(st.Name())
 	// An event file is an object whose name says so: read its parent
 	// prefix, rooted at it.
 	if base := path.Base(st.Key(".")); tfevents.IsEventFile(base) {
@@ -98,16 +98,9 @@ func openURL(location string) (*Source, error) {
 		if st, err = storage.Open(ctx, u.String()); err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
-		return open(displayURL(st.Name()), st.FS(), base, st, false)
+		return open(storage.Display(st.Name()), st.FS(), base, st, false)
 	}
 	return open(name, st.FS(), ".", st, false)
-}
-
-// displayURL drops a URL's query (endpoints, regions: driver settings)
-// and trailing slash, to name the Source and its files in messages.
-func displayURL(u string) string {
-	u, _, _ = strings.Cut(u, "?")
-	return strings.TrimSuffix(u, "/")
 }
 
 // OpenFS opens the logdir, run directory or event file at root in fsys

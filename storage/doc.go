@@ -16,8 +16,16 @@
 //     was read. Nothing else: no append, no unconditional overwrite, no
 //     delete.
 //
-// On that Bucket, NewSink uploads an event file as segments, and Update
-// merges into an object without losing a concurrent update.
+// On that Bucket, NewSink uploads an event file as segments, Update
+// merges into an object without losing a concurrent update, Put creates
+// an object with retries, and PutFS copies a tree (an archive being
+// restored, a repaired copy) into a prefix that holds nothing.
+//
+// The writers and readers of tbgo take a location wherever they take a
+// path (summary.NewWriter, summary.WriteExperiment, history.Open and
+// Follow, archive.Create and Extract, every tbgo command): Join names a
+// run below a location, a path or a URL alike, Local tells whether it is
+// on the local disk, and Display names it in messages.
 //
 // # Locations and drivers
 //
@@ -87,7 +95,10 @@
 // refuses a run another writer wrote recently (ErrRunBusy), and a segment
 // name taken meanwhile is a sticky ErrCollision; the names include host
 // and pid, so only two containers with the same host name, pid and start
-// second can collide.
+// second can collide. summary.NewWriter uploads its first event as it
+// opens, so that a run is claimed from the start: two processes that
+// open one run within the same few milliseconds can still both pass the
+// check.
 //
 // # Conditional writes
 //

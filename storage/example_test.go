@@ -106,3 +106,13 @@ func ExampleRedact() {
 	// Output:
 	// azblob://container/logs?protocol=https&sas_token=REDACTED
 }
+
+// Name runs below a logdir, local or in a bucket, with one call.
+func ExampleJoin() {
+	for _, logdir := range []string{"runs", "s3://bucket/runs?region=us-east-1"} {
+		fmt.Println(storage.Join(logdir, "exp1", "rank0"))
+	}
+	// Output:
+	// runs/exp1/rank0
+	// s3://bucket/runs/exp1/rank0?region=us-east-1
+}

@@ -16,7 +16,7 @@ import (
 type bucketFS struct {
 	b      Bucket
 	prefix string // "" or ending in "/"
-	name   string // the Store's name, for messages
+	name   string // the Store's location as Display shows it, for messages
 }
 
 var (
@@ -41,6 +41,9 @@ func (f *bucketFS) dirKey(name string) string {
 }
 
 func (f *bucketFS) pathError(op, name string, err error) error {
+	if name == "." {
+		return &fs.PathError{Op: op, Path: f.name, Err: err}
+	}
 	return &fs.PathError{Op: op, Path: f.name + "/" + name, Err: err}
 }
 
@@ -89,8 +92,13 @@ func (f *bucketFS) Stat(name string) (fs.FileInfo, error) {
 }
 
 // statDir reports whether name is a directory: some key lies below it.
-// The root always is, once the bucket answers.
+// The root always is, and costs no request: a missing bucket or a refused
+// credential shows at the first listing (every walk of a logdir stats its
+// root before it lists it, each time a follower looks).
 func (f *bucketFS) statDir(ctx context.Context, name string) (objInfo, error) {
+	if name == "." {
+		return dirInfo("."), nil
+	}
 	found := false
 	err := f.b.List(ctx, f.dirKey(name), false, func(Object) error {
 		found = true
@@ -99,7 +107,7 @@ func (f *bucketFS) statDir(ctx context.Context, name string) (objInfo, error) {
 	if err != nil && !errors.Is(err, errStop) {
 		return objInfo{}, err
 	}
-	if !found && name != "." {
+	if !found {
 		return objInfo{}, fs.ErrNotExist
 	}
 	return dirInfo(path.Base(name)), nil
@@ -163,10 +171,12 @@ func (i objInfo) ModTime() time.Time { return i.modTime }
 func (i objInfo) IsDir() bool        { return i.dir }
 func (i objInfo) Sys() any           { return nil }
 func (i objInfo) Mode() fs.FileMode {
+	// The modes of a directory and a file a writer makes on disk, so
+	// that a copy made on disk (tbgo archive, then restore) is writable.
 	if i.dir {
-		return fs.ModeDir | 0o555
+		return fs.ModeDir | 0o755
 	}
-	return 0o444
+	return 0o644
 }
 
 // bucketFile reads an object: Read streams from the current offset with

@@ -229,7 +229,7 @@ func (s *Store) FS() fs.FS {
 	if s.dir != "" {
 		return os.DirFS(s.dir)
 	}
-	return &bucketFS{b: s.bucket, prefix: s.prefix, name: s.name}
+	return &bucketFS{b: s.bucket, prefix: s.prefix, name: Display(s.name)}
 }
 
 // Close closes the Store's bucket.

@@ -6,8 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"os"
 	"path"
 	"strconv"
@@ -466,46 +464,9 @@ func (s *Sink) upload() error {
 // put creates key with data, retrying transient errors with backoff. It
 // returns the number of requests made.
 func (s *Sink) put(key string, data []byte) (requests int, err error) {
-	deadline := time.Now().Add(s.retryFor)
-	backoff := 100 * time.Millisecond
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), s.reqFor)
-		err = s.b.Write(ctx, key, data, "")
-		cancel()
-		requests++
-		switch {
-		case err == nil:
-			return requests, nil
-		case errors.Is(err, ErrExist):
-			// An earlier attempt may have landed though its answer was
-			// lost: then the object is ours, byte for byte.
-			if requests > 1 && s.holds(key, data) {
-				return requests, nil
-			}
-			return requests, fmt.Errorf("storage: %s: %w: %w", key, ErrCollision, err)
-		case !errors.Is(err, ErrTransient) && !errors.Is(err, context.DeadlineExceeded):
-			return requests, fmt.Errorf("storage: upload %s: %w", key, err)
-		case s.retryFor < 0 || time.Now().Add(backoff).After(deadline):
-			return requests, fmt.Errorf("storage: upload %s: gave up after %d attempts: %w", key, requests, err)
-		}
-		time.Sleep(backoff/2 + rand.N(backoff/2))
-		backoff = min(2*backoff, 10*time.Second)
+	requests, err = create(context.Background(), s.b, key, data, s.retryFor, s.reqFor)
+	if errors.Is(err, ErrExist) {
+		err = fmt.Errorf("storage: %s: %w: %w", key, ErrCollision, err)
 	}
-}
-
-// holds reports whether the object at key holds exactly data.
-func (s *Sink) holds(key string, data []byte) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), s.reqFor)
-	defer cancel()
-	rc, obj, err := s.b.NewRangeReader(ctx, key, 0, -1)
-	if err != nil {
-		return false
-	}
-	defer rc.Close()
-	if obj.Size != int64(len(data)) {
-		return false
-	}
-	got := make([]byte, len(data)+1)
-	n, _ := io.ReadFull(rc, got)
-	return n == len(data) && bytes.Equal(got[:n], data)
+	return requests, err
 }

@@ -21,6 +21,15 @@
 // tfevents.Writer. Values reach the file within Options.FlushInterval
 // (DefaultFlushInterval, two seconds, unless set), on Flush and on Close.
 //
+// A run may live in an object store: NewWriter("s3://bucket/runs/exp1/rank0?region=...")
+// (and gs://, azblob://, once the program imports
+// github.com/tbgo/tbgo/storage/cloud) uploads the run as segments, event
+// files TensorBoard reads one after the other, within about 30 s of the
+// values, and Flush and Close return once they are stored. Each process
+// writes its own runs; a second writer of a run is refused.
+// WriteExperiment and ReadExperiment take such URLs too, and
+// WriteExperiment's merge is safe from many processes at once there.
+//
 // # Refused values
 //
 // Every write method returns an error naming the problem when it refuses

@@ -1,10 +1,15 @@
 package summary
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"time"
@@ -14,6 +19,7 @@ import (
 
 	"github.com/tbgo/tbgo/proto/hparamspb"
 	"github.com/tbgo/tbgo/proto/tbpb"
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -76,26 +82,43 @@ var ErrNoExperiment = errors.New("summary: no experiment at the logdir root")
 // Keep the root run for the experiment: a Writer writing other data into
 // the logdir itself competes with these files (TensorBoard's Python loader
 // reads only the newest event file of a run once it has moved on to it).
-// WriteExperiment is not safe for concurrent use on one logdir, by
-// goroutines or processes.
+// On a local disk WriteExperiment is not safe for concurrent use on one
+// logdir, by goroutines or processes.
+//
+// # In an object store
+//
+// logdir may be a URL, as NewWriter takes them. There the root's
+// experiment is one object, ExperimentObject, which sorts before any
+// other event file of the root, and WriteExperiment merges into it with
+// storage.Update: a conditional write (S3 If-Match, GCS generation match,
+// Azure If-Match; create-only when it is absent) that fails if another
+// process changed it since it was read, and then reads and merges again.
+// So the trials of a sweep fanned out over many machines may all declare
+// the experiment as they start, at once, and no declaration is lost. The
+// object is replaced only when the union grows: a TensorBoard already
+// reading it keeps the experiment it read first (its Python loader may
+// then log a data-loss error for the root run, which holds nothing else,
+// and go on). Other experiment-only files at the root, which nothing in
+// an object store deletes, are merged in and stay shadowed.
 func WriteExperiment(logdir string, exp Experiment) error {
 	pb, err := exp.proto()
 	if err != nil {
 		return err
 	}
-	root, err := readRootExperiments(logdir)
+	local, ok := storage.Local(logdir)
+	if !ok {
+		return writeBucketExperiment(logdir, pb)
+	}
+	logdir = local
+	root, err := readRootExperiments(os.DirFS(logdir), logdir, "")
+	if err != nil {
+		return err
+	}
+	old, err := root.union()
 	if err != nil {
 		return err
 	}
 	merged := pb
-	var old *hparamspb.Experiment
-	for _, e := range root.experiments {
-		if old == nil {
-			old = e
-		} else if old, err = mergeExperiments(old, e); err != nil {
-			return fmt.Errorf("%w (merging the experiments already at the root)", err)
-		}
-	}
 	if old != nil {
 		if merged, err = mergeExperiments(old, pb); err != nil {
 			return err
@@ -120,7 +143,8 @@ func WriteExperiment(logdir string, exp Experiment) error {
 		os.Remove(w.FileName())
 		return err
 	}
-	for _, f := range root.ours {
+	for _, name := range root.ours {
+		f := filepath.Join(logdir, filepath.FromSlash(name))
 		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("summary: the experiment is written, but the old one in %s stays and shadows it: %w", f, err)
 		}
@@ -128,16 +152,99 @@ func WriteExperiment(logdir string, exp Experiment) error {
 	return nil
 }
 
-// ReadExperiment returns the experiment declared at the root of logdir, the
-// one TensorBoard shows: the first in the root's event files in name
-// order. It returns an error wrapping ErrNoExperiment if there is none.
-func ReadExperiment(logdir string) (*Experiment, error) {
-	root, err := readRootExperiments(logdir)
+// ExperimentObject is the name of the event file that holds the
+// experiment at the root of a logdir in an object store (see
+// WriteExperiment). Its start field is all zeros, so that it sorts before
+// the segments of any writer, and TensorBoard reads it first.
+const ExperimentObject = "events.out." + tfevents.Infix + ".0000000000.experiment"
+
+// writeBucketExperiment merges exp into the ExperimentObject at the root
+// of location, an object store's logdir, with storage.Update.
+func writeBucketExperiment(location string, exp *hparamspb.Experiment) error {
+	ctx := context.Background()
+	st, err := storage.Open(ctx, location)
+	if err != nil {
+		return fmt.Errorf("summary: %w", err)
+	}
+	defer st.Close()
+	name := storage.Display(location)
+	others, err := readRootExperiments(st.FS(), name, ExperimentObject)
+	if err != nil {
+		return err
+	}
+	err = storage.Update(ctx, st.Bucket(), st.Key(ExperimentObject), func(data []byte) ([]byte, error) {
+		var old *hparamspb.Experiment
+		if data != nil {
+			exps, _, err := readExperimentFile(bytes.NewReader(data), name+"/"+ExperimentObject)
+			if err != nil {
+				return nil, err
+			}
+			mine := &rootExperiments{experiments: append(exps, others.experiments...)}
+			if old, err = mine.union(); err != nil {
+				return nil, err
+			}
+		} else if old, err = others.union(); err != nil {
+			return nil, err
+		}
+		merged := exp
+		if old != nil {
+			var err error
+			if merged, err = mergeExperiments(old, exp); err != nil {
+				return nil, err
+			}
+			if data != nil && proto.Equal(merged, old) {
+				return nil, nil // declared already: nothing to write
+			}
+		}
+		if merged.TimeCreatedSecs == 0 {
+			merged.TimeCreatedSecs = tfevents.WallTime(time.Now())
+		}
+		return experimentFile(merged)
+	})
+	if err != nil {
+		return fmt.Errorf("summary: experiment at %s: %w", name, err)
+	}
+	return nil
+}
+
+// experimentFile returns an event file that declares exp: the first
+// event, then the experiment at step 0.
+func experimentFile(exp *hparamspb.Experiment) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := NewStreamWriter(&buf, &Options{FlushInterval: -1})
 	if err != nil {
 		return nil, err
 	}
+	err = w.WriteValue(0, experimentValue(exp))
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return buf.Bytes(), err
+}
+
+// ReadExperiment returns the experiment declared at the root of logdir, the
+// one TensorBoard shows: the first in the root's event files in name
+// order. It returns an error wrapping ErrNoExperiment if there is none.
+// logdir may be a URL, as WriteExperiment takes them.
+func ReadExperiment(logdir string) (*Experiment, error) {
+	var root *rootExperiments
+	if local, ok := storage.Local(logdir); ok {
+		var err error
+		if root, err = readRootExperiments(os.DirFS(local), local, ""); err != nil {
+			return nil, err
+		}
+	} else {
+		st, err := storage.Open(context.Background(), logdir)
+		if err != nil {
+			return nil, fmt.Errorf("summary: %w", err)
+		}
+		defer st.Close()
+		if root, err = readRootExperiments(st.FS(), storage.Display(logdir), ""); err != nil {
+			return nil, err
+		}
+	}
 	if len(root.experiments) == 0 {
-		return nil, fmt.Errorf("%w %s", ErrNoExperiment, logdir)
+		return nil, fmt.Errorf("%w %s", ErrNoExperiment, storage.Display(logdir))
 	}
 	return experimentOf(root.experiments[0]), nil
 }
@@ -148,12 +255,29 @@ type rootExperiments struct {
 	ours        []string                // files holding nothing but experiments
 }
 
-// readRootExperiments reads every event file directly in logdir. A file
-// with other data that declares an experiment is an error, since
-// WriteExperiment could not replace that declaration.
-func readRootExperiments(logdir string) (*rootExperiments, error) {
-	entries, err := os.ReadDir(logdir)
-	if errors.Is(err, os.ErrNotExist) {
+// union returns the union of the declarations, nil if there are none.
+func (r *rootExperiments) union() (*hparamspb.Experiment, error) {
+	var u *hparamspb.Experiment
+	for _, e := range r.experiments {
+		if u == nil {
+			u = e
+			continue
+		}
+		var err error
+		if u, err = mergeExperiments(u, e); err != nil {
+			return nil, fmt.Errorf("%w (merging the experiments already at the root)", err)
+		}
+	}
+	return u, nil
+}
+
+// readRootExperiments reads every event file directly in the root of
+// fsys but skip, naming them below logdir in messages. A file with other
+// data that declares an experiment is an error, since WriteExperiment
+// could not replace that declaration.
+func readRootExperiments(fsys fs.FS, logdir, skip string) (*rootExperiments, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if errors.Is(err, fs.ErrNotExist) {
 		return &rootExperiments{}, nil
 	}
 	if err != nil {
@@ -161,17 +285,26 @@ func readRootExperiments(logdir string) (*rootExperiments, error) {
 	}
 	root := &rootExperiments{}
 	for _, e := range entries { // ReadDir sorts by name, as TensorBoard reads
-		if e.IsDir() || !tfevents.IsEventFile(e.Name()) {
+		if e.IsDir() || !tfevents.IsEventFile(e.Name()) || e.Name() == skip {
 			continue
 		}
-		name := filepath.Join(logdir, e.Name())
-		exps, only, err := readExperimentFile(name)
+		name := e.Name()
+		display := path.Join(logdir, name)
+		if !storage.IsURL(logdir) {
+			display = filepath.Join(logdir, name)
+		}
+		f, err := fsys.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("summary: %w", err)
+		}
+		exps, only, err := readExperimentFile(f, display)
+		f.Close()
 		if err != nil {
 			return nil, err
 		}
 		if len(exps) > 0 && !only {
 			return nil, fmt.Errorf("summary: %s declares an experiment among other data; "+
-				"TensorBoard would keep showing it, so it cannot be replaced (move the other data to a run below the root)", name)
+				"TensorBoard would keep showing it, so it cannot be replaced (move the other data to a run below the root)", display)
 		}
 		root.experiments = append(root.experiments, exps...)
 		if only {
@@ -181,18 +314,14 @@ func readRootExperiments(logdir string) (*rootExperiments, error) {
 	return root, nil
 }
 
-// readExperimentFile returns the experiments an event file declares and
-// whether it holds nothing else. Damage is skipped, as every reader skips
-// it, but a damaged file, or one that ends inside a record (it is being
-// written), is not only experiments: WriteExperiment must not replace it.
-func readExperimentFile(name string) (exps []*hparamspb.Experiment, only bool, err error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, false, fmt.Errorf("summary: %w", err)
-	}
-	defer f.Close()
+// readExperimentFile returns the experiments the event file r, named name
+// in messages, declares and whether it holds nothing else. Damage is
+// skipped, as every reader skips it, but a damaged file, or one that ends
+// inside a record (it is being written), is not only experiments:
+// WriteExperiment must not replace it.
+func readExperimentFile(r io.Reader, name string) (exps []*hparamspb.Experiment, only bool, err error) {
 	only = true
-	sc := tfevents.NewScanner(f)
+	sc := tfevents.NewScanner(r)
 	sc.Name = name
 	sc.Damaged = func(*tfevents.Damage) error { only = false; return nil }
 	var ev tbpb.Event

@@ -1,15 +1,22 @@
 package summary
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/tbgo/tbgo/internal/s3test"
 	"github.com/tbgo/tbgo/proto/hparamspb"
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -263,5 +270,162 @@ func TestMergeHParam(t *testing.T) {
 			}
 			protoDiff(t, "merged", a, info(HParam{Name: "h", Domain: tt.want}))
 		})
+	}
+}
+
+// testConcurrentExperiment has n goroutines declare an experiment at the
+// logdir location at once, each with a hyper-parameter of its own: the
+// root then holds one event file, ExperimentObject, declaring them all
+// (no lost update), and declaring one again writes nothing.
+func testConcurrentExperiment(t *testing.T, location string, n int) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = WriteExperiment(location, Experiment{
+				HParams: []HParam{{Name: "lr", Domain: Interval(0.001, 0.1)}, {Name: fmt.Sprintf("h%02d", i), Domain: Discrete(i)}},
+				Metrics: []Metric{{Tag: "loss"}},
+			})
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadExperiment(location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, h := range got.HParams {
+		names = append(names, h.Name)
+	}
+	slices.Sort(names)
+	want := []string{"lr"}
+	for i := range n {
+		want = append(want, fmt.Sprintf("h%02d", i))
+	}
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("after %d concurrent declarations the experiment has %v, want %v", n, names, want)
+	}
+
+	st, err := storage.Open(ctx, location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	entries, err := fs.ReadDir(st.FS(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != ExperimentObject {
+		t.Errorf("the root holds %v, want only %s", entries, ExperimentObject)
+	}
+	before, err := st.Bucket().Stat(ctx, st.Key(ExperimentObject))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteExperiment(location, Experiment{HParams: []HParam{{Name: "h00", Domain: Discrete(0)}}}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := st.Bucket().Stat(ctx, st.Key(ExperimentObject))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Version != before.Version {
+		t.Errorf("declaring what the experiment holds already replaced it (version %s, then %s)", before.Version, after.Version)
+	}
+}
+
+func TestWriteExperimentConcurrentMem(t *testing.T) {
+	testConcurrentExperiment(t, "mem://"+t.Name()+"/sweep", 8)
+}
+
+// TestWriteExperimentConcurrentS3 runs the concurrent declarations
+// against a real S3 server, whose conditional writes (If-None-Match,
+// If-Match) decide the races.
+func TestWriteExperimentConcurrentS3(t *testing.T) {
+	srv := s3test.Start(t)
+	testConcurrentExperiment(t, srv.URL("tbgo", "sweep"), 8)
+}
+
+// TestWriteExperimentBucketMerges merges into experiment-only files that
+// another program left at a bucket's root, and refuses a root file that
+// declares an experiment among other data.
+func TestWriteExperimentBucketMerges(t *testing.T) {
+	loc := "mem://" + t.Name() + "/sweep"
+	w, err := NewWriter(loc, &Options{Sink: &storage.SinkOptions{MaxAge: time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ExperimentValue(Experiment{HParams: []HParam{{Name: "old", Domain: Discrete("a")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteValue(0, v); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteExperiment(loc, Experiment{HParams: []HParam{{Name: "new", Domain: Discrete("b")}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadExperiment(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.HParams) != 2 || got.HParams[0].Name != "old" || got.HParams[1].Name != "new" {
+		t.Errorf("experiment %+v, want old and new merged", got.HParams)
+	}
+
+	mixed := "mem://" + t.Name() + "/mixed"
+	w, err = NewWriter(mixed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteValue(0, v)
+	w.Scalar("loss", 0, 1)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err = WriteExperiment(mixed, Experiment{HParams: []HParam{{Name: "new", Domain: Discrete("b")}}})
+	if err == nil || !strings.Contains(err.Error(), "among other data") {
+		t.Errorf("WriteExperiment over a root with other data: %v, want a refusal", err)
+	}
+}
+
+// A Sweep in a bucket: each trial is a run of its own, a trial run again
+// gets a new run, and the experiment at the root declares the space.
+func TestSweepBucket(t *testing.T) {
+	logdir := "mem://" + t.Name() + "/lr"
+	s, err := NewSweep(logdir, map[string]any{"lr": []float64{0.1, 0.01}}, Metric{Tag: "loss"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, lr := range []float64{0.1, 0.01, 0.1} {
+		w, err := s.Trial(map[string]any{"lr": lr}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Scalar("loss", 0, lr); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, w.Dir())
+	}
+	want := []string{logdir + "/lr=0.1", logdir + "/lr=0.01", logdir + "/lr=0.1_2"}
+	if !slices.Equal(dirs, want) {
+		t.Errorf("trial runs %q, want %q", dirs, want)
+	}
+	if exp, err := ReadExperiment(logdir); err != nil || len(exp.HParams) != 1 || exp.HParams[0].Name != "lr" {
+		t.Errorf("experiment %+v, %v", exp, err)
 	}
 }

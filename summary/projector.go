@@ -176,8 +176,8 @@ func (w *Writer) writeEmbedding(tag string, step int64, n, d int, at func(i, j i
 	if err := checkTag(tag); err != nil {
 		return err
 	}
-	if w.dir == "" {
-		return fmt.Errorf("summary: embedding %q: the projector's files go beside the event file, and this Writer writes a stream with no run directory", tag)
+	if w.file.FileName() == "" {
+		return fmt.Errorf("summary: embedding %q: the projector's files go beside the event file, and this Writer writes a stream or an object store, no run directory on disk", tag)
 	}
 	files, info, err := encodeEmbedding(n, d, at, opts)
 	if err != nil {

@@ -1,12 +1,17 @@
 package summary
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/tbgo/tbgo/storage"
 )
 
 // DefaultRunsDir is the directory under which DefaultRunDir names runs.
@@ -38,7 +43,12 @@ const maxRunDirTries = 1000
 
 // makeRunDir creates the directory name, or name_2, name_3, ... if it
 // exists, and returns the one it made: a run no other program writes to.
+// In an object store (name a URL), where a directory is its objects, it
+// returns the first of those names that holds none.
 func makeRunDir(name string) (string, error) {
+	if _, local := storage.Local(name); !local {
+		return freeBucketRun(name)
+	}
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return "", fmt.Errorf("summary: %w", err)
 	}
@@ -53,4 +63,33 @@ func makeRunDir(name string) (string, error) {
 		}
 		dir = name + "_" + strconv.Itoa(i)
 	}
+}
+
+// freeBucketRun returns the first of the URLs name, name_2, name_3, ...
+// below which the object store holds nothing. Two processes may pick the
+// same; the second Writer of the run is refused (see NewWriter).
+func freeBucketRun(name string) (string, error) {
+	u, err := url.Parse(name)
+	if err != nil {
+		return "", fmt.Errorf("summary: %s: not a valid URL", storage.Redact(name))
+	}
+	base := u.Path
+	for i := 1; i <= maxRunDirTries; i++ {
+		if i > 1 {
+			u.Path = base + "_" + strconv.Itoa(i)
+		}
+		st, err := storage.Open(context.Background(), u.String())
+		if err != nil {
+			return "", fmt.Errorf("summary: %w", err)
+		}
+		entries, err := fs.ReadDir(st.FS(), ".")
+		st.Close()
+		if errors.Is(err, fs.ErrNotExist) || err == nil && len(entries) == 0 {
+			return u.String(), nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("summary: new run: %w", err)
+		}
+	}
+	return "", fmt.Errorf("summary: new run %s: %d names taken", storage.Display(name), maxRunDirTries)
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tbgo/tbgo/storage"
 )
 
 // A Sweep logs a hyper-parameter search of one's own model for
@@ -42,6 +44,10 @@ type Sweep struct {
 //
 // The metrics are scalar tags the trials write; at least one is needed,
 // since the dashboard shows only the metrics an experiment declares.
+//
+// logdir may be a URL of an object store, as NewWriter takes them; the
+// processes of a sweep spread over machines may then each call NewSweep
+// and run their own trials (see WriteExperiment).
 func NewSweep(logdir string, space map[string]any, metrics ...Metric) (*Sweep, error) {
 	if len(metrics) == 0 {
 		return nil, errors.New("summary: a sweep needs at least one metric; the HParams dashboard shows only those it declares")
@@ -142,22 +148,27 @@ func (s *Sweep) Trial(hparams map[string]any, opts *TrialOptions) (*Writer, erro
 	if !filepath.IsLocal(name) || name == "." {
 		return nil, fmt.Errorf("summary: trial run %q is not a path below the logdir", name)
 	}
-	dir, err := makeRunDir(filepath.Join(s.logdir, name))
+	dir, err := makeRunDir(storage.Join(s.logdir, filepath.ToSlash(name)))
 	if err != nil {
 		return nil, err
 	}
+	local, isLocal := storage.Local(dir)
 	wo := o.Writer
 	wo.Comment = ""
 	w, err := NewWriter(dir, &wo)
 	if err != nil {
-		os.Remove(dir)
+		if isLocal {
+			os.Remove(local)
+		}
 		return nil, err
 	}
 	so := o.Session
 	so.Experiment = &s.exp
 	if err := w.StartSession(hparams, &so); err != nil {
 		w.Close()
-		os.RemoveAll(dir)
+		if isLocal {
+			os.RemoveAll(local)
+		}
 		return nil, err
 	}
 	w.trial = true

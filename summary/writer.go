@@ -16,6 +16,7 @@ import (
 
 	"github.com/tbgo/tbgo/internal/media"
 	"github.com/tbgo/tbgo/proto/tbpb"
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -40,8 +41,17 @@ type Options struct {
 	FlushInterval time.Duration
 
 	// Fsync makes every Flush also fsync the event file (for
-	// NewStreamWriter, call the writer's Sync method if it has one).
+	// NewStreamWriter, call the writer's Sync method if it has one). A
+	// Writer of a run in an object store always does: its Flush returns
+	// once the upload is stored.
 	Fsync bool
+
+	// Sink configures the segments of a run in an object store (see
+	// NewWriter): how long records may wait before they are uploaded
+	// (storage.DefaultMaxAge, 25 s, when zero), the size that uploads
+	// them whatever their age, retries. Nil means the zero
+	// storage.SinkOptions. Its Suffix defaults to FilenameSuffix.
+	Sink *storage.SinkOptions
 
 	// FilenameSuffix is appended to the event file's name.
 	FilenameSuffix string
@@ -125,6 +135,9 @@ type Writer struct {
 
 	errs errState // refused values and errors (errors.go)
 
+	fileName string      // of a run in an object store: its first segment's URL
+	after    []io.Closer // closed after file: a Sink and its Store
+
 	closeOnce   sync.Once
 	closeErr    error      // what Close returns
 	closeMu     sync.Mutex // guards closed and beforeClose
@@ -153,10 +166,37 @@ type series struct {
 // afresh (with a numeric suffix should the name exist), so that running a
 // program again never adds a second event file to an earlier run. A nil
 // opts means the zero Options.
+//
+// dir may also be a URL, as storage.Open takes them: file:// names a
+// local directory, and s3://, gs://, azblob:// and mem:// name a run in an
+// object store once the program imports their drivers,
+//
+//	import _ "github.com/tbgo/tbgo/storage/cloud"
+//
+// (without it such a URL is an error saying so: a program that logs to
+// local disk links no cloud SDK). Object stores cannot append, so the
+// event file goes to the run as segments, consecutive event files
+// uploaded by a storage.Sink (see package storage for the policy and its
+// costs): a timed flush hands the records to the Sink, which uploads them
+// within Options.Sink's MaxAge (25 s by default), and Flush and Close
+// upload at once and return when the segment is stored. NewWriter
+// uploads the first event at once, so that a missing bucket or refused
+// credentials fail here, and so that a second process opening the same
+// run is refused with an error wrapping storage.ErrRunBusy: two processes
+// writing one run lose points in TensorBoard. Give each process its own
+// run (runs/exp1/rank0, runs/exp1/rank1, ...). Embedding, whose files go
+// beside the event file on disk, is refused.
 func NewWriter(dir string, opts *Options) (*Writer, error) {
 	o, err := options(opts)
 	if err != nil {
 		return nil, err
+	}
+	if dir != "" {
+		local, ok := storage.Local(dir)
+		if !ok {
+			return newBucketWriter(dir, o)
+		}
+		dir = local
 	}
 	if dir == "" {
 		if dir, err = makeRunDir(DefaultRunDir(o.Comment)); err != nil {
@@ -166,46 +206,6 @@ func NewWriter(dir string, opts *Options) (*Writer, error) {
 	f, err := tfevents.CreateFile(dir, o.fileOptions())
 	if err != nil {
 		return nil, fmt.Errorf("summary: %w", err)
-	}
-	return newWriter(f, dir, o)
-}
-
-// NewStreamWriter returns a Writer of an event stream into out, such as an
-// in-memory buffer or a sink that stores what is flushed as objects: what
-// NewWriter would write to its file, first event included, goes to out.
-// The Writer has no run directory, so Embedding, whose files go beside the
-// event file, is refused, and FilenameSuffix and Comment do not apply.
-// Close flushes but does not close out. A nil opts means the zero Options.
-func NewStreamWriter(out io.Writer, opts *Options) (*Writer, error) {
-	o, err := options(opts)
-	if err != nil {
-		return nil, err
-	}
-	f, err := tfevents.NewEventWriter(out, o.fileOptions())
-	if err != nil {
-		return nil, fmt.Errorf("summary: %w", err)
-	}
-	return newWriter(f, "", o)
-}
-
-// NewEventsWriter returns a Writer that writes summaries through f, an
-// event file or stream that has its first event already, as
-// tfevents.CreateFile and tfevents.NewEventWriter make them. The Writer
-// owns f from then on: its Close closes f. f's own options rule flushing,
-// so FlushInterval, Fsync, FilenameSuffix, BufferSize and Comment do not
-// apply; the run directory is the directory of f's file, if it has one. A
-// nil opts means the zero Options.
-func NewEventsWriter(f *tfevents.Writer, opts *Options) (*Writer, error) {
-	if f == nil {
-		return nil, errors.New("summary: nil tfevents.Writer")
-	}
-	o, err := options(opts)
-	if err != nil {
-		return nil, err
-	}
-	dir := ""
-	if name := f.FileName(); name != "" {
-		dir = filepath.Dir(name)
 	}
 	return newWriter(f, dir, o)
 }
@@ -279,12 +279,18 @@ func newWriter(f *tfevents.Writer, dir string, o *Options) (*Writer, error) {
 	return w, nil
 }
 
-// Dir returns the run directory, or "" for a Writer of a stream.
+// Dir returns the run directory (the URL of a run in an object store), or
+// "" for a Writer of a stream.
 func (w *Writer) Dir() string { return w.dir }
 
-// FileName returns the path of the event file, or "" for a Writer of a
-// stream.
-func (w *Writer) FileName() string { return w.file.FileName() }
+// FileName returns the path of the event file (the URL of the first
+// segment of a run in an object store), or "" for a Writer of a stream.
+func (w *Writer) FileName() string {
+	if w.fileName != "" {
+		return w.fileName
+	}
+	return w.file.FileName()
+}
 
 // Describe sets the display name and Markdown description of tag. It must
 // come before the tag's first value, because TensorBoard reads a series'
@@ -583,9 +589,10 @@ func (w *Writer) WriteEvent(ev *tbpb.Event) (err error) {
 	return w.file.WriteEvent(ev)
 }
 
-// Flush writes every buffered value to the event file. It returns the
-// file's error, if any, and a *RefusedError if values were refused since
-// the previous Flush or Close.
+// Flush writes every buffered value to the event file; for a run in an
+// object store it returns once they are uploaded and stored. It returns
+// the file's error, if any, and a *RefusedError if values were refused
+// since the previous Flush or Close.
 func (w *Writer) Flush() error {
 	err := w.file.Flush()
 	if err != nil {
@@ -628,6 +635,12 @@ func (w *Writer) Close() error {
 		}
 		endErr := w.endTrial()
 		err := w.file.Close()
+		for _, c := range w.after {
+			// A Sink's error is the file's already, when it has one.
+			if cerr := c.Close(); err == nil {
+				err = cerr
+			}
+		}
 		if err != nil {
 			w.noteErr(err)
 		}

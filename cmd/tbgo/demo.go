@@ -10,12 +10,13 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/summary"
 )
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", "[-logdir DIR] [-steps N]", stderr)
-	logdir := fs.String("logdir", filepath.Join("runs", "demo"), "`directory` to write the runs train and eval into")
+	logdir := fs.String("logdir", filepath.Join("runs", "demo"), "`directory` or object-store URL to write the runs train and eval into")
 	steps := fs.Int("steps", 200, "number of training steps to simulate")
 	usage := fs.Usage
 	fs.Usage = func() {
@@ -34,7 +35,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err := writeDemo(*logdir, *steps); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "tbgo: wrote %s (runs train and eval)\nview it with:\n  tensorboard --logdir %s\n", *logdir, *logdir)
+	fmt.Fprintf(stderr, "tbgo: wrote %s (runs train and eval)\nview it with:\n  %s\n", storage.Display(*logdir), tensorboardCommand(*logdir))
 	return nil
 }
 
@@ -52,12 +53,12 @@ It then prints the tensorboard command that opens them.
 // writeDemo simulates a training run: a loss that falls, an accuracy that
 // rises, weights whose spread shrinks, filters that sharpen, and notes.
 func writeDemo(logdir string, steps int) (err error) {
-	train, err := summary.NewWriter(filepath.Join(logdir, "train"), nil)
+	train, err := summary.NewWriter(storage.Join(logdir, "train"), nil)
 	if err != nil {
 		return err
 	}
 	defer closeInto(&err, train)
-	eval, err := summary.NewWriter(filepath.Join(logdir, "eval"), nil)
+	eval, err := summary.NewWriter(storage.Join(logdir, "eval"), nil)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/trainer/doctor"
 	"github.com/tbgo/tbgo/trainer/job"
 )
@@ -102,7 +103,7 @@ func runDoctor(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "report written to %s\n  tensorboard --logdir %s\n", dir, shellQuote(cfg.Logdir))
+		fmt.Fprintf(stdout, "report written to %s\n  %s\n", storage.Display(dir), tensorboardCommand(cfg.Logdir))
 	}
 	if n := rep.Count(doctor.Fail); n > 0 {
 		return fmt.Errorf("doctor: %d of %d checks failed", n, len(rep.Checks))

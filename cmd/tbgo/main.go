@@ -35,6 +35,23 @@
 // expressions matched anywhere when prefixed with "re:", and may be
 // repeated. A pattern that selects nothing draws a warning.
 //
+// Every logdir, run or file a command reads or writes may also be a URL
+// of an object store: s3://bucket/prefix (AWS S3 and S3-compatible
+// servers; region, endpoint and path style in the query, e.g.
+// s3://b/runs?endpoint=http://127.0.0.1:7070&use_path_style=true&region=us-east-1,
+// credentials from the standard AWS variables and files), gs://bucket/prefix,
+// azblob://container/prefix, file:///abs/path, and mem:// (within one
+// process, for tests). So train -logdir, doctor -logdir, demo -logdir, sweep -logdir (and
+// the configuration's logdir), inspect, verify, export, compare, plot,
+// tail, archive (from a URL), restore (into a URL) and repair (to a URL)
+// take them; errors name the URL with its secrets redacted. Writers
+// upload each run as segments, objects TensorBoard reads as consecutive
+// event files (package storage): values reach the bucket within about
+// 30 s, and at once when a run ends. Each process writes runs of its own:
+// a second writer of a run that another process is writing is refused.
+// Nothing in a bucket is ever replaced or deleted: restore and repair
+// write into a prefix that holds nothing, with create-only writes.
+//
 // Every reading command reads event files the same way: a record whose
 // checksum fails is skipped, after a length whose checksum fails the read
 // resumes at the next valid record, a record over 256 MiB is skipped, an
@@ -110,7 +127,12 @@
 // parallel coordinates and scatter plots. Running it again skips finished
 // trials. It prints the best trial, a table of all, and a warning when the
 // best value of a parameter sits on the border of its range. -trial N runs
-// only trial N (from 0, as -dry-run numbers them) of a single-stage sweep.
+// only trial N (from 0, as -dry-run numbers them) of a single-stage sweep:
+// a Slurm job array or a Kubernetes Indexed Job runs one process per
+// index, all writing one logdir, an s3:// URL across machines (the
+// experiment at the sweep's root merges with conditional writes). In an
+// object store, a trial that did not succeed is not trained again into
+// its run, which nothing deletes: the error says to delete its objects.
 //
 // # demo
 //
@@ -182,13 +204,16 @@
 //
 // # tail
 //
-//	tbgo tail [-run P]... [-tag P]... [-poll 1s] [-all] [-format text|csv|jsonl] LOGDIR|RUN|FILE
+//	tbgo tail [-run P]... [-tag P]... [-poll D] [-all] [-format text|csv|jsonl] LOGDIR|RUN|FILE
 //
 // Tail follows a live logdir, picking up new runs and files, and prints new
 // scalars as they are written until interrupted: wall time (RFC 3339),
 // run, tag, step and value, the value at the precision it was stored with
 // (a float32 0.1 prints as 0.1). -all prints what was written before too.
-// A logdir that does not exist yet is waited for.
+// A logdir that does not exist yet, or holds no event file yet, is waited
+// for. It looks every -poll: 1s by default, 5s in an object store, where a
+// look costs a listing per directory and a read per run (the segments a
+// later one follows are let go).
 //
 // # verify
 //
@@ -212,7 +237,9 @@
 // that do not decode or whose wall time is not finite dropped and counted;
 // a record holding values that do not decode rewritten without them;
 // reading resynchronised after a damaged length. The copy verifies, even
-// with -strict. The source is never modified.
+// with -strict. The source is never modified. A DEST URL gets the copy
+// made in a temporary directory, then uploaded, create-only, into a
+// prefix that must hold nothing.
 //
 // # archive and restore
 //
@@ -223,7 +250,9 @@
 // a SHA-256 per file; the optional compaction (keep the last N images or
 // audio clips per tag, keep every K-th scalar) is lossy and reported.
 // Restore reproduces the logdir byte for byte and refuses paths that would
-// escape DIR.
+// escape DIR. Archive reads a logdir at a URL as well; restore into a URL
+// checks every file first, then writes each as an object, create-only,
+// into a prefix that must hold nothing (-overwrite is refused there).
 //
 // # serve and board
 //

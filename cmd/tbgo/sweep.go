@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/trainer/sweep"
 )
 
@@ -17,7 +18,7 @@ import (
 func runSweep(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sweep", "[-parallel N] [-logdir DIR] [-dry-run] [-trial N] CONFIG.yaml", stderr)
 	parallel := fs.Int("parallel", 0, "trials trained at once (default: the config's parallel, else the number of CPUs; each trial uses one core)")
-	logdir := fs.String("logdir", "", "directory the sweep's directory <logdir>/<name> is made in (default: the config's logdir, else the base run's)")
+	logdir := fs.String("logdir", "", "directory or object-store URL the sweep's directory <logdir>/<name> is made in (default: the config's logdir, else the base run's)")
 	dry := fs.Bool("dry-run", false, "check the configuration and list the first stage's trials, numbered from 0, without training")
 	trial := fs.Int("trial", -1, "run only trial `N` (from 0, as -dry-run numbers them) of a single-stage sweep: one process per index of a Slurm job array or a Kubernetes Indexed Job")
 	config, err := parseInterspersed(fs, args)
@@ -55,7 +56,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "stage 1: %d trials in %s\n", len(trials), c.Dir())
+		fmt.Fprintf(stdout, "stage 1: %d trials in %s\n", len(trials), storage.Display(c.Dir()))
 		for _, t := range trials {
 			fmt.Fprintf(stdout, "  %*d  trial-%s ", len(fmt.Sprint(len(trials)-1)), t.Index, t.ID)
 			for i, p := range c.Params {
@@ -72,7 +73,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		}
 		o.Only = []int{*trial}
 	}
-	fmt.Fprintf(stdout, "writing to %s\n", c.Dir())
+	fmt.Fprintf(stdout, "writing to %s\n", storage.Display(c.Dir()))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := sweep.RunJobs(ctx, c, o)
@@ -81,7 +82,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		if werr := res.WriteTable(stdout, c); werr != nil && err == nil {
 			err = werr
 		}
-		fmt.Fprintf(stdout, "%d trials trained now, %d finished earlier\n  tensorboard --logdir %s\n", res.Trained, countResumed(res), res.Dir)
+		fmt.Fprintf(stdout, "%d trials trained now, %d finished earlier\n  %s\n", res.Trained, countResumed(res), tensorboardCommand(res.Dir))
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

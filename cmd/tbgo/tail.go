@@ -2,26 +2,23 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"strconv"
-	"time"
 
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/history/table"
-	"github.com/tbgo/tbgo/tfevents"
+	"github.com/tbgo/tbgo/storage"
 )
 
 func runTail(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("tail", "[flags] LOGDIR|RUN|FILE", stderr)
+	fs := newFlagSet("tail", "[flags] LOGDIR|RUN|FILE|URL", stderr)
 	var runs, tags patternList
 	fs.Var(&runs, "run", "select runs by `pattern` (glob, or re:REGEXP); repeatable")
 	fs.Var(&tags, "tag", "select tags by `pattern` (glob, or re:REGEXP); repeatable")
-	poll := fs.Duration("poll", time.Second, "how often to look for new data, runs and files")
+	poll := fs.Duration("poll", 0, "how often to look for new data, runs and files (default 1s, 5s in an object store, where each look costs requests)")
 	all := fs.Bool("all", false, "print the scalars already written first (default: only new ones)")
 	format := fs.String("format", "text", "text (wall time, run, tag, step, value, tab-separated), csv or jsonl (export's scalar columns)")
 	if err := parseFlags(fs, args); err != nil {
@@ -31,8 +28,8 @@ func runTail(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("%w: tail takes one LOGDIR, RUN or FILE", errUsage)
 	}
-	if *poll <= 0 {
-		return fmt.Errorf("%w: -poll must be positive", errUsage)
+	if *poll < 0 {
+		return fmt.Errorf("%w: -poll must not be negative", errUsage)
 	}
 	if *format != "text" && *format != string(table.CSV) && *format != string(table.JSONLines) {
 		return fmt.Errorf("%w: unknown format %q (want text, csv or jsonl)", errUsage, *format)
@@ -58,17 +55,19 @@ func tail(ctx context.Context, path string, opts *history.FollowOptions, format 
 		}
 		rows = tw
 	}
-	switch found, err := tfevents.DiscoverRuns(path); {
-	case errors.Is(err, fs.ErrNotExist):
-		fmt.Fprintf(stderr, "tbgo: waiting for %s to appear\n", path)
-	case err == nil:
-		names := make([]string, len(found))
-		for i, r := range found {
-			names[i] = r.Name
-		}
-		warnUnmatched(stderr, "-run", opts.Runs, names)
-	}
 	o := *opts
+	first := true
+	o.Discovered = func(runs []string) {
+		if !first {
+			return
+		}
+		first = false
+		if len(runs) == 0 {
+			fmt.Fprintf(stderr, "tbgo: waiting for event files in %s\n", storage.Display(path))
+			return
+		}
+		warnUnmatched(stderr, "-run", opts.Runs, runs)
+	}
 	warn := newDamageWarner(stderr)
 	defer warn.close()
 	o.Damaged = warn.add

@@ -135,7 +135,7 @@ func TestTailBadInput(t *testing.T) {
 	}{
 		{[]string{notes}, "not a logdir"},
 		{[]string{arc}, "an archive, which does not grow"},
-		{[]string{"-poll", "0", t.TempDir()}, "-poll"},
+		{[]string{"-poll", "-1s", t.TempDir()}, "-poll"},
 		{[]string{"-format", "parquet", t.TempDir()}, "parquet"},
 		{[]string{"-tag", "re:(", t.TempDir()}, "re:("},
 	} {
@@ -159,7 +159,7 @@ func TestTailWaitsForLogdir(t *testing.T) {
 		errc <- tail(ctx, logdir, &history.FollowOptions{Poll: 10 * time.Millisecond}, "csv", &out, &errOut)
 	}()
 	deadline := time.After(30 * time.Second)
-	for !strings.Contains(errOut.String(), "waiting for "+logdir) {
+	for !strings.Contains(errOut.String(), "waiting for event files in "+logdir) {
 		select {
 		case err := <-errc:
 			t.Fatalf("tail returned %v; stderr:\n%s", err, errOut.String())

@@ -8,10 +8,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/trainer"
 	"github.com/tbgo/tbgo/trainer/diag"
 	"github.com/tbgo/tbgo/trainer/job"
@@ -196,8 +196,7 @@ func trainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprintf(stdout, "  step %d: rule %d %s%s — %s\n", a.Step, a.Rule, a.Name, where, fix)
 		}
 	}
-	logdir := filepath.Dir(res.Dir)
-	fmt.Fprintf(stdout, "\nthe run is in %s; view it with:\n  tensorboard --logdir %s\n", res.Dir, shellQuote(logdir))
+	fmt.Fprintf(stdout, "\nthe run is in %s; view it with:\n  %s\n", storage.Display(res.Dir), tensorboardCommand(storage.Join(res.Dir, "..")))
 	var stopped *job.StopError
 	switch {
 	case err != nil && res.Stop == trainer.StopCancelled:

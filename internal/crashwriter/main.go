@@ -18,13 +18,14 @@ import (
 	"fmt"
 	"os"
 
+	_ "github.com/tbgo/tbgo/storage/cloud" // -dir may be an s3://, gs:// or azblob:// URL
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/summary/runinfo"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
 func main() {
-	dir := flag.String("dir", "", "run directory to write")
+	dir := flag.String("dir", "", "run directory to write (a path or a URL)")
 	flushEvery := flag.Int("flush-every", 100, "flush after this many scalars")
 	signals := flag.Bool("signals", false, "close the writer on SIGINT and SIGTERM")
 	max := flag.Int("n", -1, "stop after this many scalars (-1: never)")

@@ -3,9 +3,9 @@ package doctor
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/trainer/job"
 )
@@ -33,9 +33,9 @@ func SetupOf(j *job.Job) Setup {
 // WriteRun writes the report as a run of its own,
 // <logdir>/<timestamp>-doctor-<name>/, named after now, and returns the
 // run's directory: the diag/checklist table and the range test's curve
-// for TensorBoard (Log).
+// for TensorBoard (Log). logdir may be a URL (see summary.NewWriter).
 func (r *Report) WriteRun(logdir string, now time.Time) (string, error) {
-	dir := filepath.Join(logdir, now.Format("20060102-150405")+"-doctor-"+r.Name)
+	dir := storage.Join(logdir, now.Format("20060102-150405")+"-doctor-"+r.Name)
 	w, err := summary.NewWriter(dir, nil)
 	if err != nil {
 		return "", fmt.Errorf("doctor: %w", err)

@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/trainer"
 	"github.com/tbgo/tbgo/trainer/internal/yamltext"
 )
@@ -25,7 +26,7 @@ import (
 // Parse or Set what differs.
 type Config struct {
 	Name   string `yaml:"name" doc:"run name; the run is written to <logdir>/<timestamp>-<name>/ (default <data>-<model>)"`
-	Logdir string `yaml:"logdir" doc:"directory the run directory is created in"`
+	Logdir string `yaml:"logdir" doc:"directory the run directory is created in, or an object store's URL (s3://bucket/prefix?region=...)"`
 	Dir    string `yaml:"dir" doc:"exact run directory, instead of <logdir>/<timestamp>-<name>/ (sweeps)"`
 	Seed   uint64 `yaml:"seed" doc:"seed of the data, the split, the initialisation, the shuffling and the augmentation"`
 
@@ -619,11 +620,15 @@ func (c *Config) Set(key string, value any) error {
 // numbers, strings and booleans as they are; initialisers as their text
 // form; lists and layer descriptions as one line of YAML. They are the
 // hyper-parameters a run records for the HParams dashboard, under the
-// keys Set takes.
+// keys Set takes. The logdir and dir of an object store are recorded as
+// storage.Display shows them: without the URL's query, which may hold
+// settings and secrets.
 func (c *Config) Values() map[string]any {
 	out := map[string]any{}
 	eachKnob(reflect.ValueOf(c).Elem(), "", func(key string, _ reflect.StructField, v reflect.Value) {
 		switch {
+		case key == "logdir" || key == "dir":
+			out[key] = storage.Display(v.String())
 		case v.Kind() == reflect.Bool, v.Kind() == reflect.String:
 			out[key] = v.Interface()
 		case v.CanInt():

@@ -335,3 +335,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The logdir and dir of an object store are recorded without the URL's
+// query, which may hold settings and secrets.
+func TestValuesHideURLQuery(t *testing.T) {
+	c := Default()
+	c.Logdir = "s3://bucket/runs?endpoint=http://127.0.0.1:7070&region=us-east-1"
+	c.Dir = "azblob://c/runs/x?sas_token=secret"
+	v := c.Values()
+	if v["logdir"] != "s3://bucket/runs" || v["dir"] != "azblob://c/runs/x" {
+		t.Errorf("logdir %q, dir %q; want the URLs without their queries", v["logdir"], v["dir"])
+	}
+	c.Logdir = "runs/a?b"
+	if v := c.Values(); v["logdir"] != "runs/a?b" {
+		t.Errorf("a path's logdir recorded as %q", v["logdir"])
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/summary/runinfo"
 	"github.com/tbgo/tbgo/trainer"
@@ -262,10 +263,15 @@ func (r *Result) summaryLine() string {
 
 // makeDir creates the run directory, a new one: cfg.Dir, or
 // <logdir>/<timestamp>-<name>, with a numeric suffix if that exists.
+// In an object store (a URL, see summary.NewWriter) nothing is made: the
+// run is its objects, and the Writer refuses a run that another process
+// is writing.
 func (r *Runner) makeDir(cfg *Config) (string, error) {
 	if cfg.Dir != "" {
-		if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
-			return "", fmt.Errorf("job: %w", err)
+		if dir, local := storage.Local(cfg.Dir); local {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return "", fmt.Errorf("job: %w", err)
+			}
 		}
 		return cfg.Dir, nil
 	}
@@ -273,10 +279,15 @@ func (r *Runner) makeDir(cfg *Config) (string, error) {
 	if r.Now != nil {
 		now = r.Now
 	}
-	if err := os.MkdirAll(cfg.Logdir, 0o755); err != nil {
+	name := now().Format("20060102-150405") + "-" + cfg.Name
+	logdir, local := storage.Local(cfg.Logdir)
+	if !local {
+		return storage.Join(cfg.Logdir, name), nil
+	}
+	if err := os.MkdirAll(logdir, 0o755); err != nil {
 		return "", fmt.Errorf("job: %w", err)
 	}
-	base := filepath.Join(cfg.Logdir, now().Format("20060102-150405")+"-"+cfg.Name)
+	base := filepath.Join(logdir, name)
 	dir := base
 	for i := 2; ; i++ {
 		err := os.Mkdir(dir, 0o755)

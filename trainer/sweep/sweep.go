@@ -10,7 +10,6 @@ import (
 	"maps"
 	"math"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -19,7 +18,9 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/summary"
+	"github.com/tbgo/tbgo/tfevents"
 	"github.com/tbgo/tbgo/trainer"
 	"github.com/tbgo/tbgo/trainer/job"
 )
@@ -245,8 +246,9 @@ func (c *Config) Experiment() (*summary.Experiment, error) {
 	return exp, nil
 }
 
-// Dir returns the sweep's directory, <logdir>/<name>.
-func (c *Config) Dir() string { return filepath.Join(c.Logdir, c.Name) }
+// Dir returns the sweep's directory, <logdir>/<name>: a path, or a URL if
+// the logdir is an object store's (see summary.NewWriter).
+func (c *Config) Dir() string { return storage.Join(c.Logdir, c.Name) }
 
 // freeValue returns a choice's text as a TrainFunc's trial records it
 // in its session: a number or a boolean if the text is one, else the
@@ -272,7 +274,7 @@ func (c *Config) trial(pt point, stage int, exp *summary.Experiment) (*Trial, er
 			t.Values[p.Key] = freeValue(pt[i])
 		}
 		t.ID = TrialID(texts, c.Seed)
-		t.Dir = filepath.Join(c.Dir(), "trial-"+t.ID)
+		t.Dir = storage.Join(c.Dir(), "trial-"+t.ID)
 		return t, nil
 	}
 	cfg, err := c.runConfig()
@@ -296,7 +298,7 @@ func (c *Config) trial(pt point, stage int, exp *summary.Experiment) (*Trial, er
 		return nil, fmt.Errorf("sweep: trial %v outside the declared experiment: %w", pt, err)
 	}
 	t.ID = TrialID(texts, cfg.Seed)
-	t.Dir = filepath.Join(c.Dir(), "trial-"+t.ID)
+	t.Dir = storage.Join(c.Dir(), "trial-"+t.ID)
 	cfg.Name, cfg.Dir = "trial-"+t.ID, t.Dir
 	t.cfg = cfg
 	return t, nil
@@ -417,8 +419,10 @@ func (c *Config) run(ctx context.Context, o *Options, train func(context.Context
 		return nil, err
 	}
 	dir := c.Dir()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("sweep: %w", err)
+	if local, ok := storage.Local(dir); ok {
+		if err := os.MkdirAll(local, 0o755); err != nil {
+			return nil, fmt.Errorf("sweep: %w", err)
+		}
 	}
 	if err := summary.WriteExperiment(dir, *exp); err != nil {
 		return nil, fmt.Errorf("sweep: %w", err)
@@ -592,13 +596,24 @@ func (c *Config) trialLine(t *Trial) string {
 
 // runTrial trains t with train, or reads it back if it finished before.
 func (c *Config) runTrial(ctx context.Context, t *Trial, o *Options, train func(context.Context, *Trial, *Options) error) {
-	if c.readBack(t) == nil && t.Status == summary.StatusSuccess {
+	exists := c.readBack(t) == nil
+	if exists && t.Status == summary.StatusSuccess {
 		t.Resumed = true
 		return
 	}
+	status := t.Status
 	t.Status, t.Metric, t.Duration = summary.StatusFailure, math.NaN(), 0
-	if err := os.RemoveAll(t.Dir); err != nil {
-		t.Err = fmt.Errorf("sweep: removing the unfinished trial: %w", err)
+	if local, ok := storage.Local(t.Dir); ok {
+		if err := os.RemoveAll(local); err != nil {
+			t.Err = fmt.Errorf("sweep: removing the unfinished trial: %w", err)
+			return
+		}
+	} else if exists {
+		// Nothing in an object store is deleted or replaced: a second
+		// session in the run would hide behind the first in TensorBoard.
+		t.Err = fmt.Errorf("sweep: trial-%s's run %s holds a session that did not succeed (%v); "+
+			"an object store keeps it: delete the run's objects to train the trial again", t.ID, storage.Display(t.Dir), status)
+		t.Status = status
 		return
 	}
 	t.Err = train(ctx, t, o)
@@ -614,10 +629,15 @@ func (c *Config) runTrial(ctx context.Context, t *Trial, o *Options, train func(
 // value of the metric. A missing run is an error wrapping
 // os.ErrNotExist.
 func (c *Config) readBack(t *Trial) error {
-	if _, err := os.Stat(t.Dir); err != nil {
-		return err
+	if local, ok := storage.Local(t.Dir); ok {
+		if _, err := os.Stat(local); err != nil {
+			return err
+		}
 	}
 	src, err := history.Open(t.Dir)
+	if errors.Is(err, tfevents.ErrNoEventFiles) {
+		return fmt.Errorf("%w: %w", os.ErrNotExist, err) // a run in a bucket is its objects
+	}
 	if err != nil {
 		return err
 	}
@@ -778,7 +798,7 @@ func (r *Result) WriteTable(w io.Writer, c *Config) error {
 		for i, p := range c.Params {
 			fmt.Fprintf(&b, " %s=%s", p.Key, r.Best.Texts[i])
 		}
-		fmt.Fprintf(&b, "\n  %s\n", r.Best.Dir)
+		fmt.Fprintf(&b, "\n  %s\n", storage.Display(r.Best.Dir))
 	} else {
 		b.WriteString("\nno trial finished with a metric\n")
 	}
