@@ -36,6 +36,12 @@ func runArchive(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts := archive.Options{Compaction: archive.Compaction{KeepImages: *keepImages, KeepAudio: *keepAudio, ScalarFactor: *thin}}
+	if line := newProgressLine(stderr, "archive "+logdir); line != nil {
+		defer line.clear()
+		opts.Progress = func(done, total int64) {
+			line.show("%3.0f%% (%s of %s)", 100*float64(done)/float64(max(total, 1)), byteSize(done), byteSize(total))
+		}
+	}
 	rep, err := archive.CreateFile(out, logdir, opts)
 	if err != nil {
 		return err
