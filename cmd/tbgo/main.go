@@ -31,7 +31,8 @@
 //
 // Commands that read run histories take a logdir, a run directory, an
 // event file or a .tbar archive (SOURCE below); their -run and -tag
-// patterns are globs matched against the whole name, or RE2 regular
+// patterns are globs matched against the whole name ("*" matches any
+// characters, "/" included: names are not paths), or RE2 regular
 // expressions matched anywhere when prefixed with "re:", and may be
 // repeated. A pattern that selects nothing draws a warning.
 //
@@ -164,12 +165,16 @@
 //
 // Export writes scalars, histograms, text and hparams as tables (CSV, JSON
 // Lines or Parquet; long: one row per value, wide: one row per run and step,
-// one column per tag) and extracts images and audio to files named by run,
-// tag and step with an index table. "tbgo export -h" lists the columns of
-// each table; they are stable. The wide layout holds -spill-after values of
-// a run in memory before it sorts them into a temporary file. Output is
-// written under a temporary name and renamed, so a failure leaves nothing
-// behind.
+// one column per tag) and extracts images and audio to
+// RUN/TAG/step<STEP>_<SAMPLE>.<ext> with an index table (names escaped so
+// that no tag's files collide with another's directory). It reads what
+// TensorBoard shows unless -view raw. "tbgo export -h" lists the columns of
+// each table; they are stable, and so is the text: scalars at the precision
+// they were stored with, wall times in seconds with six decimals. The wide
+// layout holds -spill-after values of a run in memory before it sorts them
+// into a temporary file. Output is written under a temporary name and
+// renamed, so a failure leaves nothing behind; on a terminal, progress is
+// shown on standard error. The library is history/table.
 //
 // # compare
 //
@@ -177,7 +182,7 @@
 //	             [-where EXPR]... [-format table|markdown|csv|json] [-width N]
 //	             [-view tensorboard|raw] SOURCE
 //
-// Compare prints one row per run: status, start time, duration,
+// Compare prints one row per run (history.Summarize): status, start time, duration,
 // hyper-parameters and run metadata, then the statistics of each chosen
 // tag (-stats: the last value, as TensorBoard's HParams table shows, for
 // the table and markdown formats; the last, minimum and maximum with
