@@ -3,12 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"os/signal"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,13 +50,11 @@ text must match); an empty cell satisfies only !=.
 `
 
 type compareConfig struct {
-	source string
-	read   history.Options
-	stats  []string
-	sorts  []string
-	wheres []string
-	format string
-	width  int // of the table format; 0: unbounded
+	source  string
+	read    history.Options
+	compare table.CompareOptions
+	format  string
+	width   int // of the table format; 0: unbounded
 }
 
 func runCompare(args []string, stdout, stderr io.Writer) error {
@@ -82,7 +80,8 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("%w: compare takes one LOGDIR or ARCHIVE", errUsage)
 	}
-	cfg := compareConfig{source: fs.Arg(0), sorts: sorts, wheres: wheres, format: *format, width: *width}
+	cfg := compareConfig{source: fs.Arg(0), format: *format, width: *width,
+		compare: table.CompareOptions{Sort: sorts, Where: wheres}}
 	var err error
 	if cfg.read.View, err = history.ParseView(*view); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -97,13 +96,11 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	for _, s := range strings.Split(*stats, ",") {
-		s = strings.TrimSpace(s)
-		if s != "last" && s != "min" && s != "max" {
-			return fmt.Errorf("%w: unknown statistic %q in -stats (want last, min or max)", errUsage, s)
+		st, err := table.ParseStat(strings.TrimSpace(s))
+		if err != nil {
+			return queryUsage(err)
 		}
-		if !slices.Contains(cfg.stats, s) {
-			cfg.stats = append(cfg.stats, s)
-		}
+		cfg.compare.Stats = append(cfg.compare.Stats, st)
 	}
 	if !slices.Contains([]string{"table", "markdown", "csv", "json"}, cfg.format) {
 		return fmt.Errorf("%w: unknown format %q (want table, markdown, csv or json)", errUsage, cfg.format)
@@ -116,26 +113,26 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	tab, err := compare(ctx, &cfg, stderr)
+	c, err := compare(ctx, &cfg, stderr)
 	if err != nil {
 		return err
 	}
-	return tab.write(stdout, stderr, &cfg)
+	switch cfg.format {
+	case "csv":
+		return c.Write(stdout, table.CSV)
+	case "json":
+		return c.WriteJSON(stdout)
+	}
+	h := human(c)
+	if cfg.format == "markdown" {
+		return h.markdown(stdout)
+	}
+	return h.text(stdout, stderr, cfg.width)
 }
 
-// A compareTable is compare's result: typed columns, as csv writes them.
-type compareTable struct {
-	cols []table.Column
-	rows [][]table.Value
-}
-
-// The columns before the hyper-parameters.
-var compareFixed = []table.Column{
-	{Name: "run"}, {Name: "status", Nullable: true}, {Name: "start_time", Nullable: true},
-	{Name: "duration", Type: table.TypeFloat, Nullable: true},
-}
-
-func compare(ctx context.Context, cfg *compareConfig, stderr io.Writer) (*compareTable, error) {
+// compare reads the runs cfg selects and tabulates them (table.Compare),
+// warning on stderr of damage and of patterns that select nothing.
+func compare(ctx context.Context, cfg *compareConfig, stderr io.Writer) (*table.Comparison, error) {
 	src, err := history.Open(cfg.source)
 	if err != nil {
 		return nil, err
@@ -155,325 +152,22 @@ func compare(ctx context.Context, cfg *compareConfig, stderr io.Writer) (*compar
 	if len(sums) == 0 {
 		return nil, fmt.Errorf("no run of %s matches -run %s", src.Path(), cfg.read.Runs)
 	}
-	var tags []string
-	var sessions []map[string]any
-	kept := sums[:0]
-	for _, s := range sums {
-		if len(s.Scalars) == 0 && s.SessionRun != s.Run {
-			continue // nothing to compare: a sweep's root, a run of images
-		}
-		kept = append(kept, s)
-		for _, sc := range s.Scalars {
-			tags = append(tags, sc.Tag)
-		}
-		if s.Session.Started {
-			sessions = append(sessions, s.Session.HParams)
-		}
-	}
-	slices.Sort(tags)
-	tags = slices.Compact(tags)
-	warnUnmatched(stderr, "-tag", cfg.read.Tags, tags)
-
-	tab := &compareTable{}
-	var hps []string
-	tab.cols, hps = table.HParamColumns(compareFixed, sessions)
-	for _, tag := range tags {
-		for _, s := range cfg.stats {
-			tab.cols = append(tab.cols,
-				table.Column{Name: tag + ":" + s, Type: table.TypeFloat, Nullable: true},
-				table.Column{Name: tag + ":" + s + "_step", Type: table.TypeInt, Nullable: true})
-		}
-	}
-	for _, s := range kept {
-		row := []table.Value{table.StringValue(s.Run), {}, {}, {}}
-		if s.Session.Started {
-			row[1] = table.StringValue(s.Session.Status.String())
-		}
-		if s.Values > 0 {
-			row[2] = table.StringValue(wallClock(s.Start).UTC().Format(rfc3339Micro))
-			row[3] = table.FloatValue(s.End - s.Start)
-		}
-		for i, k := range hps {
-			var v any
-			if s.Session.Started {
-				v = s.Session.HParams[k]
-			}
-			row = append(row, table.HParamValue(v, tab.cols[len(compareFixed)+i].Type))
-		}
-		for _, tag := range tags {
-			sc := s.Scalar(tag)
-			for _, stat := range cfg.stats {
-				if sc == nil || stat != "last" && sc.NaNs == sc.Count {
-					row = append(row, table.Value{}, table.Value{})
-					continue
-				}
-				p := sc.Last
-				switch stat {
-				case "min":
-					p = sc.Min
-				case "max":
-					p = sc.Max
-				}
-				row = append(row, table.ScalarValue(p.Value), table.IntValue(p.Step))
-			}
-		}
-		tab.rows = append(tab.rows, row)
-	}
-	for _, w := range cfg.wheres {
-		if err := tab.filter(w); err != nil {
-			return nil, err
-		}
-	}
-	sorts := cfg.sorts
-	if len(sorts) == 0 {
-		sorts = []string{"run"}
-	}
-	if err := tab.sort(sorts); err != nil {
-		return nil, err
-	}
-	return tab, nil
-}
-
-// rfc3339Micro is RFC 3339 with microseconds, the precision of wall times
-// in csv.
-const rfc3339Micro = "2006-01-02T15:04:05.000000Z07:00"
-
-// wallClock returns a wall time in seconds since the epoch as a time, to
-// the microsecond.
-func wallClock(secs float64) time.Time {
-	return time.UnixMicro(int64(math.Round(secs * 1e6)))
-}
-
-// column returns the index of the named column.
-func (t *compareTable) column(name string) (int, error) {
-	for i, c := range t.cols {
-		if c.Name == name {
-			return i, nil
-		}
-	}
-	names := make([]string, len(t.cols))
-	for i, c := range t.cols {
-		names[i] = c.Name
-	}
-	return 0, fmt.Errorf("no column %q (columns: %s)", name, strings.Join(names, ", "))
-}
-
-// compareValues orders two values of one column: nulls last, numbers by
-// value (NaN after numbers), text by bytes, false before true.
-func compareValues(a, b table.Value) int {
-	switch {
-	case a.IsNull() || b.IsNull():
-		return boolCmp(a.IsNull(), b.IsNull())
-	case a.Type() == table.TypeString:
-		return strings.Compare(a.String(), b.String())
-	case a.Type() == table.TypeInt:
-		return cmpOrdered(a.Int(), b.Int())
-	case a.Type() == table.TypeBool:
-		return boolCmp(a.Bool(), b.Bool())
-	}
-	an, bn := math.IsNaN(a.Float()), math.IsNaN(b.Float())
-	if an || bn {
-		return boolCmp(an, bn)
-	}
-	return cmpOrdered(a.Float(), b.Float())
-}
-
-func boolCmp(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	}
-	return -1
-}
-
-func cmpOrdered[T int64 | float64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// sort sorts the rows by the columns named, each prefixed with "-" for
-// descending order; nulls stay last either way.
-func (t *compareTable) sort(keys []string) error {
-	type key struct {
-		col  int
-		desc bool
-	}
-	var ks []key
-	for _, k := range keys {
-		name, desc := strings.CutPrefix(k, "-")
-		i, err := t.column(name)
-		if err != nil {
-			return fmt.Errorf("%w: -sort: %v", errUsage, err)
-		}
-		ks = append(ks, key{i, desc})
-	}
-	slices.SortStableFunc(t.rows, func(a, b []table.Value) int {
-		for _, k := range ks {
-			c := compareValues(a[k.col], b[k.col])
-			if c == 0 {
-				continue
-			}
-			if k.desc && !a[k.col].IsNull() && !b[k.col].IsNull() {
-				c = -c
-			}
-			return c
-		}
-		return 0
-	})
-	return nil
-}
-
-// whereOps are the operators of -where, longest first so that "<="
-// is not read as "<".
-var whereOps = []string{"!=", "<=", ">=", "=", "<", ">", "~"}
-
-// A whereExpr is a parsed -where expression.
-type whereExpr struct {
-	col, op, value string
-}
-
-// parseWhere splits COLUMN OP VALUE at the first operator.
-func parseWhere(s string) (whereExpr, error) {
-	best, bestOp := -1, ""
-	for _, op := range whereOps {
-		if i := strings.Index(s, op); i >= 0 && (best < 0 || i < best || i == best && len(op) > len(bestOp)) {
-			best, bestOp = i, op
-		}
-	}
-	if best <= 0 {
-		return whereExpr{}, fmt.Errorf("%w: -where %q: want COLUMN OP VALUE with OP one of %s", errUsage, s, strings.Join(whereOps, " "))
-	}
-	e := whereExpr{col: strings.TrimSpace(s[:best]), op: bestOp, value: strings.TrimSpace(s[best+len(bestOp):])}
-	if e.col == "" {
-		return whereExpr{}, fmt.Errorf("%w: -where %q: no column before %q", errUsage, s, bestOp)
-	}
-	if e.op == "~" {
-		if _, err := path.Match(e.value, ""); err != nil {
-			return whereExpr{}, fmt.Errorf("%w: -where %q: bad pattern %q", errUsage, s, e.value)
-		}
-	}
-	return e, nil
-}
-
-// filter keeps the rows that satisfy the -where expression s.
-func (t *compareTable) filter(s string) error {
-	e, err := parseWhere(s)
+	c, err := table.Compare(sums, &cfg.compare)
 	if err != nil {
+		return nil, queryUsage(err)
+	}
+	warnUnmatched(stderr, "-tag", cfg.read.Tags, c.Tags)
+	return c, nil
+}
+
+// queryUsage returns a *table.QueryError as the usage error of the flag
+// that gave the query: -stats, -where or -sort.
+func queryUsage(err error) error {
+	var qe *table.QueryError
+	if !errors.As(err, &qe) {
 		return err
 	}
-	i, err := t.column(e.col)
-	if err != nil {
-		return fmt.Errorf("%w: -where: %v", errUsage, err)
-	}
-	typ := t.cols[i].Type
-	var want table.Value
-	numeric := false
-	switch typ {
-	case table.TypeInt, table.TypeFloat:
-		f, err := strconv.ParseFloat(e.value, 64)
-		if err == nil {
-			want, numeric = table.FloatValue(f), true
-		}
-	case table.TypeBool:
-		b, err := strconv.ParseBool(e.value)
-		if err != nil && e.op != "~" {
-			return fmt.Errorf("%w: -where %q: column %q holds true or false", errUsage, s, e.col)
-		}
-		want = table.BoolValue(b)
-	}
-	t.rows = slices.DeleteFunc(t.rows, func(row []table.Value) bool {
-		c := row[i]
-		if c.IsNull() {
-			return e.op != "!="
-		}
-		if e.op == "~" {
-			ok, _ := path.Match(e.value, c.String())
-			return !ok
-		}
-		var cmp int
-		switch {
-		case numeric && typ == table.TypeInt:
-			cmp = compareValues(table.FloatValue(float64(c.Int())), want)
-		case numeric:
-			if math.IsNaN(c.Float()) {
-				return e.op != "!="
-			}
-			cmp = compareValues(c, want)
-		case typ == table.TypeBool:
-			cmp = compareValues(c, want)
-		default:
-			cmp = strings.Compare(c.String(), e.value)
-		}
-		ok := false
-		switch e.op {
-		case "=":
-			ok = cmp == 0
-		case "!=":
-			ok = cmp != 0
-		case "<":
-			ok = cmp < 0
-		case "<=":
-			ok = cmp <= 0
-		case ">":
-			ok = cmp > 0
-		case ">=":
-			ok = cmp >= 0
-		}
-		return !ok
-	})
-	return nil
-}
-
-// write prints the table in cfg's format; the table format says on
-// stderr which columns did not fit.
-func (t *compareTable) write(w, stderr io.Writer, cfg *compareConfig) error {
-	switch cfg.format {
-	case "csv":
-		tw, err := table.NewWriter(w, table.CSV, t.cols)
-		if err != nil {
-			return err
-		}
-		for _, row := range t.rows {
-			if err := tw.Write(row); err != nil {
-				return err
-			}
-		}
-		return tw.Close()
-	case "json":
-		bw := bufio.NewWriter(w)
-		var b []byte
-		b = append(b, '[')
-		for r, row := range t.rows {
-			if r > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, "\n  {"...)
-			for i, v := range row {
-				if i > 0 {
-					b = append(b, ", "...)
-				}
-				b = table.StringValue(t.cols[i].Name).AppendJSON(b)
-				b = append(b, ": "...)
-				b = v.AppendJSON(b)
-			}
-			b = append(b, '}')
-		}
-		b = append(b, "\n]\n"...)
-		bw.Write(b)
-		return bw.Flush()
-	}
-	h := t.human(len(cfg.stats) == 1)
-	if cfg.format == "markdown" {
-		return h.markdown(w)
-	}
-	return h.text(w, stderr, cfg.width)
+	return fmt.Errorf("%w: -%s %q: %v", errUsage, strings.ToLower(qe.Option), qe.Query, qe.Err)
 }
 
 // humanTable is the table for people: cells as text, numbers rounded,
@@ -486,50 +180,44 @@ type humanTable struct {
 	same  []string // NAME=VALUE shared by every row
 }
 
-func (t *compareTable) human(oneStat bool) *humanTable {
+// human returns c's table for people.
+func human(c *table.Comparison) *humanTable {
 	h := &humanTable{}
 	var keep []int
-	for i, c := range t.cols {
-		if c.Type == table.TypeInt && strings.HasSuffix(c.Name, "_step") && strings.Contains(c.Name, ":") {
+	for i, col := range c.Columns {
+		tag, _, step, metric := c.Metric(i)
+		if step {
 			continue
 		}
-		if i > 0 && !slices.ContainsFunc(t.rows, func(r []table.Value) bool { return !r[i].IsNull() }) {
+		if i > 0 && !slices.ContainsFunc(c.Rows, func(r []table.Value) bool { return !r[i].IsNull() }) {
 			continue // empty: runs without sessions have no status
 		}
-		hparam := i >= len(compareFixed) && !strings.Contains(c.Name, ":") || strings.HasPrefix(c.Name, "hparam:")
-		if hparam && len(t.rows) > 1 && !t.rows[0][i].IsNull() && slices.IndexFunc(t.rows, func(r []table.Value) bool {
-			return compareValues(r[i], t.rows[0][i]) != 0
-		}) < 0 {
-			h.same = append(h.same, c.Name+"="+humanValue(c, t.rows[0][i], true))
+		_, hparam := c.HParam(i)
+		if hparam && len(c.Rows) > 1 && !c.Rows[0][i].IsNull() && !slices.ContainsFunc(c.Rows, func(r []table.Value) bool {
+			return r[i].Compare(c.Rows[0][i]) != 0
+		}) {
+			h.same = append(h.same, col.Name+"="+humanValue(col, c.Rows[0][i], true))
 			continue
 		}
 		keep = append(keep, i)
-		name := c.Name
+		name := col.Name
 		if name == "start_time" {
 			name = "start"
-		} else if tag, _, ok := cutStat(name); ok && oneStat {
+		} else if metric && len(c.Stats) == 1 {
 			name = tag // the statistic is the same for every tag
 		}
 		h.head = append(h.head, name)
-		h.right = append(h.right, c.Type != table.TypeString)
+		h.right = append(h.right, col.Type != table.TypeString)
 	}
-	for _, row := range t.rows {
+	for _, row := range c.Rows {
 		cells := make([]string, len(keep))
 		for j, i := range keep {
-			cells[j] = humanValue(t.cols[i], row[i], i >= len(compareFixed) && !strings.Contains(t.cols[i].Name, ":"))
+			_, hparam := c.HParam(i)
+			cells[j] = humanValue(c.Columns[i], row[i], hparam)
 		}
 		h.rows = append(h.rows, cells)
 	}
 	return h
-}
-
-// cutStat splits a TAG:STAT column's name.
-func cutStat(name string) (tag, stat string, ok bool) {
-	i := strings.LastIndexByte(name, ':')
-	if i < 0 || !slices.Contains([]string{"last", "min", "max"}, name[i+1:]) {
-		return "", "", false
-	}
-	return name[:i], name[i+1:], true
 }
 
 // humanValue formats a value for people: a status without its prefix,
@@ -543,7 +231,7 @@ func humanValue(c table.Column, v table.Value, exact bool) string {
 	case c.Name == "status":
 		return strings.ToLower(strings.TrimPrefix(v.String(), "STATUS_"))
 	case c.Name == "start_time":
-		t, err := time.Parse(rfc3339Micro, v.String())
+		t, err := time.Parse(time.RFC3339, v.String())
 		if err != nil {
 			return v.String()
 		}

@@ -188,7 +188,7 @@
 // the table and markdown formats; the last, minimum and maximum with
 // their steps for csv and json), as TensorBoard shows the runs (-view raw:
 // every value as written). The table format fits the terminal, or -width
-// characters.
+// characters. The library is history/table (table.Compare).
 //
 // # plot
 //

@@ -2,7 +2,8 @@
 // CSV, JSON Lines or Parquet files with a stable schema, the scalars in a
 // long or a wide layout, and images and audio clips extracted to files
 // with an index table. It is what "tbgo export" does, and what the tbgo
-// commands that print tables (compare, tail) write them with.
+// commands that print tables (compare, tail) write them with. Compare
+// tabulates runs side by side, as "tbgo compare" does.
 //
 // # Exporting
 //
@@ -22,6 +23,23 @@
 // logdir: values are streamed run by run, and the wide layout, which must
 // sort a run's values by step, sorts chunks of Options.SpillAfter values
 // into temporary files and merges them.
+//
+// # Comparing runs
+//
+// Compare turns history.Summarize's run summaries into a Comparison: a
+// row per run with its status, start time, duration and
+// hyper-parameters, then, for each scalar tag, the last value (what
+// TensorBoard's HParams dashboard shows), the minimum or the maximum with
+// the step of each. CompareOptions filter the rows (Where: "lr<0.01",
+// "run~trial-*") and sort them (Sort: "-loss:last"); Write writes the
+// Comparison as a table in any Format, WriteJSON as a JSON array:
+//
+//	sums, _ := history.Summarize(ctx, src, &history.Options{View: history.TensorBoard})
+//	c, err := table.Compare(sums, &table.CompareOptions{
+//		Stats: []table.Stat{table.Last, table.Min},
+//		Sort:  []string{"loss:last"},
+//	})
+//	err = c.Write(os.Stdout, table.CSV)
 //
 // # Tables
 //
