@@ -64,6 +64,7 @@ type eventFile struct {
 	f    fs.File
 	sc   *tfevents.Scanner // nil between cycles at a record boundary
 	end  int64             // where the next Scanner starts
+	seen int64             // how many bytes of the file have been read
 	dead bool
 
 	raMu sync.Mutex // for ra
@@ -103,6 +104,12 @@ func (ef *eventFile) close() {
 // cycle is one load cycle: discover the runs, drop the runs gone, add the
 // new ones, and read every run's files up to their current ends.
 func (s *Server) cycle(ctx context.Context) {
+	if l, ok := s.fsys.(*listing); ok {
+		if err := l.refresh(ctx); err != nil {
+			s.log.Warn("dataserver: cannot list the logdir", "err", err)
+			return
+		}
+	}
 	found, err := tfevents.DiscoverRunsFS(s.fsys, s.root)
 	switch {
 	case errors.Is(err, tfevents.ErrNoEventFiles), errors.Is(err, fs.ErrNotExist):
@@ -172,10 +179,23 @@ func (s *Server) load(r *run, files []string) {
 			ef = s.open(name)
 			r.files[name] = ef
 		}
-		if !ef.dead {
+		if !ef.dead && s.grown(ef) {
 			s.read(r, ef)
 		}
 	}
+}
+
+// grown reports whether ef may hold bytes not read yet. A file on disk or
+// in an archive is read on to its end every cycle; an object in a bucket
+// only when the cycle's listing shows it longer than what has been read,
+// so that an unchanged object costs no request.
+func (s *Server) grown(ef *eventFile) bool {
+	l, ok := s.fsys.(*listing)
+	if !ok {
+		return true
+	}
+	size, ok := l.size(ef.name)
+	return !ok || size > ef.seen
 }
 
 func (s *Server) open(name string) *eventFile {
@@ -224,6 +244,7 @@ func (s *Server) read(r *run, ef *eventFile) {
 		ef.kill()
 		return
 	}
+	ef.seen = sc.End() + sc.Pending()
 	if sc.Pending() == 0 {
 		// The file's offset is at sc.End: a new Scanner resumes there.
 		ef.end, ef.sc = sc.End(), nil
@@ -352,7 +373,7 @@ func (r *run) decode(s *Server, ef *eventFile, rec []byte) {
 			ts = newSeries(md, s.opts.capacity(md))
 			r.series[v.Tag] = ts
 		}
-		reread := ef.canReread() && ts.class != tbpb.DataClass_DATA_CLASS_SCALAR
+		reread := ef.rereads(ts.class)
 		p := convert(v, ts.class, ts.plugin, !reread)
 		if reread && !p.bad && ts.capacity != 0 {
 			if !summed {

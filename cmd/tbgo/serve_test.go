@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/tbgo/tbgo/dataserver"
 	dp "github.com/tbgo/tbgo/proto/dataproviderpb"
 )
 
@@ -38,8 +39,8 @@ func TestServeUsage(t *testing.T) {
 	if err := run([]string{"board", "-tensorboard", filepath.Join(dir, "no-tensorboard"), dir}, io.Discard, io.Discard); err == nil || errors.Is(err, errUsage) {
 		t.Errorf("board without tensorboard: %v, want an error saying it is needed", err)
 	}
-	if err := run([]string{"serve", "-addr", "127.0.0.1:0", "s3://bucket/runs"}, io.Discard, io.Discard); err == nil {
-		t.Error("serve of a URL: no error")
+	if err := run([]string{"serve", "-addr", "127.0.0.1:0", "hdfs://bucket/runs"}, io.Discard, io.Discard); !errors.Is(err, dataserver.ErrBadLogdir) {
+		t.Errorf("serve of a URL of an unknown scheme: %v, want a bad logdir", err)
 	}
 }
 
