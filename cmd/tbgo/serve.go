@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"regexp"
+	"slices"
 	"syscall"
 	"time"
 
@@ -79,18 +80,20 @@ func runBoard(args []string, stdout, stderr io.Writer) error {
 	tensorboard := fs.String("tensorboard", "tensorboard", "the tensorboard command to run")
 	var sf serveFlags
 	sf.register(fs)
+	// Everything after the first "--" is TensorBoard's, before the flags
+	// are parsed: parseFlags takes a "--" for the end of tbgo's flags.
+	var extra []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, extra = args[:i], args[i+1:]
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() < 1 || (fs.NArg() > 1 && fs.Arg(1) != "--") {
+	if fs.NArg() != 1 {
 		fs.Usage()
 		return fmt.Errorf("%w: board takes one LOGDIR, ARCHIVE or URL, then -- and tensorboard's flags", errUsage)
 	}
 	path := fs.Arg(0)
-	var extra []string
-	if fs.NArg() > 1 {
-		extra = fs.Args()[2:]
-	}
 	tb, err := exec.LookPath(*tensorboard)
 	if err != nil {
 		return fmt.Errorf("board needs TensorBoard (pip install tensorboard): %w", err)

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"io"
 	"os/exec"
+	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,6 +33,7 @@ func TestServeUsage(t *testing.T) {
 		{"serve", "-samples-per-plugin", "scalars=x", dir},
 		{"board"},
 		{"board", dir, "extra"},
+		{"board", "--", dir},
 	} {
 		if err := run(args, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("tbgo %s: %v, want a usage error", strings.Join(args, " "), err)
@@ -83,5 +86,58 @@ func TestServeProcess(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("tbgo serve ended with %v after SIGTERM, want exit status 0", err)
+	}
+}
+
+// TestBoardArgs runs "tbgo board" with a stand-in for tensorboard that
+// records its arguments: TensorBoard gets the data provider's address,
+// the logdir only when it is a local directory (for the projector), and
+// every argument after "--".
+func TestBoardArgs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	argsFile := filepath.Join(dir, "args")
+	fake := filepath.Join(dir, "tensorboard")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + argsFile + "\n" +
+		"echo 'TensorBoard 2.21.0 at http://127.0.0.1:1/ (Press CTRL+C to quit)' >&2\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logdir := filepath.Join(dir, "logdir")
+	if err := os.Mkdir(logdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		location   string
+		wantLogdir string // "" for none
+	}{
+		{logdir, logdir},
+		{"file://" + filepath.ToSlash(logdir), logdir},
+		{"mem://board-args/runs", ""},
+	} {
+		var stdout strings.Builder
+		err := run([]string{"board", "-reload=0", "-tensorboard", fake, tt.location, "--", "--port=6007", "--", "-x"}, &stdout, io.Discard)
+		if err != nil {
+			t.Fatalf("tbgo board %s: %v", tt.location, err)
+		}
+		if !strings.Contains(stdout.String(), "open http://127.0.0.1:1/") {
+			t.Errorf("tbgo board %s printed %q, want the URL to open", tt.location, stdout.String())
+		}
+		b, err := os.ReadFile(argsFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		want := []string{"--grpc_data_provider=ADDR"}
+		if tt.wantLogdir != "" {
+			want = append(want, "--logdir="+tt.wantLogdir)
+		}
+		want = append(want, "--port=6007", "--", "-x")
+		if len(args) > 0 {
+			args[0] = regexp.MustCompile(`=.*`).ReplaceAllString(args[0], "=ADDR")
+		}
+		if !slices.Equal(args, want) {
+			t.Errorf("tbgo board %s ran tensorboard %q, want %q", tt.location, args, want)
+		}
 	}
 }
