@@ -22,15 +22,17 @@ import (
 // cost one per directory, and an object whose listed size is what has been
 // read already is not asked for again (size).
 //
-// Files are read through the Store's FS, which streams an object from an
-// offset (a ranged read when a cycle resumes it); a value is read again
-// with a ranged read of its record (object.ReadAt).
+// An object is read with ranged reads that end where the listing says it
+// ends, so reading it to its end costs one request and never a request
+// past it; a value is read again with a ranged read of its record
+// (object.ReadAt).
 type listing struct {
 	st *storage.Store
-	fs fs.FS // st.FS(), which opens the objects
+	fs fs.FS // st.FS(), which opens directories
 
 	mu   sync.RWMutex
-	tree *tree // the last listing
+	tree *tree           // the last listing
+	ctx  context.Context // the context of the cycle that made it, for reads
 }
 
 var (
@@ -39,7 +41,7 @@ var (
 )
 
 func newListing(st *storage.Store) *listing {
-	return &listing{st: st, fs: st.FS(), tree: newTree()}
+	return &listing{st: st, fs: st.FS(), tree: newTree(), ctx: context.Background()}
 }
 
 // A tree is the file system of one listing: every common prefix a
@@ -92,7 +94,7 @@ func (l *listing) refresh(ctx context.Context) error {
 		slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	}
 	l.mu.Lock()
-	l.tree = t
+	l.tree, l.ctx = t, ctx
 	l.mu.Unlock()
 	return nil
 }
@@ -106,19 +108,16 @@ func (l *listing) size(name string) (int64, bool) {
 }
 
 // Open opens the object name for reading; a directory is opened through
-// the Store's FS.
+// the Store's FS. Opening an object makes no request.
 func (l *listing) Open(name string) (fs.File, error) {
-	if _, err := l.Stat(name); err != nil {
-		return nil, err
-	}
-	f, err := l.fs.Open(name)
+	info, err := l.Stat(name)
 	if err != nil {
 		return nil, err
 	}
-	if _, isDir := f.(fs.ReadDirFile); isDir {
-		return f, nil
+	if info.IsDir() {
+		return l.fs.Open(name)
 	}
-	return &object{File: f, b: l.st.Bucket(), key: l.st.Key(name)}, nil
+	return &object{l: l, name: name, key: l.st.Key(name), info: info.(objInfo)}, nil
 }
 
 // Stat describes the file or directory name as last listed.
@@ -151,20 +150,59 @@ func (l *listing) ReadDir(name string) ([]fs.DirEntry, error) {
 	return slices.Clone(entries), nil
 }
 
-// An object is an event file in a bucket: the Store's file, which the
-// loader reads, and a ReadAt of its own, one ranged read per call, which
-// touches nothing the loader does and so may run while it reads.
+// An object is an event file in a bucket. Read reads on from where the
+// last Read stopped to the size of the object in the last listing, with
+// one ranged read from there to that end: a Read at that end returns
+// io.EOF without a request. ReadAt is one ranged read per call, touching
+// nothing Read does, so it may run while the file is read.
 type object struct {
-	fs.File
-	b   storage.Bucket
-	key string
+	l    *listing
+	name string
+	key  string
+	info objInfo       // as first listed
+	pos  int64         // where the next Read starts
+	rc   io.ReadCloser // the ranged read under way; nil if none
+}
+
+func (o *object) Stat() (fs.FileInfo, error) { return o.info, nil }
+
+// Read reads the object on, up to its size in the last listing.
+func (o *object) Read(p []byte) (int, error) {
+	if o.rc == nil {
+		o.l.mu.RLock()
+		size, ctx := o.l.tree.files[o.name].size, o.l.ctx
+		o.l.mu.RUnlock()
+		if o.pos >= size {
+			return 0, io.EOF
+		}
+		rc, _, err := o.l.st.Bucket().NewRangeReader(ctx, o.key, o.pos, size-o.pos)
+		if err != nil {
+			return 0, err
+		}
+		o.rc = rc
+	}
+	n, err := o.rc.Read(p)
+	o.pos += int64(n)
+	if err != nil {
+		// The end of the range, or a failed read: the next Read starts a
+		// new one from where this one stopped.
+		o.rc.Close()
+		o.rc = nil
+	}
+	return n, err
+}
+
+// rewind makes the next Read start at off.
+func (o *object) rewind(off int64) {
+	o.Close()
+	o.pos = off
 }
 
 // ReadAt reads len(p) bytes of the object at off with one ranged read.
 func (o *object) ReadAt(p []byte, off int64) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
 	defer cancel()
-	rc, _, err := o.b.NewRangeReader(ctx, o.key, off, int64(len(p)))
+	rc, _, err := o.l.st.Bucket().NewRangeReader(ctx, o.key, off, int64(len(p)))
 	if err != nil {
 		return 0, err
 	}
@@ -174,6 +212,16 @@ func (o *object) ReadAt(p []byte, off int64) (int, error) {
 		err = io.EOF
 	}
 	return n, err
+}
+
+// Close ends the ranged read under way, if any.
+func (o *object) Close() error {
+	if o.rc == nil {
+		return nil
+	}
+	err := o.rc.Close()
+	o.rc = nil
+	return err
 }
 
 // readTimeout bounds the read of one value from a bucket, so that a

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
@@ -181,7 +182,8 @@ type countingBucket struct {
 	lists  int
 	stats  int
 	reads  []string // "key@offset"
-	writes int
+	fail   int      // how many of the next reads fail
+	cut    int64    // if positive, reads longer than this fail after it
 }
 
 func (b *countingBucket) List(ctx context.Context, prefix string, recursive bool, fn func(storage.Object) error) error {
@@ -201,8 +203,22 @@ func (b *countingBucket) Stat(ctx context.Context, key string) (storage.Object, 
 func (b *countingBucket) NewRangeReader(ctx context.Context, key string, off, n int64) (io.ReadCloser, storage.Object, error) {
 	b.mu.Lock()
 	b.reads = append(b.reads, fmt.Sprintf("%s@%d", key[strings.LastIndex(key, ".")+1:], off))
+	fail := b.fail > 0
+	if fail {
+		b.fail--
+	}
 	b.mu.Unlock()
-	return b.Bucket.NewRangeReader(ctx, key, off, n)
+	if fail {
+		return nil, storage.Object{}, fmt.Errorf("%s: connection reset: %w", key, storage.ErrTransient)
+	}
+	rc, obj, err := b.Bucket.NewRangeReader(ctx, key, off, n)
+	if err == nil && b.cut > 0 && n > b.cut {
+		rc = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(io.LimitReader(rc, b.cut), iotest.ErrReader(errors.New("connection reset"))), rc}
+	}
+	return rc, obj, err
 }
 
 // take returns the counts since the last take and resets them.
@@ -427,5 +443,31 @@ func TestListingFS(t *testing.T) {
 	}
 	if info, err := l.Stat("a/z"); err != nil || !info.IsDir() {
 		t.Errorf("Stat(a/z) = %v, %v; want a directory", info, err)
+	}
+}
+
+// TestBucketReadFails has the reads of a bucket's objects fail, at the
+// start and in the middle: the cycle keeps what it read, and the next
+// one reads on from the last whole record, so every point is served once.
+func TestBucketReadFails(t *testing.T) {
+	t.Parallel()
+	st, _ := memStore(t)
+	dir := bucketRuns(t, st)
+	b := &countingBucket{Bucket: st.Bucket(), fail: 2, cut: 1000}
+	cs := storage.NewStore(b, "logs", "mem://counted/logs")
+	s := New(newListing(cs), ".", cs.Name(), nil)
+	defer s.Close()
+	c := serve(t, s)
+	for range 40 {
+		s.Load(context.Background())
+	}
+	b.cut = 0
+	s.Load(context.Background())
+	_, local := loaded(t, dir, nil)
+	got, want := everything(t, c), everything(t, local)
+	for i := range want {
+		if !proto.Equal(got[i], want[i]) {
+			t.Fatalf("answer %d differs after failed reads:\nbucket:    %v\ndirectory: %v", i, prototext.Format(got[i]), prototext.Format(want[i]))
+		}
 	}
 }

@@ -179,8 +179,10 @@ func (s *Server) load(r *run, files []string) {
 			ef = s.open(name)
 			r.files[name] = ef
 		}
-		if !ef.dead && s.grown(ef) {
-			s.read(r, ef)
+		if !ef.dead && s.grown(ef) && !s.read(r, ef) {
+			// Its later files wait until this one is read: a point
+			// preempts the points of higher steps read before it.
+			return
 		}
 	}
 }
@@ -226,8 +228,10 @@ func (s *Server) scanner(ef *eventFile) *tfevents.Scanner {
 
 // read reads the records of ef that have arrived since the last read. A
 // partial record at the end waits for the rest; damage that ends the scan
-// (a strict scan's, or a read error) kills the file.
-func (s *Server) read(r *run, ef *eventFile) {
+// (a strict scan's, or a read error) kills the file, but for a failed
+// request to a bucket, after which read reports false: the next cycle
+// reads on from the last whole record.
+func (s *Server) read(r *run, ef *eventFile) bool {
 	sc := s.scanner(ef)
 	for more := true; more; {
 		r.mu.Lock()
@@ -240,15 +244,25 @@ func (s *Server) read(r *run, ef *eventFile) {
 		more = n == batch
 	}
 	if err := sc.Err(); err != nil {
+		var d *tfevents.Damage
+		if obj, ok := ef.f.(*object); ok && !errors.As(err, &d) {
+			// A request that failed: the next cycle reads on from the
+			// last whole record.
+			s.log.Warn("dataserver: cannot read event file; trying again next cycle", "file", sc.Name, "err", err)
+			obj.rewind(sc.End())
+			ef.end, ef.seen, ef.sc = sc.End(), sc.End(), nil
+			return false
+		}
 		s.log.Warn("dataserver: no longer reading event file", "file", sc.Name, "err", err)
 		ef.kill()
-		return
+		return true
 	}
 	ef.seen = sc.End() + sc.Pending()
 	if sc.Pending() == 0 {
 		// The file's offset is at sc.End: a new Scanner resumes there.
 		ef.end, ef.sc = sc.End(), nil
 	}
+	return true
 }
 
 // record loads the record ef's Scanner just scanned into r, whose lock is
