@@ -178,12 +178,12 @@ func TestBucketLogdir(t *testing.T) {
 // countingBucket counts the requests made of a Bucket.
 type countingBucket struct {
 	storage.Bucket
-	mu     sync.Mutex
-	lists  int
-	stats  int
-	reads  []string // "key@offset"
-	fail   int      // how many of the next reads fail
-	cut    int64    // if positive, reads longer than this fail after it
+	mu    sync.Mutex
+	lists int
+	stats int
+	reads []string // "key@offset"
+	fail  int      // how many of the next reads fail
+	cut   int64    // if positive, reads longer than this fail after it
 }
 
 func (b *countingBucket) List(ctx context.Context, prefix string, recursive bool, fn func(storage.Object) error) error {
