@@ -4,7 +4,11 @@ package compat
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -30,6 +34,36 @@ func uploadLogdir(t *testing.T, srv *s3test.Server, dir, prefix string) string {
 		t.Fatalf("%s: no segments uploaded", dir)
 	}
 	return u
+}
+
+// TestDifferenceURLs is a deliberate difference: RustBoard refuses an
+// s3:// logdir (exit status 8, the reason in its error file);
+// tbgo-data-server serves it, uploaded as tbgo's segments to a real S3
+// server, with the answers RustBoard gives for the directory it was
+// uploaded from.
+func TestDifferenceURLs(t *testing.T) {
+	srv := s3Env(t)
+	logdir, _ := writeArchiveLogdir(t)
+	u := uploadLogdir(t, srv, logdir, "diff")
+
+	errFile := filepath.Join(t.TempDir(), "error")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := exec.CommandContext(ctx, rustBoard(t), "--logdir="+u, "--port=0", "--error-file="+errFile).Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 8 {
+		t.Errorf("RustBoard on %s: %v, want exit status 8", u, err)
+	}
+	if b, err := os.ReadFile(errFile); err != nil || len(b) == 0 {
+		t.Errorf("RustBoard's error file: %q, %v; want the reason", b, err)
+	} else {
+		t.Logf("RustBoard: %s", b)
+	}
+
+	ours := startDataServer(t, "tbgo-data-server", tbgoDataServer(t), u, "--reload=once", "--checksum", keepAll)
+	theirs := startDataServer(t, "rustboard", rustBoard(t), logdir, "--reload=once", "--checksum", keepAll)
+	r := diffServers(t, diffConfig{}, ours, theirs, nil)
+	checkReport(t, r, 300)
 }
 
 // TestTensorBoardThroughTbgoS3 runs the dashboard assertions of
