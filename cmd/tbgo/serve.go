@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"regexp"
 	"slices"
+	"sync"
 	"syscall"
 	"time"
 
@@ -80,8 +81,7 @@ func runBoard(args []string, stdout, stderr io.Writer) error {
 	tensorboard := fs.String("tensorboard", "tensorboard", "the tensorboard command to run")
 	var sf serveFlags
 	sf.register(fs)
-	// Everything after the first "--" is TensorBoard's, before the flags
-	// are parsed: parseFlags takes a "--" for the end of tbgo's flags.
+	// Everything after "--" is tensorboard's, flags included.
 	var extra []string
 	if i := slices.Index(args, "--"); i >= 0 {
 		args, extra = args[:i], args[i+1:]
@@ -122,7 +122,10 @@ func runBoard(args []string, stdout, stderr io.Writer) error {
 		tbArgs = append(tbArgs, "--logdir="+dir)
 	}
 	cmd := exec.CommandContext(ctx, tb, append(tbArgs, extra...)...)
-	cmd.Stdout = stdout
+	// TensorBoard's own output is status, for stderr, which this goroutine
+	// writes too while exec copies into it from another: hence the lock.
+	stderr = &lockedWriter{w: stderr}
+	cmd.Stdout = stderr
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second
 	pipe, err := cmd.StderrPipe()
@@ -167,4 +170,16 @@ func localDir(location string) (string, bool) {
 	}
 	info, err := os.Stat(dir)
 	return dir, err == nil && info.IsDir()
+}
+
+// lockedWriter serialises writes to w from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

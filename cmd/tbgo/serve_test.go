@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -89,11 +90,47 @@ func TestServeProcess(t *testing.T) {
 	}
 }
 
-// TestBoardArgs runs "tbgo board" with a stand-in for tensorboard that
-// records its arguments: TensorBoard gets the data provider's address,
-// the logdir only when it is a local directory (for the projector), and
-// every argument after "--".
-func TestBoardArgs(t *testing.T) {
+// TestBoardPassesFlags: everything after "--" goes to tensorboard as it
+// is, flags included, after the data-provider address; and board prints
+// the URL tensorboard announces. A script stands in for tensorboard.
+func TestBoardPassesFlags(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the stand-in tensorboard is a shell script")
+	}
+	dir := t.TempDir()
+	logdir := filepath.Join(dir, "runs")
+	if err := writeDemo(logdir, 3); err != nil {
+		t.Fatal(err)
+	}
+	argsFile := filepath.Join(dir, "args")
+	fake := filepath.Join(dir, "tensorboard")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + argsFile + "\necho 'TensorBoard 2.21.0 at http://127.0.0.1:1234/ (Press CTRL+C to quit)' >&2\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := runTool(t, "board", "-reload", "0", "-tensorboard", fake, logdir, "--", "--host=127.0.0.1", "--port", "1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "open http://127.0.0.1:1234/") {
+		t.Errorf("board printed %q (stderr %q), want the URL", out, errOut)
+	}
+	b, err := os.ReadFile(argsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Fields(string(b))
+	if len(args) != 5 || !strings.HasPrefix(args[0], "--grpc_data_provider=") || args[1] != "--logdir="+logdir ||
+		!slices.Equal(args[2:], []string{"--host=127.0.0.1", "--port", "1234"}) {
+		t.Errorf("tensorboard got %q", args)
+	}
+}
+
+// TestBoardLocations runs "tbgo board" on a logdir named by a URL, with a
+// stand-in for tensorboard that records its arguments: TensorBoard gets
+// --logdir for a local directory (a file:// URL) only, and for a bucket
+// the data provider's address alone, besides the arguments after "--".
+func TestBoardLocations(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	argsFile := filepath.Join(dir, "args")
@@ -111,7 +148,6 @@ func TestBoardArgs(t *testing.T) {
 		location   string
 		wantLogdir string // "" for none
 	}{
-		{logdir, logdir},
 		{"file://" + filepath.ToSlash(logdir), logdir},
 		{"mem://board-args/runs", ""},
 	} {

@@ -5,51 +5,20 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tbgo/tbgo/internal/readme"
 )
-
-// readmeSection returns the text of the README section whose heading is
-// heading, up to the next heading of its level or above.
-func readmeSection(t *testing.T, heading string) string {
-	t.Helper()
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(b), "\n"+heading+"\n")
-	if !ok {
-		t.Fatalf("README.md has no section %q", heading)
-	}
-	level := heading[:strings.Index(heading, " ")+1]
-	for _, h := range []string{"\n" + level, "\n" + strings.TrimSuffix(level, "# ") + " "} {
-		if i := strings.Index(rest, h); i >= 0 {
-			rest = rest[:i]
-		}
-	}
-	return rest
-}
-
-// fenced returns the contents of the fenced blocks of section whose info
-// string is lang.
-func fenced(section, lang string) []string {
-	var out []string
-	for {
-		_, rest, ok := strings.Cut(section, "```"+lang+"\n")
-		if !ok {
-			return out
-		}
-		body, after, _ := strings.Cut(rest, "```")
-		out = append(out, body)
-		section = after
-	}
-}
 
 // The README's own-data example works as written: its CSV trains, and
 // every command of the section runs (in a temporary directory, with the
 // runs under it).
 func TestReadmeOwnCSV(t *testing.T) {
 	t.Parallel()
-	sec := readmeSection(t, "### Train on your own CSV")
-	csvs, cmds := fenced(sec, "csv"), fenced(sec, "sh")
+	sec, err := readme.Section("### Train on your own CSV")
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvs, cmds := readme.Fenced(sec, "csv"), readme.Fenced(sec, "sh")
 	if len(csvs) != 1 || len(cmds) != 1 {
 		t.Fatalf("%d csv and %d sh blocks, want 1 and 1", len(csvs), len(cmds))
 	}
