@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
@@ -469,5 +470,53 @@ func TestBucketReadFails(t *testing.T) {
 		if !proto.Equal(got[i], want[i]) {
 			t.Fatalf("answer %d differs after failed reads:\nbucket:    %v\ndirectory: %v", i, prototext.Format(got[i]), prototext.Format(want[i]))
 		}
+	}
+}
+
+// slowBucket answers every read after a delay, as a remote store does.
+type slowBucket struct {
+	storage.Bucket
+	delay time.Duration
+}
+
+func (b slowBucket) NewRangeReader(ctx context.Context, key string, off, n int64) (io.ReadCloser, storage.Object, error) {
+	time.Sleep(b.delay)
+	return b.Bucket.NewRangeReader(ctx, key, off, n)
+}
+
+// BenchmarkBucketLoad loads 64 runs of two segments each from a bucket
+// whose reads take 20 ms: the runs' requests overlap.
+func BenchmarkBucketLoad(b *testing.B) {
+	st, err := storage.Open(context.Background(), "mem://bench-bucket-load/logs")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	for r := range 64 {
+		for seg := range 2 {
+			var evs []*tbpb.Event
+			evs = append(evs, fileVersion2(1))
+			for step := range int64(500) {
+				evs = append(evs, scalarEvent("loss", int64(seg)*500+step, 1))
+			}
+			var data []byte
+			for _, ev := range evs {
+				rec, _ := proto.Marshal(ev)
+				data = tfevents.AppendRecord(data, rec)
+			}
+			key := st.Key(fmt.Sprintf("run%02d/events.out.tfevents.%d", r, seg))
+			if err := st.Bucket().Write(context.Background(), key, data, ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	cs := storage.NewStore(slowBucket{st.Bucket(), 20 * time.Millisecond}, "logs", "mem://slow/logs")
+	for b.Loop() {
+		s := New(newListing(cs), ".", cs.Name(), nil)
+		s.Load(context.Background())
+		if n := s.numRuns(); n != 64 {
+			b.Fatalf("%d runs", n)
+		}
+		s.Close()
 	}
 }

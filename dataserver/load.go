@@ -17,6 +17,11 @@ import (
 	"github.com/tbgo/tbgo/tfevents"
 )
 
+// bucketWorkers is how many runs of a logdir in a bucket load at once, at
+// least: enough to hide a remote store's latency of tens of milliseconds
+// per request behind the decoding of what has arrived.
+const bucketWorkers = 16
+
 // batch is how many records a loader reads while holding its run's lock:
 // enough to make locking cheap, few enough that an RPC waits at most a
 // fraction of a millisecond.
@@ -145,7 +150,12 @@ func (s *Server) cycle(ctx context.Context) {
 
 	work := make(chan *run)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+	workers := runtime.GOMAXPROCS(0)
+	if _, ok := s.fsys.(*listing); ok {
+		// Reading a bucket waits on requests more than on the CPU.
+		workers = max(workers, bucketWorkers)
+	}
+	for range min(workers, len(todo)) {
 		wg.Go(func() {
 			for r := range work {
 				s.load(r, byName[r.name].Files)
