@@ -40,7 +40,9 @@
 // is new, from its start with one streaming read, and again only when the
 // listing shows it longer than what has been read, from there with a
 // ranged read. A cycle that finds nothing new makes the listing's
-// requests and no others. Object stores need the drivers of
+// requests and no others. Runs load one per CPU at a time, a bucket's 16
+// at a time, so that their requests overlap; a failed request is retried
+// by the next cycle. Object stores need the drivers of
 // github.com/tbgo/tbgo/storage/cloud, which a program imports.
 //
 // # Time series

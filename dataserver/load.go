@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"math"
-	"runtime"
 	"slices"
 	"sync"
 	"unsafe"
@@ -150,9 +150,10 @@ func (s *Server) cycle(ctx context.Context) {
 
 	work := make(chan *run)
 	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
+	workers := cap(s.cpu)
 	if _, ok := s.fsys.(*listing); ok {
-		// Reading a bucket waits on requests more than on the CPU.
+		// Reading a bucket waits on requests more than on the CPU: more
+		// runs load at once, decoding at most one per CPU (s.cpu).
 		workers = max(workers, bucketWorkers)
 	}
 	for range min(workers, len(todo)) {
@@ -219,12 +220,14 @@ func (s *Server) open(name string) *eventFile {
 	return &eventFile{name: name, fsys: s.fsys, f: f}
 }
 
-// scanner returns the Scanner that goes on reading ef.
-func (s *Server) scanner(ef *eventFile) *tfevents.Scanner {
+// scanner returns the Scanner that goes on reading ef, a file of r. It
+// is to be used with r's lock held, which it lets go while it waits for
+// bytes (unlocked).
+func (s *Server) scanner(r *run, ef *eventFile) *tfevents.Scanner {
 	if ef.sc != nil {
 		return ef.sc
 	}
-	sc := tfevents.NewScannerAt(ef.f, ef.end)
+	sc := tfevents.NewScannerAt(unlocked{ef.f, &r.mu, s.cpu}, ef.end)
 	sc.Name = ef.name
 	sc.Follow = true
 	sc.Strict = s.opts.Checksum
@@ -236,14 +239,35 @@ func (s *Server) scanner(ef *eventFile) *tfevents.Scanner {
 	return sc
 }
 
+// unlocked reads from r with mu, which the caller holds, let go, and its
+// CPU token given back: the loader holds its run's lock and a token while
+// it scans a batch of records, but not while it waits for their bytes (a
+// request to a bucket, say), so that RPCs reading the run do not wait for
+// the network, and other runs' loaders decode meanwhile.
+type unlocked struct {
+	r   io.Reader
+	mu  *sync.RWMutex
+	cpu chan struct{}
+}
+
+func (u unlocked) Read(p []byte) (int, error) {
+	u.mu.Unlock()
+	<-u.cpu
+	n, err := u.r.Read(p)
+	u.cpu <- struct{}{}
+	u.mu.Lock()
+	return n, err
+}
+
 // read reads the records of ef that have arrived since the last read. A
 // partial record at the end waits for the rest; damage that ends the scan
 // (a strict scan's, or a read error) kills the file, but for a failed
 // request to a bucket, after which read reports false: the next cycle
 // reads on from the last whole record.
 func (s *Server) read(r *run, ef *eventFile) bool {
-	sc := s.scanner(ef)
+	sc := s.scanner(r, ef)
 	for more := true; more; {
+		s.cpu <- struct{}{}
 		r.mu.Lock()
 		n := 0
 		for n < batch && sc.Scan() {
@@ -251,6 +275,7 @@ func (s *Server) read(r *run, ef *eventFile) bool {
 			n++
 		}
 		r.mu.Unlock()
+		<-s.cpu
 		more = n == batch
 	}
 	if err := sc.Err(); err != nil {
