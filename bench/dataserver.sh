@@ -63,7 +63,7 @@ mkdir -p "$out/s3/buckets/bench"
 url="s3://bench/logdir?endpoint=$endpoint&use_path_style=true&region=us-east-1&disable_https=true&request_checksum_calculation=when_required&response_checksum_validation=when_required"
 "$out/dataserver_upload" -url "$url" "$logdir" > "$out/upload.json"
 requests() { # requests logged after line $1: "N (LIST a, GET b, ...)"
-  tail -n +"$(($1 + 1))" "$out/s3/versitygw.log" | grep '| vgw |' | grep -v '/health' | awk -F'|' '{gsub(/ /,"",$6); gsub(/ /,"",$7); m=$6; if (m=="GET" && $7 ~ /^\/[^\/]*$/) m="LIST"; n[m]++; t++} END {s=""; for (m in n) s=s sprintf("%s%s %d", (s==""?"":", "), m, n[m]); printf "%d (%s)", t, s}'
+  tail -n +"$(($1 + 1))" "$out/s3/versitygw.log" | grep '| vgw |' | grep -v '/health' | awk -F'|' '{gsub(/ /,"",$6); gsub(/ /,"",$7); m=$6; if (m !~ /^(GET|HEAD|PUT|POST|DELETE)$/) next; if (m=="GET" && $7 ~ /^\/[^\/]*$/) m="LIST"; n[m]++; t++} END {s=""; for (m in n) s=s sprintf("%s%s %d", (s==""?"":", "), m, n[m]); printf "%d (%s)", t, s}'
 }
 lines() { wc -l < "$out/s3/versitygw.log"; }
 before=$(lines)
