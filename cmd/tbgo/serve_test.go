@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -94,9 +93,6 @@ func TestServeProcess(t *testing.T) {
 // is, flags included, after the data-provider address; and board prints
 // the URL tensorboard announces. A script stands in for tensorboard.
 func TestBoardPassesFlags(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the stand-in tensorboard is a shell script")
-	}
 	dir := t.TempDir()
 	logdir := filepath.Join(dir, "runs")
 	if err := writeDemo(logdir, 3); err != nil {
