@@ -81,6 +81,17 @@ func TestBrowserDashboards(t *testing.T) {
 	wg.Wait()
 }
 
+// TestBrowserS3 opens Scalars, Images, HParams and Graphs in headless
+// Chromium from a stock TensorBoard that reads, through tbgo-data-server
+// (TENSORBOARD_DATA_SERVER_BINARY), an s3:// logdir that tbgo's segments
+// hold on a real S3 server (versitygw): TestBrowserArchive's logdir,
+// uploaded. It fails unless each page shows the data.
+func TestBrowserS3(t *testing.T) {
+	srv := s3Env(t)
+	logdir, _ := writeArchiveLogdir(t)
+	browseThroughTbgo(t, "s3", uploadLogdir(t, srv, logdir, "browser"))
+}
+
 // writeBrowserLogdir writes three hparams trials under one experiment and
 // a run holding a model graph.
 func writeBrowserLogdir(logdir string) error {

@@ -66,6 +66,17 @@ func TestDataServerServesArchives(t *testing.T) {
 // tbgo-data-server (TENSORBOARD_DATA_SERVER_BINARY), and fails unless each
 // page shows the archived data.
 func TestBrowserArchive(t *testing.T) {
+	_, tbar := writeArchiveLogdir(t)
+	browseThroughTbgo(t, "archive", tbar)
+}
+
+// browseThroughTbgo opens Scalars, Images, HParams and Graphs in headless
+// Chromium from a stock TensorBoard that reads logdir (writeArchiveLogdir's
+// logdir, in an archive or a bucket) through tbgo-data-server
+// (TENSORBOARD_DATA_SERVER_BINARY), and fails unless each page shows the
+// data. Screenshots are named after kind.
+func browseThroughTbgo(t *testing.T, kind, logdir string) {
+	t.Helper()
 	venv, err := Venv()
 	if err != nil {
 		t.Fatalf("compat: %v", err)
@@ -74,7 +85,6 @@ func TestBrowserArchive(t *testing.T) {
 	if err != nil {
 		t.Fatalf("compat: %v", err)
 	}
-	_, tbar := writeArchiveLogdir(t)
 	shots := os.Getenv("TBGO_ARTIFACTS")
 	if shots == "" {
 		shots = t.TempDir()
@@ -82,9 +92,9 @@ func TestBrowserArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := tbgoDataServer(t)
-	specs := []serverSpec{{"tbgo-archive", ServerOptions{Logdir: tbar, Fast: true, DataServer: bin}, func(s *Server) (bool, error) {
-		if !running(bin, "--logdir="+tbar) {
-			return false, fmt.Errorf("no %s --logdir=%s is running", bin, tbar)
+	specs := []serverSpec{{"tbgo-" + kind, ServerOptions{Logdir: logdir, Fast: true, DataServer: bin}, func(s *Server) (bool, error) {
+		if !running(bin, "--logdir="+logdir) {
+			return false, fmt.Errorf("no %s --logdir=%s is running", bin, logdir)
 		}
 		var runs []string
 		err := s.GetJSON("data/runs", nil, &runs)
@@ -104,9 +114,9 @@ func TestBrowserArchive(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, p := range pages {
 		wg.Go(func() {
-			shot := filepath.Join(shots, fmt.Sprintf("archive-%s.png", p.fragment[1:7]))
+			shot := filepath.Join(shots, fmt.Sprintf("%s-%s.png", kind, p.fragment[1:7]))
 			if err := browse(venv, chromium, s.URL+p.fragment, shot, p.expected); err != nil {
-				t.Errorf("%s from %s: %v", p.desc, tbar, err)
+				t.Errorf("%s from %s: %v", p.desc, logdir, err)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -55,9 +56,36 @@ func tbgoLoaders(t *testing.T, logdir string, ready func(*Server) (bool, error))
 // tbgo-data-server, in both attach modes.
 func TestTensorBoardThroughTbgo(t *testing.T) {
 	setup(t)
-	t.Run("main", func(t *testing.T) {
+	tbgoDashboards(t, func(_ *testing.T, dir string) string { return dir }, true)
+	t.Run("projector", func(t *testing.T) {
 		t.Parallel()
-		specs := tbgoLoaders(t, fx.logdir.Dir, sentinelsLoaded(fx.logdir.Runs))
+		logdir := t.TempDir()
+		embeddings := writeProjectorLogdir(t, logdir)
+		specs := tbgoLoaders(t, logdir, nil)
+		servers := startServers(t, specs)
+		for i, spec := range specs {
+			t.Run(spec.name, func(t *testing.T) { checkProjector(t, servers[i], logdir, embeddings) })
+		}
+	})
+}
+
+// tbgoDashboards runs the dashboard assertions of TestTensorBoardThroughTbgo
+// on the suite's logdirs (but the projector's) placed by place: it is given
+// a logdir written on disk and returns the logdir, path or URL, that
+// TensorBoard and tbgo-data-server are to read. With parallel, the logdirs
+// are tested in parallel.
+func tbgoDashboards(t *testing.T, place func(t *testing.T, dir string) string, parallel bool) {
+	t.Helper()
+	run := func(name string, f func(t *testing.T)) {
+		t.Run(name, func(t *testing.T) {
+			if parallel {
+				t.Parallel()
+			}
+			f(t)
+		})
+	}
+	run("main", func(t *testing.T) {
+		specs := tbgoLoaders(t, place(t, fx.logdir.Dir), sentinelsLoaded(fx.logdir.Runs))
 		servers := startServers(t, specs)
 		for i, spec := range specs {
 			t.Run(spec.name, func(t *testing.T) {
@@ -66,8 +94,7 @@ func TestTensorBoardThroughTbgo(t *testing.T) {
 			})
 		}
 	})
-	t.Run("models", func(t *testing.T) {
-		t.Parallel()
+	run("models", func(t *testing.T) {
 		d := &modelDashboards{dir: t.TempDir()}
 		var err error
 		if d.graph, err = writeGraphRun(d.dir); err != nil {
@@ -80,7 +107,7 @@ func TestTensorBoardThroughTbgo(t *testing.T) {
 			t.Fatal(err)
 		}
 		d.runs = slices.Concat([]string{d.graph.run, d.pr.run}, d.custom.runs)
-		specs := tbgoLoaders(t, d.dir, sentinelsLoaded(d.runs))
+		specs := tbgoLoaders(t, place(t, d.dir), sentinelsLoaded(d.runs))
 		servers := startServers(t, specs)
 		for i, spec := range specs {
 			s := servers[i]
@@ -89,14 +116,13 @@ func TestTensorBoardThroughTbgo(t *testing.T) {
 			t.Run(spec.name+"/custom_scalars", func(t *testing.T) { checkCustomScalars(t, s, d.custom) })
 		}
 	})
-	t.Run("hparams", func(t *testing.T) {
-		t.Parallel()
+	run("hparams", func(t *testing.T) {
 		info, err := runinfo.Collect(map[string]any{"batch": 32, "data": map[string]any{"shuffle": true, "path": "/data/train"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, d := range []*hpLogdir{writeDeclaredSweep(t, t.TempDir(), info), writeInferredSweep(t, t.TempDir(), info)} {
-			specs := tbgoLoaders(t, d.dir, hparamsLoaded(d))
+			specs := tbgoLoaders(t, place(t, d.dir), hparamsLoaded(d))
 			servers := startServers(t, specs)
 			for i, spec := range specs {
 				s := servers[i]
@@ -109,10 +135,9 @@ func TestTensorBoardThroughTbgo(t *testing.T) {
 			}
 		}
 	})
-	t.Run("media", func(t *testing.T) {
-		t.Parallel()
+	run("media", func(t *testing.T) {
 		m := writeMediaLogdir(t)
-		specs := tbgoLoaders(t, m.dir, mediaLoaded)
+		specs := tbgoLoaders(t, place(t, m.dir), mediaLoaded)
 		servers := startServers(t, specs)
 		for i, spec := range specs {
 			s := servers[i]
@@ -121,16 +146,6 @@ func TestTensorBoardThroughTbgo(t *testing.T) {
 			t.Run(spec.name+"/video", func(t *testing.T) { checkMediaVideo(t, s, m) })
 			t.Run(spec.name+"/figure", func(t *testing.T) { checkMediaFigure(t, s, m) })
 			t.Run(spec.name+"/mesh", func(t *testing.T) { checkMediaMesh(t, s, m) })
-		}
-	})
-	t.Run("projector", func(t *testing.T) {
-		t.Parallel()
-		logdir := t.TempDir()
-		embeddings := writeProjectorLogdir(t, logdir)
-		specs := tbgoLoaders(t, logdir, nil)
-		servers := startServers(t, specs)
-		for i, spec := range specs {
-			t.Run(spec.name, func(t *testing.T) { checkProjector(t, servers[i], logdir, embeddings) })
 		}
 	})
 }
@@ -156,6 +171,15 @@ func running(bin, arg string) bool {
 // started by "tbgo board", and on TensorBoard attached to "tbgo serve".
 func TestTbgoBoardAndServe(t *testing.T) {
 	setup(t)
+	boardAndServe(t, fx.logdir.Dir, fx.logdir.Dir)
+}
+
+// boardAndServe runs the suite's main assertions on TensorBoard started by
+// "tbgo board LOGDIR", and on TensorBoard attached to "tbgo serve LOGDIR";
+// logdir is the suite's main logdir or a copy of it (a URL). TensorBoard
+// must be given the logdir itself as tbLogdir ("" for none: an archive or
+// a URL is read through tbgo only).
+func boardAndServe(t *testing.T, logdir, tbLogdir string) {
 	venv, err := Venv()
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +203,7 @@ func TestTbgoBoardAndServe(t *testing.T) {
 	t.Run("board", func(t *testing.T) {
 		port := freePort()
 		cmd := exec.Command(bin, "board", "-reload=0", "-samples-per-plugin="+SamplesPerPlugin,
-			"-tensorboard", filepath.Join(venv, "bin", "tensorboard"), fx.logdir.Dir, "--", "--host=127.0.0.1", "--port="+port)
+			"-tensorboard", filepath.Join(venv, "bin", "tensorboard"), logdir, "--", "--host=127.0.0.1", "--port="+port)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		out, err := cmd.StdoutPipe()
 		if err != nil {
@@ -207,11 +231,24 @@ func TestTbgoBoardAndServe(t *testing.T) {
 		case <-time.After(StartTimeout):
 			t.Fatal("tbgo board printed no URL")
 		}
+		args := childArgs(cmd.Process.Pid)
+		if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--grpc_data_provider=") }) {
+			t.Errorf("tbgo board ran TensorBoard with %q, want --grpc_data_provider", args)
+		}
+		var tbArg []string
+		for _, a := range args {
+			if strings.HasPrefix(a, "--logdir") {
+				tbArg = append(tbArg, a)
+			}
+		}
+		if want := []string{"--logdir=" + tbLogdir}; (tbLogdir == "" && len(tbArg) > 0) || (tbLogdir != "" && !slices.Equal(tbArg, want)) {
+			t.Errorf("tbgo board gave TensorBoard %q, want %q", tbArg, tbLogdir)
+		}
 	})
 
 	t.Run("serve", func(t *testing.T) {
 		addr := "localhost:" + freePort()
-		cmd := exec.Command(bin, "serve", "-addr", addr, "-reload=0", "-samples-per-plugin="+SamplesPerPlugin, fx.logdir.Dir)
+		cmd := exec.Command(bin, "serve", "-addr", addr, "-reload=0", "-samples-per-plugin="+SamplesPerPlugin, logdir)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -219,13 +256,31 @@ func TestTbgoBoardAndServe(t *testing.T) {
 			cmd.Process.Signal(os.Interrupt)
 			cmd.Wait()
 		})
-		s, err := StartTensorBoard(venv, ServerOptions{Logdir: fx.logdir.Dir, GRPCDataProvider: addr})
+		s, err := StartTensorBoard(venv, ServerOptions{Logdir: logdir, GRPCDataProvider: addr})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(s.Close)
 		check(t, s)
 	})
+}
+
+// childArgs returns the command line of a child of process pid (of any of
+// its threads: a child belongs to the thread that started it).
+func childArgs(pid int) []string {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, task := range tasks {
+		b, err := os.ReadFile(task)
+		if err != nil {
+			continue
+		}
+		for _, kid := range strings.Fields(string(b)) {
+			if b, err := os.ReadFile("/proc/" + kid + "/cmdline"); err == nil {
+				return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+			}
+		}
+	}
+	return nil
 }
 
 // checkMainLogdir asserts every run, series and value of the suite's main

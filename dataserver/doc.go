@@ -9,14 +9,15 @@
 // # Serving
 //
 // New takes the logdir as a file system and a root in it, so a directory
-// (os.DirFS), a tbgo archive (archive.Open) and any other fs.FS are served
-// by the same code; OpenLogdir opens a path as one of these. Serve answers
-// RPCs on a listener while Run loads in the background: RPCs are answered
-// at once, from what has been loaded so far.
+// (os.DirFS), a tbgo archive (archive.Open), a logdir in an object store
+// (storage.Open) and any other fs.FS are served by the same code;
+// OpenLogdir opens a path or a URL as one of these. Serve answers RPCs on
+// a listener while Run loads in the background: RPCs are answered at
+// once, from what has been loaded so far.
 //
-//	l, err := dataserver.OpenLogdir("runs/")
+//	l, err := dataserver.OpenLogdir("runs/") // or "s3://bucket/runs?region=eu-west-1"
 //	...
-//	s := dataserver.New(l.FS, l.Root, "runs/", &dataserver.Options{Reload: 5 * time.Second})
+//	s := dataserver.New(l.FS, l.Root, l.Name, &dataserver.Options{Reload: 5 * time.Second})
 //	lis, err := net.Listen("tcp", "localhost:6806")
 //	...
 //	err = s.Serve(ctx, lis) // tensorboard --grpc_data_provider=localhost:6806
@@ -32,6 +33,17 @@
 // for the next cycle; damaged records are skipped, or with
 // Options.Checksum end the file for the life of the server. Events are
 // decoded by summary.Decoder, scalars on its allocation-free path.
+//
+// A logdir in an object store that OpenLogdir opened is listed once per
+// cycle, all of it in one recursive listing (a request per 1000 objects),
+// and its runs are discovered in that listing; an object is read when it
+// is new, from its start with one streaming read, and again only when the
+// listing shows it longer than what has been read, from there with a
+// ranged read. A cycle that finds nothing new makes the listing's
+// requests and no others. Runs load one per CPU at a time, a bucket's 16
+// at a time, so that their requests overlap; a failed request is retried
+// by the next cycle. Object stores need the drivers of
+// github.com/tbgo/tbgo/storage/cloud, which a program imports.
 //
 // # Time series
 //
@@ -63,6 +75,8 @@
 // checking its checksum; a file stays open while its run lives, so a
 // deleted file's points are still served. Only files that cannot be read
 // at an offset (an fs.File that is not an io.ReaderAt) have their values
-// held in memory. Between load cycles a file keeps no buffer, only its
-// offset.
+// held in memory, and objects in a bucket their tensors (a ReadTensors
+// would cost a request per point; a blob, read one per ReadBlob, is read
+// again with one ranged read). Between load cycles a file keeps no
+// buffer, only its offset.
 package dataserver

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"math"
-	"runtime"
 	"slices"
 	"sync"
 	"unsafe"
@@ -16,6 +16,11 @@ import (
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
+
+// bucketWorkers is how many runs of a logdir in a bucket load at once, at
+// least: enough to hide a remote store's latency of tens of milliseconds
+// per request behind the decoding of what has arrived.
+const bucketWorkers = 16
 
 // batch is how many records a loader reads while holding its run's lock:
 // enough to make locking cheap, few enough that an RPC waits at most a
@@ -64,6 +69,7 @@ type eventFile struct {
 	f    fs.File
 	sc   *tfevents.Scanner // nil between cycles at a record boundary
 	end  int64             // where the next Scanner starts
+	seen int64             // how many bytes of the file have been read
 	dead bool
 
 	raMu sync.Mutex // for ra
@@ -103,6 +109,12 @@ func (ef *eventFile) close() {
 // cycle is one load cycle: discover the runs, drop the runs gone, add the
 // new ones, and read every run's files up to their current ends.
 func (s *Server) cycle(ctx context.Context) {
+	if l, ok := s.fsys.(*listing); ok {
+		if err := l.refresh(ctx); err != nil {
+			s.log.Warn("dataserver: cannot list the logdir", "err", err)
+			return
+		}
+	}
 	found, err := tfevents.DiscoverRunsFS(s.fsys, s.root)
 	switch {
 	case errors.Is(err, tfevents.ErrNoEventFiles), errors.Is(err, fs.ErrNotExist):
@@ -138,7 +150,13 @@ func (s *Server) cycle(ctx context.Context) {
 
 	work := make(chan *run)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+	workers := cap(s.cpu)
+	if _, ok := s.fsys.(*listing); ok {
+		// Reading a bucket waits on requests more than on the CPU: more
+		// runs load at once, decoding at most one per CPU (s.cpu).
+		workers = max(workers, bucketWorkers)
+	}
+	for range min(workers, len(todo)) {
 		wg.Go(func() {
 			for r := range work {
 				s.load(r, byName[r.name].Files)
@@ -172,10 +190,25 @@ func (s *Server) load(r *run, files []string) {
 			ef = s.open(name)
 			r.files[name] = ef
 		}
-		if !ef.dead {
-			s.read(r, ef)
+		if !ef.dead && s.grown(ef) && !s.read(r, ef) {
+			// Its later files wait until this one is read: a point
+			// preempts the points of higher steps read before it.
+			return
 		}
 	}
+}
+
+// grown reports whether ef may hold bytes not read yet. A file on disk or
+// in an archive is read on to its end every cycle; an object in a bucket
+// only when the cycle's listing shows it longer than what has been read,
+// so that an unchanged object costs no request.
+func (s *Server) grown(ef *eventFile) bool {
+	l, ok := s.fsys.(*listing)
+	if !ok {
+		return true
+	}
+	size, ok := l.size(ef.name)
+	return !ok || size > ef.seen
 }
 
 func (s *Server) open(name string) *eventFile {
@@ -187,12 +220,14 @@ func (s *Server) open(name string) *eventFile {
 	return &eventFile{name: name, fsys: s.fsys, f: f}
 }
 
-// scanner returns the Scanner that goes on reading ef.
-func (s *Server) scanner(ef *eventFile) *tfevents.Scanner {
+// scanner returns the Scanner that goes on reading ef, a file of r. It
+// is to be used with r's lock held, which it lets go while it waits for
+// bytes (unlocked).
+func (s *Server) scanner(r *run, ef *eventFile) *tfevents.Scanner {
 	if ef.sc != nil {
 		return ef.sc
 	}
-	sc := tfevents.NewScannerAt(ef.f, ef.end)
+	sc := tfevents.NewScannerAt(unlocked{ef.f, &r.mu, s.cpu}, ef.end)
 	sc.Name = ef.name
 	sc.Follow = true
 	sc.Strict = s.opts.Checksum
@@ -204,12 +239,35 @@ func (s *Server) scanner(ef *eventFile) *tfevents.Scanner {
 	return sc
 }
 
+// unlocked reads from r with mu, which the caller holds, let go, and its
+// CPU token given back: the loader holds its run's lock and a token while
+// it scans a batch of records, but not while it waits for their bytes (a
+// request to a bucket, say), so that RPCs reading the run do not wait for
+// the network, and other runs' loaders decode meanwhile.
+type unlocked struct {
+	r   io.Reader
+	mu  *sync.RWMutex
+	cpu chan struct{}
+}
+
+func (u unlocked) Read(p []byte) (int, error) {
+	u.mu.Unlock()
+	<-u.cpu
+	n, err := u.r.Read(p)
+	u.cpu <- struct{}{}
+	u.mu.Lock()
+	return n, err
+}
+
 // read reads the records of ef that have arrived since the last read. A
 // partial record at the end waits for the rest; damage that ends the scan
-// (a strict scan's, or a read error) kills the file.
-func (s *Server) read(r *run, ef *eventFile) {
-	sc := s.scanner(ef)
+// (a strict scan's, or a read error) kills the file, but for a failed
+// request to a bucket, after which read reports false: the next cycle
+// reads on from the last whole record.
+func (s *Server) read(r *run, ef *eventFile) bool {
+	sc := s.scanner(r, ef)
 	for more := true; more; {
+		s.cpu <- struct{}{}
 		r.mu.Lock()
 		n := 0
 		for n < batch && sc.Scan() {
@@ -217,17 +275,29 @@ func (s *Server) read(r *run, ef *eventFile) {
 			n++
 		}
 		r.mu.Unlock()
+		<-s.cpu
 		more = n == batch
 	}
 	if err := sc.Err(); err != nil {
+		var d *tfevents.Damage
+		if obj, ok := ef.f.(*object); ok && !errors.As(err, &d) {
+			// A request that failed: the next cycle reads on from the
+			// last whole record.
+			s.log.Warn("dataserver: cannot read event file; trying again next cycle", "file", sc.Name, "err", err)
+			obj.rewind(sc.End())
+			ef.end, ef.seen, ef.sc = sc.End(), sc.End(), nil
+			return false
+		}
 		s.log.Warn("dataserver: no longer reading event file", "file", sc.Name, "err", err)
 		ef.kill()
-		return
+		return true
 	}
+	ef.seen = sc.End() + sc.Pending()
 	if sc.Pending() == 0 {
 		// The file's offset is at sc.End: a new Scanner resumes there.
 		ef.end, ef.sc = sc.End(), nil
 	}
+	return true
 }
 
 // record loads the record ef's Scanner just scanned into r, whose lock is
@@ -352,7 +422,7 @@ func (r *run) decode(s *Server, ef *eventFile, rec []byte) {
 			ts = newSeries(md, s.opts.capacity(md))
 			r.series[v.Tag] = ts
 		}
-		reread := ef.canReread() && ts.class != tbpb.DataClass_DATA_CLASS_SCALAR
+		reread := ef.rereads(ts.class)
 		p := convert(v, ts.class, ts.plugin, !reread)
 		if reread && !p.bad && ts.capacity != 0 {
 			if !summed {

@@ -21,24 +21,39 @@ const recordHeader = 12
 // longer be read as it was (its file closed, truncated or rewritten).
 var errGone = errors.New("the record is no longer in its file")
 
-// canReread reports whether ef's records can be read again at their
-// offsets, so that values need not be held in memory.
-func (ef *eventFile) canReread() bool {
-	if ef.f == nil {
+// rereads reports whether the points of a series of class that ef holds
+// are read again from ef when an RPC asks for them, rather than held in
+// memory: those of every class but scalars, if ef can be read at an
+// offset. A bucket's object, where every such read is a request, rereads
+// blob sequences only (a ReadBlob asks for one value, a ReadTensors for a
+// series at once) and holds tensors, as TensorBoard's data server holds
+// everything.
+func (ef *eventFile) rereads(class tbpb.DataClass) bool {
+	if ef.f == nil || class == tbpb.DataClass_DATA_CLASS_SCALAR {
 		return false
+	}
+	if _, ok := ef.f.(*object); ok {
+		return class == tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE
 	}
 	_, ok := ef.f.(io.ReaderAt)
 	return ok
 }
 
 // readAt reads size bytes at off and checks them against crc. An
-// *os.File reads at an offset concurrently with its Scanner; any other
-// file (an archive's) is read through a second handle of its own, one
-// read at a time.
+// *os.File or a bucket's object reads at an offset concurrently with its
+// Scanner; any other file (an archive's) is read through a second handle
+// of its own, one read at a time.
 func (ef *eventFile) readAt(off int64, size, crc uint32) ([]byte, error) {
 	buf := make([]byte, size)
-	if f, ok := ef.f.(*os.File); ok {
-		if _, err := f.ReadAt(buf, off); err != nil {
+	var ra io.ReaderAt
+	switch f := ef.f.(type) {
+	case *os.File:
+		ra = f
+	case *object:
+		ra = f
+	}
+	if ra != nil {
+		if _, err := ra.ReadAt(buf, off); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", errGone, ef.name, err)
 		}
 	} else {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -31,7 +32,8 @@ type Server struct {
 	mu   sync.RWMutex
 	runs map[string]*run
 
-	loadMu sync.Mutex // held by a load cycle
+	loadMu sync.Mutex    // held by a load cycle
+	cpu    chan struct{} // a token per CPU, held by a loader while it decodes
 	loaded chan struct{}
 	once   sync.Once
 }
@@ -42,7 +44,8 @@ type Server struct {
 // location: the logdir as the user named it. Nothing is read until Run or
 // Load.
 func New(fsys fs.FS, root, location string, opts *Options) *Server {
-	s := &Server{fsys: fsys, root: root, location: location, runs: map[string]*run{}, loaded: make(chan struct{})}
+	s := &Server{fsys: fsys, root: root, location: location, runs: map[string]*run{}, loaded: make(chan struct{}),
+		cpu: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if opts != nil {
 		s.opts = *opts
 	}

@@ -1,11 +1,13 @@
 // Command tbgo-data-server is tbgo's data server for TensorBoard: a
 // drop-in replacement for TensorBoard's own Rust data server
 // ("RustBoard", pip package tensorboard-data-server). It reads a logdir,
-// or a tbgo archive in place, and answers TensorBoard's data provider
-// RPCs (gRPC service tensorboard.data.TensorBoardDataProvider) over
-// plaintext gRPC.
+// a tbgo archive in place, or a logdir in an object store (s3://, gs://,
+// azblob://), and answers TensorBoard's data provider RPCs (gRPC service
+// tensorboard.data.TensorBoardDataProvider) over plaintext gRPC.
 //
-// TensorBoard starts it in place of its own when told to:
+// TensorBoard starts it in place of its own when told to (with
+// --load_fast=true: TensorBoard's default, auto, hands URLs other than
+// gs:// to its Python loader):
 //
 //	go install github.com/tbgo/tbgo/cmd/tbgo-data-server@latest
 //	TENSORBOARD_DATA_SERVER_BINARY=$(go env GOPATH)/bin/tbgo-data-server \
@@ -18,15 +20,19 @@
 //
 // # Usage
 //
-//	tbgo-data-server --logdir PATH [flags]
+//	tbgo-data-server --logdir PATH|URL [flags]
 //
 // The command line is RustBoard's, with the same meanings and exit
 // statuses. Flags take one or two dashes, and a value after "=" or as the
 // next argument.
 //
-//	--logdir PATH        the logdir to serve: a directory scanned recursively
-//	                     for event files, an event file, or an archive made by
-//	                     tbgo archive (required; may be empty only to fail)
+//	--logdir PATH|URL    the logdir to serve: a directory scanned recursively
+//	                     for event files, an event file, an archive made by
+//	                     tbgo archive, or the URL of a logdir (or event file)
+//	                     in an object store: s3://BUCKET/PREFIX (endpoint,
+//	                     region and path style in the query, credentials from
+//	                     the AWS environment), gs://, azblob://, file://
+//	                     (required; may be empty only to fail)
 //	--host HOST          the host to bind to (default localhost)
 //	--port N             the port to bind to; 0 picks a free one (default 6806)
 //	--reload SECS|once   seconds to pause after each load cycle before the
@@ -50,12 +56,22 @@
 // record is never served. Torn tails (a writer still appending) wait for
 // the rest of the record.
 //
+// The object-store drivers (github.com/tbgo/tbgo/storage/cloud, with the
+// AWS, Google and Azure SDKs) make the binary four times larger and add
+// about 30 MB to its resident memory, the pages their initialisation
+// touches. Built with -tags tbgo_nocloud, the server reads local logdirs
+// and archives only, and refuses URLs other than file:// (exit status 8).
+//
 // # Exit status
 //
 // 0 after --die-after-stdin saw its input end, or on SIGINT or SIGTERM; 2
-// for a usage error; 8 for a logdir that cannot be served (empty, or a
-// URL); 9 if the address cannot be bound; 1 if the port file cannot be
-// written.
+// for a usage error; 8 for a logdir that cannot be served (empty, a URL
+// of a scheme no driver handles, a malformed URL, an object that is not
+// an event file), with the reason in --error-file; 9 if the address
+// cannot be bound; 1 if the port file cannot be written. A bucket that
+// cannot be listed (missing, credentials refused) is not a startup error:
+// each load cycle logs why and tries again, as for a logdir that does not
+// exist yet.
 //
 // # Startup
 //
@@ -304,7 +320,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "listening on %s\n", lis.Addr())
 	}
 
-	srv := dataserver.New(logdir.FS, logdir.Root, c.logdir, opts)
+	srv := dataserver.New(logdir.FS, logdir.Root, logdir.Name, opts)
 	return srv.Serve(ctx, lis)
 }
 

@@ -49,7 +49,8 @@ func TestExitStatus(t *testing.T) {
 		{"port too large", []string{"--logdir", dir, "--port=70000"}, exitUsage},
 		{"stray argument", []string{"--logdir", dir, "extra"}, exitUsage},
 		{"empty logdir", []string{"--logdir="}, exitBadLogdir},
-		{"url logdir", []string{"--logdir=s3://bucket/runs"}, exitBadLogdir},
+		{"unknown URL scheme", []string{"--logdir=hdfs://bucket/runs"}, exitBadLogdir},
+		{"malformed URL", []string{"--logdir=s3://bucket/runs%zz"}, exitBadLogdir},
 		{"unbindable host", []string{"--logdir", dir, "--host=256.0.0.1", "--port=0"}, exitBind},
 		{"unwritable port file", []string{"--logdir", dir, "--port=0", "--port-file=" + filepath.Join(dir, "no", "such", "dir")}, exitFailure},
 		{"version", []string{"--version"}, 0},
@@ -67,12 +68,12 @@ func TestErrorFile(t *testing.T) {
 	t.Parallel()
 	errFile := filepath.Join(t.TempDir(), "startup_error")
 	var stderr bytes.Buffer
-	err := run(context.Background(), []string{"--logdir=s3://b/r", "--error-file=" + errFile}, nil, io.Discard, &stderr)
+	err := run(context.Background(), []string{"--logdir=hdfs://b/r", "--error-file=" + errFile}, nil, io.Discard, &stderr)
 	if exitCode(err) != exitBadLogdir {
 		t.Fatalf("exit %d, want %d", exitCode(err), exitBadLogdir)
 	}
 	b, rerr := os.ReadFile(errFile)
-	if rerr != nil || !strings.Contains(string(b), `unknown protocol "s3"`) || !strings.HasSuffix(string(b), "\n") {
+	if rerr != nil || !strings.Contains(string(b), `unknown URL scheme "hdfs"`) || !strings.HasSuffix(string(b), "\n") {
 		t.Errorf("error file %q, %v; want the reason and a newline", b, rerr)
 	}
 	if stderr.Len() != 0 {

@@ -20,8 +20,8 @@
 //	repair   write a repaired copy of damaged event files
 //	archive  pack a logdir into one compressed archive
 //	restore  unpack an archive into a logdir
-//	serve    serve a logdir or archive to TensorBoard (--grpc_data_provider)
-//	board    start TensorBoard on a logdir or archive, read through tbgo
+//	serve    serve a logdir, archive or bucket to TensorBoard (--grpc_data_provider)
+//	board    start TensorBoard on a logdir, archive or bucket, read through tbgo
 //	version  print tbgo's version
 //
 // Run "tbgo <command> -h" for a command's flags and "tbgo -version" (or
@@ -261,11 +261,12 @@
 //
 // # serve and board
 //
-//	tbgo serve [-addr localhost:6806] [-reload 5s] [-samples-per-plugin LIST] LOGDIR|ARCHIVE
-//	tbgo board [-tensorboard CMD] [-reload 5s] [-samples-per-plugin LIST] LOGDIR|ARCHIVE [-- TENSORBOARD FLAGS]
+//	tbgo serve [-addr localhost:6806] [-reload 5s] [-samples-per-plugin LIST] LOGDIR|ARCHIVE|URL
+//	tbgo board [-tensorboard CMD] [-reload 5s] [-samples-per-plugin LIST] LOGDIR|ARCHIVE|URL [-- TENSORBOARD FLAGS]
 //
-// Serve is TensorBoard's data server over a logdir or a .tbar archive (read
-// in place): it answers TensorBoard's data provider RPCs on -addr until
+// Serve is TensorBoard's data server over a logdir, a .tbar archive (read
+// in place) or a logdir in an object store (an s3://, gs://, azblob:// or
+// file:// URL, read with one listing per reload): it answers TensorBoard's data provider RPCs on -addr until
 // interrupted, for "tensorboard --grpc_data_provider=ADDR". It reloads the
 // logdir every -reload (0 loads once), picking up new runs, files and
 // records; -samples-per-plugin sets how many points a time series keeps,
@@ -273,7 +274,9 @@
 // scalars, 100 tensors, 10 images or audio clips). Board does the same on
 // a free local port and starts the tensorboard command (on PATH by
 // default) attached to it, with the flags after "--" (say --port 6007),
-// and prints the URL to open. docs/DATASERVER.md lists what tbgo serves
+// and prints the URL to open; TensorBoard is given the logdir itself only
+// when it is a local directory, so the projector, which reads its files
+// directly, works with a local logdir only. docs/DATASERVER.md lists what tbgo serves
 // differently from TensorBoard's own data server; cmd/tbgo-data-server is
 // the same server with that server's command line.
 //
@@ -340,8 +343,8 @@ func commands() []command {
 		{"repair", "write a repaired copy of damaged event files", runRepair},
 		{"archive", "pack a logdir into one compressed archive", runArchive},
 		{"restore", "unpack an archive into a logdir", runRestore},
-		{"serve", "serve a logdir or archive to TensorBoard (--grpc_data_provider)", runServe},
-		{"board", "start TensorBoard on a logdir or archive, read through tbgo", runBoard},
+		{"serve", "serve a logdir, archive or bucket to TensorBoard (--grpc_data_provider)", runServe},
+		{"board", "start TensorBoard on a logdir, archive or bucket, read through tbgo", runBoard},
 		{"version", "print tbgo's version", runVersion},
 	}
 }

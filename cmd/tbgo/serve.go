@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/dataserver"
+	"github.com/tbgo/tbgo/storage"
 )
 
 // serveFlags are the flags serve and board share.
@@ -33,7 +34,7 @@ func (f *serveFlags) server(path string) (*dataserver.Server, *dataserver.Logdir
 	if err != nil {
 		return nil, nil, err
 	}
-	s := dataserver.New(l.FS, l.Root, path, &dataserver.Options{Reload: f.reload, Samples: samples})
+	s := dataserver.New(l.FS, l.Root, l.Name, &dataserver.Options{Reload: f.reload, Samples: samples})
 	return s, l, nil
 }
 
@@ -46,7 +47,7 @@ func (f *serveFlags) register(fs interface {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "[-addr HOST:PORT] [-reload 5s] [-samples-per-plugin LIST] LOGDIR|ARCHIVE", stderr)
+	fs := newFlagSet("serve", "[-addr HOST:PORT] [-reload 5s] [-samples-per-plugin LIST] LOGDIR|ARCHIVE|URL", stderr)
 	addr := fs.String("addr", "localhost:6806", "address to serve TensorBoard's data provider on")
 	var sf serveFlags
 	sf.register(fs)
@@ -55,7 +56,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return fmt.Errorf("%w: serve takes one LOGDIR or ARCHIVE", errUsage)
+		return fmt.Errorf("%w: serve takes one LOGDIR, ARCHIVE or URL", errUsage)
 	}
 	s, l, err := sf.server(fs.Arg(0))
 	if err != nil {
@@ -66,7 +67,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "serving %s on %s; open it with:\n  tensorboard --grpc_data_provider=%s\n", fs.Arg(0), lis.Addr(), lis.Addr())
+	fmt.Fprintf(stdout, "serving %s on %s; open it with:\n  tensorboard --grpc_data_provider=%s\n", l.Name, lis.Addr(), lis.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return s.Serve(ctx, lis)
@@ -76,7 +77,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 var tensorBoardURL = regexp.MustCompile(`TensorBoard \S+ at (http://\S+)`)
 
 func runBoard(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("board", "[-reload 5s] [-samples-per-plugin LIST] LOGDIR|ARCHIVE [-- TENSORBOARD FLAGS]", stderr)
+	fs := newFlagSet("board", "[-reload 5s] [-samples-per-plugin LIST] LOGDIR|ARCHIVE|URL [-- TENSORBOARD FLAGS]", stderr)
 	tensorboard := fs.String("tensorboard", "tensorboard", "the tensorboard command to run")
 	var sf serveFlags
 	sf.register(fs)
@@ -90,7 +91,7 @@ func runBoard(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return fmt.Errorf("%w: board takes one LOGDIR or ARCHIVE, then -- and tensorboard's flags", errUsage)
+		return fmt.Errorf("%w: board takes one LOGDIR, ARCHIVE or URL, then -- and tensorboard's flags", errUsage)
 	}
 	path := fs.Arg(0)
 	tb, err := exec.LookPath(*tensorboard)
@@ -114,10 +115,11 @@ func runBoard(args []string, stdout, stderr io.Writer) error {
 	go func() { served <- s.Serve(ctx, lis) }()
 
 	// TensorBoard reads everything through tbgo; it gets the logdir too
-	// when it is a directory, for the projector, which reads files itself.
+	// when it is a local directory, for the projector, which reads files
+	// itself. An archive or a bucket it gets through tbgo only.
 	tbArgs := []string{"--grpc_data_provider=" + lis.Addr().String()}
-	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		tbArgs = append(tbArgs, "--logdir="+path)
+	if dir, ok := localDir(path); ok {
+		tbArgs = append(tbArgs, "--logdir="+dir)
 	}
 	cmd := exec.CommandContext(ctx, tb, append(tbArgs, extra...)...)
 	// TensorBoard's own output is status, for stderr, which this goroutine
@@ -137,7 +139,7 @@ func runBoard(args []string, stdout, stderr io.Writer) error {
 	for sc.Scan() {
 		fmt.Fprintln(stderr, sc.Text())
 		if m := tensorBoardURL.FindStringSubmatch(sc.Text()); m != nil {
-			fmt.Fprintf(stdout, "tbgo board: %s is served by tbgo; open %s\n", path, m[1])
+			fmt.Fprintf(stdout, "tbgo board: %s is served by tbgo; open %s\n", l.Name, m[1])
 		}
 	}
 	err = cmd.Wait()
@@ -152,6 +154,22 @@ func runBoard(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("tensorboard: %w", err)
 	}
 	return nil
+}
+
+// localDir returns the directory on the local disk that the logdir
+// location names (a path or a file:// URL), if it names one.
+func localDir(location string) (string, bool) {
+	st, err := storage.Open(context.Background(), location)
+	if err != nil {
+		return "", false
+	}
+	defer st.Close()
+	dir, ok := st.Dir()
+	if !ok {
+		return "", false
+	}
+	info, err := os.Stat(dir)
+	return dir, err == nil && info.IsDir()
 }
 
 // lockedWriter serialises writes to w from several goroutines.

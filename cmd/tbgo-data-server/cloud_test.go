@@ -1,0 +1,91 @@
+//go:build !tbgo_nocloud
+
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
+
+	dp "github.com/tbgo/tbgo/proto/dataproviderpb"
+	"github.com/tbgo/tbgo/proto/tbpb"
+	"github.com/tbgo/tbgo/storage"
+	"github.com/tbgo/tbgo/tfevents"
+)
+
+// TestServeBucket serves a logdir in a bucket (mem://, which lives in
+// this process): the run its objects make is listed, and GetExperiment
+// reports the URL.
+func TestServeBucket(t *testing.T) {
+	t.Parallel()
+	const u = "mem://data-server-test/runs"
+	st, err := storage.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	data, err := proto.Marshal(&tbpb.Event{WallTime: 1, What: &tbpb.Event_FileVersion{FileVersion: "brain.Event:2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Bucket().Write(context.Background(), st.Key("train/events.out.tfevents.1"), tfevents.AppendRecord(nil, data), ""); err != nil {
+		t.Fatal(err)
+	}
+
+	portFile := filepath.Join(t.TempDir(), "port")
+	stdin, w := io.Pipe()
+	defer w.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), []string{"--logdir=" + u, "--port=0", "--port-file=" + portFile, "--die-after-stdin"},
+			stdin, io.Discard, io.Discard)
+	}()
+	var port int
+	for deadline := time.Now().Add(10 * time.Second); port == 0; time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(portFile); err == nil && strings.HasSuffix(string(b), "\n") {
+			port, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("tbgo-data-server --logdir=%s exited: %v", u, err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no port file")
+		}
+	}
+	conn, err := grpc.NewClient("localhost:"+strconv.Itoa(port), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := dp.NewTensorBoardDataProviderClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		res, err := c.ListRuns(ctx, &dp.ListRunsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Runs) == 1 && res.Runs[0].Name == "train" {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if res, err := c.GetExperiment(ctx, &dp.GetExperimentRequest{}); err != nil || res.DataLocation != u {
+		t.Errorf("GetExperiment = %v, %v; want data location %s", res, err, u)
+	}
+	w.Close()
+	if err := <-done; err != nil {
+		t.Errorf("after stdin closed: %v", err)
+	}
+}
