@@ -3,24 +3,21 @@ package dataserver
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
-	"path"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/tbgo/tbgo/storage"
 )
 
-// A listing is a logdir in an object store as the load cycles see it: the
-// tree of one recursive listing of the logdir's prefix, taken again at the
-// start of every cycle (refresh). Discovering the runs then costs one LIST
-// request per 1000 objects, where walking the bucket's directories would
-// cost one per directory, and an object whose listed size is what has been
-// read already is not asked for again (size).
+// A listing is a logdir in an object store as the load cycles see it: a
+// storage.Snapshot of the logdir, one recursive listing of its prefix,
+// taken again at the start of every cycle (refresh). Discovering the runs
+// then costs one LIST request per 1000 objects, where walking the
+// bucket's directories would cost one per directory, and an object whose
+// listed size is what has been read already is not asked for again
+// (size).
 //
 // An object is read with ranged reads that end where the listing says it
 // ends, so reading it to its end costs one request and never a request
@@ -28,11 +25,10 @@ import (
 // (object.ReadAt).
 type listing struct {
 	st *storage.Store
-	fs fs.FS // st.FS(), which opens directories
 
 	mu   sync.RWMutex
-	tree *tree           // the last listing
-	ctx  context.Context // the context of the cycle that made it, for reads
+	snap *storage.Snapshot // the last listing
+	ctx  context.Context   // the context of the cycle that made it, for reads
 }
 
 var (
@@ -41,114 +37,61 @@ var (
 )
 
 func newListing(st *storage.Store) *listing {
-	return &listing{st: st, fs: st.FS(), tree: newTree(), ctx: context.Background()}
-}
-
-// A tree is the file system of one listing: every common prefix a
-// directory, every object a file.
-type tree struct {
-	dirs  map[string][]fs.DirEntry // by path, "." for the root; sorted by name
-	files map[string]objInfo
-}
-
-func newTree() *tree {
-	return &tree{dirs: map[string][]fs.DirEntry{".": nil}, files: map[string]objInfo{}}
-}
-
-// add adds the file name, and the directories above it that are new.
-func (t *tree) add(name string, info objInfo) {
-	t.files[name] = info
-	entry := fs.FileInfoToDirEntry(info)
-	for {
-		dir := path.Dir(name)
-		_, known := t.dirs[dir]
-		t.dirs[dir] = append(t.dirs[dir], entry)
-		if known {
-			return
-		}
-		name, entry = dir, fs.FileInfoToDirEntry(objInfo{name: path.Base(dir), dir: true})
-	}
+	return &listing{st: st, snap: new(storage.Snapshot), ctx: context.Background()}
 }
 
 // refresh lists the logdir's objects, all of them in one listing, and
-// makes that the file system's tree. A logdir whose bucket or prefix does
-// not exist is an empty tree; on another error the last tree stays.
+// makes that the file system's snapshot. A logdir whose bucket does not
+// exist is empty; on another error the last snapshot stays.
 func (l *listing) refresh(ctx context.Context) error {
-	prefix := l.st.Key(".")
-	if prefix != "" {
-		prefix += "/"
+	snap, err := l.st.Snapshot(ctx)
+	if errors.Is(err, storage.ErrNotExist) {
+		snap, err = new(storage.Snapshot), nil
 	}
-	t := newTree()
-	err := l.st.Bucket().List(ctx, prefix, true, func(o storage.Object) error {
-		name := strings.TrimPrefix(o.Key, prefix)
-		if o.IsDir || name == "" || strings.HasSuffix(name, "/") || !fs.ValidPath(name) {
-			return nil // a "directory marker" object, or a key fs cannot name
-		}
-		t.add(name, objInfo{name: path.Base(name), size: o.Size, modTime: o.ModTime})
-		return nil
-	})
-	if err != nil && !errors.Is(err, storage.ErrNotExist) {
-		return fmt.Errorf("list %s: %w", l.st.Name(), err)
-	}
-	for _, entries := range t.dirs {
-		slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	if err != nil {
+		return err
 	}
 	l.mu.Lock()
-	l.tree, l.ctx = t, ctx
+	l.snap, l.ctx = snap, ctx
 	l.mu.Unlock()
 	return nil
 }
 
-// size returns the size of the object name had when last listed.
-func (l *listing) size(name string) (int64, bool) {
+// snapshot returns the last listing.
+func (l *listing) snapshot() *storage.Snapshot {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	info, ok := l.tree.files[name]
-	return info.size, ok
+	return l.snap
 }
 
-// Open opens the object name for reading; a directory is opened through
-// the Store's FS. Opening an object makes no request.
+// size returns the size of the object name had when last listed.
+func (l *listing) size(name string) (int64, bool) {
+	info, err := l.snapshot().Stat(name)
+	if err != nil || info.IsDir() {
+		return 0, false
+	}
+	return info.Size(), true
+}
+
+// Open opens the object name for reading, or the directory name. Neither
+// makes a request.
 func (l *listing) Open(name string) (fs.File, error) {
-	info, err := l.Stat(name)
+	snap := l.snapshot()
+	info, err := snap.Stat(name)
 	if err != nil {
 		return nil, err
 	}
 	if info.IsDir() {
-		return l.fs.Open(name)
+		return snap.Open(name)
 	}
-	return &object{l: l, name: name, key: l.st.Key(name), info: info.(objInfo)}, nil
+	return &object{l: l, name: name, key: l.st.Key(name), info: info}, nil
 }
 
 // Stat describes the file or directory name as last listed.
-func (l *listing) Stat(name string) (fs.FileInfo, error) {
-	if !fs.ValidPath(name) {
-		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
-	}
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if info, ok := l.tree.files[name]; ok {
-		return info, nil
-	}
-	if _, ok := l.tree.dirs[name]; ok {
-		return objInfo{name: path.Base(name), dir: true}, nil
-	}
-	return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
-}
+func (l *listing) Stat(name string) (fs.FileInfo, error) { return l.snapshot().Stat(name) }
 
 // ReadDir returns the entries of the directory name as last listed.
-func (l *listing) ReadDir(name string) ([]fs.DirEntry, error) {
-	if !fs.ValidPath(name) {
-		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrInvalid}
-	}
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	entries, ok := l.tree.dirs[name]
-	if !ok {
-		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
-	}
-	return slices.Clone(entries), nil
-}
+func (l *listing) ReadDir(name string) ([]fs.DirEntry, error) { return l.snapshot().ReadDir(name) }
 
 // An object is an event file in a bucket. Read reads on from where the
 // last Read stopped to the size of the object in the last listing, with
@@ -159,7 +102,7 @@ type object struct {
 	l    *listing
 	name string
 	key  string
-	info objInfo       // as first listed
+	info fs.FileInfo   // as first listed
 	pos  int64         // where the next Read starts
 	rc   io.ReadCloser // the ranged read under way; nil if none
 }
@@ -170,8 +113,12 @@ func (o *object) Stat() (fs.FileInfo, error) { return o.info, nil }
 func (o *object) Read(p []byte) (int, error) {
 	if o.rc == nil {
 		o.l.mu.RLock()
-		size, ctx := o.l.tree.files[o.name].size, o.l.ctx
+		snap, ctx := o.l.snap, o.l.ctx
 		o.l.mu.RUnlock()
+		size := int64(0)
+		if info, err := snap.Stat(o.name); err == nil {
+			size = info.Size()
+		}
 		if o.pos >= size {
 			return 0, io.EOF
 		}
@@ -227,23 +174,3 @@ func (o *object) Close() error {
 // readTimeout bounds the read of one value from a bucket, so that a
 // server that stops answering fails an RPC rather than hanging it.
 const readTimeout = time.Minute
-
-// objInfo is the fs.FileInfo of a listed object or directory.
-type objInfo struct {
-	name    string
-	size    int64
-	modTime time.Time
-	dir     bool
-}
-
-func (i objInfo) Name() string       { return i.name }
-func (i objInfo) Size() int64        { return i.size }
-func (i objInfo) ModTime() time.Time { return i.modTime }
-func (i objInfo) IsDir() bool        { return i.dir }
-func (i objInfo) Sys() any           { return nil }
-func (i objInfo) Mode() fs.FileMode {
-	if i.dir {
-		return fs.ModeDir | 0o555
-	}
-	return 0o444
-}

@@ -69,12 +69,12 @@ type FollowOptions struct {
 //
 // path may be a URL, as Open takes them. In an object store, where a
 // writer cannot append, a run grows by new objects (storage.Sink's
-// segments): each look lists the logdir (a delimited listing per
-// directory) and reads the newest object of each run from where it was
-// left (a ranged read; S3 answers one at the end with 416, and a HEAD
-// follows), and an object that a later one follows in its run is read to
+// segments): each look lists the logdir (one recursive listing, a
+// storage.Snapshot) and reads the newest object of each run from where
+// it was left (a ranged read, which S3 answers with 416 when nothing was
+// added), and an object that a later one follows in its run is read to
 // its end and let go, as TensorBoard's Python loader does. So a look
-// costs about one LIST per directory and two requests per run, whatever
+// costs one LIST (per 1000 objects) and one request per run, whatever
 // the number of objects.
 //
 // Records are decoded one summary value at a time, as Verify decodes
@@ -104,7 +104,7 @@ func Follow(ctx context.Context, path string, o *FollowOptions, fn func(*Scalar)
 			return nil
 		case <-timer.C:
 		}
-		if err := f.discover(first); err != nil {
+		if err := f.discover(ctx, first); err != nil {
 			return err
 		}
 		err := f.read(ctx)
@@ -155,7 +155,7 @@ func (f *follower) close() {
 
 // discover looks for runs and files to follow. Files found by the first
 // look are followed from their end unless FromStart is set.
-func (f *follower) discover(first bool) error {
+func (f *follower) discover(ctx context.Context, first bool) error {
 	if f.src == nil {
 		// An archive is refused by its magic bytes, before Open reads
 		// its manifest.
@@ -187,7 +187,11 @@ func (f *follower) discover(first bool) error {
 		}
 		return nil
 	}
-	runs, err := tfevents.DiscoverRunsFS(f.src.fsys, f.src.root)
+	listed, err := f.src.discovery(ctx)
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	runs, err := tfevents.DiscoverRunsFS(listed, f.src.root)
 	if err != nil && !errors.Is(err, tfevents.ErrNoEventFiles) {
 		return fmt.Errorf("history: %w", err)
 	}

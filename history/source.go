@@ -33,6 +33,7 @@ type Source struct {
 	skipped []tfevents.Skip
 	closer  io.Closer
 	archive bool
+	store   *storage.Store // a logdir in a bucket: runs are discovered in a Snapshot of it
 }
 
 // Open opens path: a logdir, a run directory or an event file (any file
@@ -54,7 +55,7 @@ func Open(path string) (*Source, error) {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	if info.IsDir() {
-		return open(path, os.DirFS(path), ".", nil, false)
+		return open(path, os.DirFS(path), ".", nil, false, nil)
 	}
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("history: %s: %w", path, ErrUnknownFormat)
@@ -64,13 +65,13 @@ func Open(path string) (*Source, error) {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	if ok {
-		return open(path, fsys, ".", closer, true)
+		return open(path, fsys, ".", closer, true, nil)
 	}
 	base := filepath.Base(path)
 	if !tfevents.IsEventFile(base) {
 		return nil, fmt.Errorf("history: %s: %w (an event file's name contains %q)", path, ErrUnknownFormat, tfevents.Infix)
 	}
-	return open(filepath.Dir(path), os.DirFS(filepath.Dir(path)), base, nil, false)
+	return open(filepath.Dir(path), os.DirFS(filepath.Dir(path)), base, nil, false, nil)
 }
 
 // openURL opens the logdir, run or event file at a URL.
@@ -98,22 +99,28 @@ func openURL(location string) (*Source, error) {
 		if st, err = storage.Open(ctx, u.String()); err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
-		return open(storage.Display(st.Name()), st.FS(), base, st, false)
+		return open(storage.Display(st.Name()), st.FS(), base, st, false, nil)
 	}
-	return open(name, st.FS(), ".", st, false)
+	// A logdir: its runs are discovered in one listing of it, where a
+	// walk of st.FS() would cost one per directory.
+	return open(name, st.FS(), ".", st, false, st)
 }
 
 // OpenFS opens the logdir, run directory or event file at root in fsys
 // ("." for the whole file system). name is the Source's path, which names
 // its files in messages.
 func OpenFS(fsys fs.FS, root, name string) (*Source, error) {
-	return open(name, fsys, root, nil, false)
+	return open(name, fsys, root, nil, false, nil)
 }
 
-func open(name string, fsys fs.FS, root string, closer io.Closer, archive bool) (*Source, error) {
-	s := &Source{path: name, fsys: fsys, root: root, closer: closer, archive: archive}
+func open(name string, fsys fs.FS, root string, closer io.Closer, archive bool, store *storage.Store) (*Source, error) {
+	s := &Source{path: name, fsys: fsys, root: root, closer: closer, archive: archive, store: store}
 	d := tfevents.Discovery{Skipped: func(sk tfevents.Skip) { s.skipped = append(s.skipped, sk) }}
-	runs, err := d.RunsFS(fsys, root)
+	listed, err := s.discovery(context.Background())
+	var runs []tfevents.Run
+	if err == nil {
+		runs, err = d.RunsFS(listed, root)
+	}
 	if err != nil {
 		s.Close()
 		if errors.Is(err, tfevents.ErrNoEventFiles) {
@@ -123,6 +130,16 @@ func open(name string, fsys fs.FS, root string, closer io.Closer, archive bool) 
 	}
 	s.runs = runs
 	return s, nil
+}
+
+// discovery returns the file system in which to discover the Source's
+// runs: a fresh storage.Snapshot of a logdir in a bucket, the Source's FS
+// otherwise.
+func (s *Source) discovery(ctx context.Context) (fs.FS, error) {
+	if s.store == nil {
+		return s.fsys, nil
+	}
+	return s.store.Snapshot(ctx)
 }
 
 // Path returns the path the Source was opened with: for an event file, the

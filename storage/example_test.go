@@ -104,7 +104,7 @@ func ExampleIsURL() {
 func ExampleRedact() {
 	fmt.Println(storage.Redact("azblob://container/logs?sas_token=abc&protocol=https"))
 	// Output:
-	// azblob://container/logs?protocol=https&sas_token=REDACTED
+	// azblob://container/logs?sas_token=REDACTED&protocol=https
 }
 
 // Name runs below a logdir, local or in a bucket, with one call.

@@ -8,15 +8,19 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // bucketFS is the fs.FS of a bucket's logdir: common prefixes are
 // directories, objects are files. See Store.FS.
 type bucketFS struct {
-	b      Bucket
-	prefix string // "" or ending in "/"
-	name   string // the Store's location as Display shows it, for messages
+	b       Bucket
+	prefix  string          // "" or ending in "/"
+	name    string          // the Store's location as Display shows it, for messages
+	ctx     context.Context // the Store's: Close cancels it
+	timeout time.Duration   // of each wait for the store; none if <= 0
 }
 
 var (
@@ -41,10 +45,15 @@ func (f *bucketFS) dirKey(name string) string {
 }
 
 func (f *bucketFS) pathError(op, name string, err error) error {
+	return &fs.PathError{Op: op, Path: displayPath(f.name, name), Err: err}
+}
+
+// displayPath names the file name of a logdir that Display names loc.
+func displayPath(loc, name string) string {
 	if name == "." {
-		return &fs.PathError{Op: op, Path: f.name, Err: err}
+		return loc
 	}
-	return &fs.PathError{Op: op, Path: f.name + "/" + name, Err: err}
+	return loc + "/" + name
 }
 
 // Open opens the object name for a streaming read, or the directory name.
@@ -52,21 +61,24 @@ func (f *bucketFS) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(name) {
 		return nil, f.pathError("open", name, fs.ErrInvalid)
 	}
-	ctx := context.Background()
 	if name != "." {
-		rc, obj, err := f.b.NewRangeReader(ctx, f.key(name), 0, -1)
+		file := f.newFile(name, FileInfo{path: name})
+		r := file.request()
+		rc, obj, err := r.open(f.b, file.key, 0)
 		if err == nil {
-			return &bucketFile{b: f.b, key: obj.Key, info: fileInfo(name, obj), rc: rc}, nil
+			file.stream(rc, obj, r)
+			return file, nil
 		}
+		file.Close()
 		if !errors.Is(err, ErrNotExist) {
 			return nil, f.pathError("open", name, err)
 		}
 	}
-	info, err := f.statDir(ctx, name)
+	info, err := f.statDir(name)
 	if err != nil {
 		return nil, f.pathError("open", name, err)
 	}
-	return &bucketDir{fsys: f, name: name, info: info}, nil
+	return &bucketDir{name: name, info: info, readDir: f.ReadDir}, nil
 }
 
 // Stat returns the attributes of the object name, or of the directory.
@@ -74,9 +86,8 @@ func (f *bucketFS) Stat(name string) (fs.FileInfo, error) {
 	if !fs.ValidPath(name) {
 		return nil, f.pathError("stat", name, fs.ErrInvalid)
 	}
-	ctx := context.Background()
 	if name != "." {
-		obj, err := f.b.Stat(ctx, f.key(name))
+		obj, err := f.stat(f.key(name))
 		if err == nil {
 			return fileInfo(name, obj), nil
 		}
@@ -84,33 +95,58 @@ func (f *bucketFS) Stat(name string) (fs.FileInfo, error) {
 			return nil, f.pathError("stat", name, err)
 		}
 	}
-	info, err := f.statDir(ctx, name)
+	info, err := f.statDir(name)
 	if err != nil {
 		return nil, f.pathError("stat", name, err)
 	}
 	return info, nil
 }
 
+// stat stats the object at key with one request.
+func (f *bucketFS) stat(key string) (Object, error) {
+	r := newRequest(f.ctx, f.timeout)
+	defer r.done()
+	r.begin()
+	obj, err := f.b.Stat(r.ctx, key)
+	r.end()
+	return obj, r.err(err)
+}
+
+// list lists the keys below prefix with one request (a page per 1000
+// keys) under ctx, each wait for the next key bounded.
+func (f *bucketFS) list(ctx context.Context, prefix string, recursive bool, fn func(Object) error) error {
+	r := newRequest(ctx, f.timeout)
+	defer r.done()
+	r.begin()
+	err := f.b.List(r.ctx, prefix, recursive, func(o Object) error {
+		r.end()
+		defer r.begin()
+		return fn(o)
+	})
+	r.end()
+	return r.err(err)
+}
+
 // statDir reports whether name is a directory: some key lies below it.
 // The root always is, and costs no request: a missing bucket or a refused
 // credential shows at the first listing (every walk of a logdir stats its
 // root before it lists it, each time a follower looks).
-func (f *bucketFS) statDir(ctx context.Context, name string) (objInfo, error) {
+func (f *bucketFS) statDir(name string) (FileInfo, error) {
 	if name == "." {
 		return dirInfo("."), nil
 	}
 	found := false
-	err := f.b.List(ctx, f.dirKey(name), false, func(Object) error {
+	err := f.list(f.ctx, f.dirKey(name), false, func(Object) error {
 		found = true
 		return errStop
 	})
 	if err != nil && !errors.Is(err, errStop) {
-		return objInfo{}, err
+		return FileInfo{}, err
 	}
 	if !found {
-		return objInfo{}, fs.ErrNotExist
+		return FileInfo{}, fs.ErrNotExist
 	}
-	return dirInfo(path.Base(name)), nil
+	return dirInfo(name), nil
 }
 
 // errStop ends a listing early.
@@ -123,15 +159,16 @@ func (f *bucketFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	}
 	dk := f.dirKey(name)
 	var entries []fs.DirEntry
-	err := f.b.List(context.Background(), dk, false, func(o Object) error {
+	err := f.list(f.ctx, dk, false, func(o Object) error {
 		base := strings.TrimSuffix(strings.TrimPrefix(o.Key, dk), "/")
 		if base == "" || strings.Contains(base, "/") {
 			return nil // a "directory marker" object, or a key fs cannot name
 		}
+		p := path.Join(name, base)
 		if o.IsDir {
-			entries = append(entries, fs.FileInfoToDirEntry(dirInfo(base)))
+			entries = append(entries, fs.FileInfoToDirEntry(dirInfo(p)))
 		} else {
-			entries = append(entries, fs.FileInfoToDirEntry(fileInfo(base, o)))
+			entries = append(entries, fs.FileInfoToDirEntry(fileInfo(p, o)))
 		}
 		return nil
 	})
@@ -143,7 +180,7 @@ func (f *bucketFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if len(entries) == 0 && name != "." {
 		// Object stores have no empty directories: nothing below name
 		// means there is no such directory, unless name is an object.
-		if _, err := f.b.Stat(context.Background(), f.key(name)); err == nil {
+		if _, err := f.stat(f.key(name)); err == nil {
 			return nil, f.pathError("readdir", name, errors.New("not a directory"))
 		}
 		return nil, f.pathError("readdir", name, fs.ErrNotExist)
@@ -151,28 +188,47 @@ func (f *bucketFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	return entries, nil
 }
 
-// objInfo is the fs.FileInfo of an object or a directory.
-type objInfo struct {
-	name    string
+// A FileInfo describes a file or a directory of a logdir in a bucket, as
+// Store.FS and Snapshot give them: an fs.FileInfo that also knows its
+// path. Files have mode 0644 and directories 0755, the modes a writer
+// gives them on disk, so that a copy made on disk (tbgo archive, then
+// restore) is writable.
+type FileInfo struct {
+	path    string
 	size    int64
 	modTime time.Time
 	dir     bool
 }
 
-func fileInfo(name string, o Object) objInfo {
-	return objInfo{name: path.Base(name), size: o.Size, modTime: o.ModTime}
+// fileInfo is the FileInfo of the object o at the slash path p.
+func fileInfo(p string, o Object) FileInfo {
+	return FileInfo{path: p, size: o.Size, modTime: o.ModTime}
 }
 
-func dirInfo(name string) objInfo { return objInfo{name: name, dir: true} }
+func dirInfo(p string) FileInfo { return FileInfo{path: p, dir: true} }
 
-func (i objInfo) Name() string       { return i.name }
-func (i objInfo) Size() int64        { return i.size }
-func (i objInfo) ModTime() time.Time { return i.modTime }
-func (i objInfo) IsDir() bool        { return i.dir }
-func (i objInfo) Sys() any           { return nil }
-func (i objInfo) Mode() fs.FileMode {
-	// The modes of a directory and a file a writer makes on disk, so
-	// that a copy made on disk (tbgo archive, then restore) is writable.
+// Path returns the slash path of the file in its file system ("." for
+// the root).
+func (i FileInfo) Path() string { return i.path }
+
+// Name returns the last element of the path.
+func (i FileInfo) Name() string { return path.Base(i.path) }
+
+// Size returns the size in bytes of a file, 0 for a directory.
+func (i FileInfo) Size() int64 { return i.size }
+
+// ModTime returns when the object was written, by the store's clock;
+// the zero time for a directory.
+func (i FileInfo) ModTime() time.Time { return i.modTime }
+
+// IsDir reports whether the FileInfo describes a directory.
+func (i FileInfo) IsDir() bool { return i.dir }
+
+// Sys returns nil.
+func (i FileInfo) Sys() any { return nil }
+
+// Mode returns fs.ModeDir|0755 for a directory, 0644 for a file.
+func (i FileInfo) Mode() fs.FileMode {
 	if i.dir {
 		return fs.ModeDir | 0o755
 	}
@@ -180,16 +236,22 @@ func (i objInfo) Mode() fs.FileMode {
 }
 
 // bucketFile reads an object: Read streams from the current offset with
-// one request, reopening after Seek, and after the end of the data so
-// that a follower sees an object that grew. ReadAt is one ranged read per
-// call.
+// one request, reopening after Seek, and after an io.EOF so that a
+// follower sees an object that grew. ReadAt is one ranged read per call,
+// and may run at once with Read and Close.
 type bucketFile struct {
-	b    Bucket
-	key  string
-	info objInfo
-	rc   io.ReadCloser // the open stream at pos; nil when none
-	pos  int64
-	err  error // set by Close
+	fsys   *bucketFS
+	key    string
+	ctx    context.Context // of the file's requests; Close cancels it
+	cancel context.CancelCauseFunc
+	closed atomic.Bool
+
+	mu    sync.Mutex // held by Read, Seek and Stat, and by Close for rc
+	info  FileInfo   // its size the object's end as last learned
+	rc    io.ReadCloser
+	req   *request // rc's
+	pos   int64    // where rc, or the next stream, starts
+	eofAt int64    // where the last io.EOF was reported; -1 if nowhere
 }
 
 var (
@@ -197,36 +259,91 @@ var (
 	_ io.ReaderAt = (*bucketFile)(nil)
 )
 
-func (f *bucketFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+// newFile returns the file at info.path, with no stream open.
+func (f *bucketFS) newFile(name string, info FileInfo) *bucketFile {
+	ctx, cancel := context.WithCancelCause(f.ctx)
+	return &bucketFile{fsys: f, key: f.key(name), ctx: ctx, cancel: cancel, info: info, eofAt: -1}
+}
 
-func (f *bucketFile) Read(p []byte) (int, error) {
-	if f.err != nil {
-		return 0, f.err
+// request starts a request of the file.
+func (f *bucketFile) request() *request { return newRequest(f.ctx, f.fsys.timeout) }
+
+// stream makes rc, opened by r at f.pos, the file's stream.
+func (f *bucketFile) stream(rc io.ReadCloser, obj Object, r *request) {
+	f.rc, f.req = rc, r
+	f.info.size = obj.Size
+	if !obj.ModTime.IsZero() {
+		f.info.modTime = obj.ModTime
 	}
+}
+
+func (f *bucketFile) closeStream() {
+	if f.rc != nil {
+		f.rc.Close()
+		f.req.done()
+		f.rc, f.req = nil, nil
+	}
+}
+
+func (f *bucketFile) pathError(op string, err error) error {
+	return f.fsys.pathError(op, f.info.path, err)
+}
+
+func (f *bucketFile) Stat() (fs.FileInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.info, nil
+}
+
+// Read reads on from the current offset. At the object's end as last
+// learned it returns io.EOF once without a request; the Read after that
+// looks for more with one.
+func (f *bucketFile) Read(p []byte) (int, error) {
+	if f.closed.Load() {
+		return 0, f.pathError("read", fs.ErrClosed)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if len(p) == 0 {
 		return 0, nil
 	}
 	if f.rc == nil {
-		rc, obj, err := f.b.NewRangeReader(context.Background(), f.key, f.pos, -1)
-		if err != nil {
-			return 0, err
+		if f.pos >= f.info.size && f.eofAt != f.pos {
+			f.eofAt = f.pos
+			return 0, io.EOF
 		}
-		f.rc = rc
-		f.info.size, f.info.modTime = obj.Size, obj.ModTime
+		r := f.request()
+		rc, obj, err := r.open(f.fsys.b, f.key, f.pos)
+		if err != nil {
+			return 0, f.pathError("read", err)
+		}
+		f.stream(rc, obj, r)
 	}
-	n, err := f.rc.Read(p)
+	n, err := f.req.read(f.rc, p)
 	f.pos += int64(n)
-	if err == io.EOF {
-		f.rc.Close()
-		f.rc = nil
+	switch {
+	case err == io.EOF:
+		f.closeStream()
+		f.info.size = f.pos // a stream runs to the object's end
+		if n > 0 {
+			return n, nil // the next Read answers io.EOF without a request
+		}
+		f.eofAt = f.pos
+		return 0, io.EOF
+	case err != nil:
+		err = f.req.err(err)
+		f.closeStream()
+		return n, f.pathError("read", err)
 	}
-	return n, err
+	return n, nil
 }
 
 func (f *bucketFile) Seek(offset int64, whence int) (int64, error) {
-	if f.err != nil {
-		return 0, f.err
+	if f.closed.Load() {
+		return 0, f.pathError("seek", fs.ErrClosed)
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	switch whence {
 	case io.SeekCurrent:
 		offset += f.pos
@@ -234,54 +351,64 @@ func (f *bucketFile) Seek(offset int64, whence int) (int64, error) {
 		offset += f.info.size
 	case io.SeekStart:
 	default:
-		return 0, errors.New("storage: Seek: invalid whence")
+		return 0, f.pathError("seek", errors.New("invalid whence"))
 	}
 	if offset < 0 {
-		return 0, errors.New("storage: Seek: negative position")
+		return 0, f.pathError("seek", errors.New("negative position"))
 	}
-	if offset != f.pos && f.rc != nil {
-		f.rc.Close()
-		f.rc = nil
+	if offset != f.pos {
+		f.closeStream()
 	}
 	f.pos = offset
 	return offset, nil
 }
 
+// ReadAt reads len(p) bytes at off with one ranged read.
 func (f *bucketFile) ReadAt(p []byte, off int64) (int, error) {
-	if f.err != nil {
-		return 0, f.err
+	if f.closed.Load() {
+		return 0, f.pathError("read", fs.ErrClosed)
 	}
 	if off < 0 {
-		return 0, errors.New("storage: ReadAt: negative offset")
+		return 0, f.pathError("read", errors.New("negative offset"))
 	}
-	rc, _, err := f.b.NewRangeReader(context.Background(), f.key, off, int64(len(p)))
+	if len(p) == 0 {
+		return 0, nil
+	}
+	r := f.request()
+	defer r.done()
+	rc, _, err := r.openRange(f.fsys.b, f.key, off, int64(len(p)))
 	if err != nil {
-		return 0, err
+		return 0, f.pathError("read", err)
 	}
 	defer rc.Close()
-	n, err := io.ReadFull(rc, p)
-	if err == io.ErrUnexpectedEOF {
-		err = io.EOF
+	n, err := io.ReadFull(watched{r, rc}, p)
+	switch err {
+	case nil:
+		return n, nil
+	case io.EOF, io.ErrUnexpectedEOF:
+		return n, io.EOF
 	}
-	return n, err
+	return n, f.pathError("read", r.err(err))
 }
 
+// Close ends the file's requests, those under way included: they fail
+// with an error wrapping fs.ErrClosed.
 func (f *bucketFile) Close() error {
-	if f.err != nil {
-		return f.err
+	if f.closed.Swap(true) {
+		return f.pathError("close", fs.ErrClosed)
 	}
-	f.err = fs.ErrClosed
-	if f.rc != nil {
-		return f.rc.Close()
-	}
+	f.cancel(fs.ErrClosed)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closeStream()
 	return nil
 }
 
-// bucketDir is an open directory of a bucketFS.
+// bucketDir is an open directory of a bucketFS or a Snapshot.
 type bucketDir struct {
-	fsys    *bucketFS
 	name    string
-	info    objInfo
+	info    FileInfo
+	readDir func(name string) ([]fs.DirEntry, error)
 	entries []fs.DirEntry // read on the first ReadDir
 	read    bool
 }
@@ -294,7 +421,7 @@ func (d *bucketDir) Close() error { return nil }
 
 func (d *bucketDir) ReadDir(n int) ([]fs.DirEntry, error) {
 	if !d.read {
-		entries, err := d.fsys.ReadDir(d.name)
+		entries, err := d.readDir(d.name)
 		if err != nil {
 			return nil, err
 		}

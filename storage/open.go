@@ -12,6 +12,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/tbgo/tbgo/storage/internal/secret"
 )
 
 // ErrUnknownScheme is wrapped by Open's error for a URL whose scheme no
@@ -78,9 +81,10 @@ func IsURL(location string) bool {
 }
 
 // Redact returns location with its secrets replaced by "REDACTED": the
-// password of a URL's user information, and query values whose names
-// suggest a secret (key, secret, token, password, signature, credential).
-// A path is returned as it is.
+// password of a URL's user information, the values of query parameters
+// whose names suggest a secret (key, secret, token, password, signature,
+// credential), and the password of a URL given as a query value
+// (endpoint=http://user:pass@host). A path is returned as it is.
 func Redact(location string) string {
 	if !IsURL(location) {
 		return location
@@ -90,32 +94,7 @@ func Redact(location string) string {
 		// Do not echo what cannot be parsed: it may hold a secret.
 		return location[:strings.Index(location, "://")] + "://REDACTED"
 	}
-	return redactURL(u)
-}
-
-func redactURL(u *url.URL) string {
-	v := *u
-	if v.User != nil {
-		if _, ok := v.User.Password(); ok {
-			v.User = url.UserPassword(v.User.Username(), "REDACTED")
-		}
-	}
-	q := v.Query()
-	changed := false
-	for k := range q {
-		lk := strings.ToLower(k)
-		for _, s := range []string{"key", "secret", "token", "password", "sig", "credential"} {
-			if strings.Contains(lk, s) {
-				q[k] = []string{"REDACTED"}
-				changed = true
-				break
-			}
-		}
-	}
-	if changed {
-		v.RawQuery = q.Encode()
-	}
-	return v.String()
+	return secret.Redact(u)
 }
 
 // A Store is a logdir location opened for reading and writing: a Bucket
@@ -123,10 +102,29 @@ func redactURL(u *url.URL) string {
 // path or a URL; its FS reads the logdir as a tree, its Bucket writes
 // immutable objects into it (see NewSink and Update).
 type Store struct {
-	bucket Bucket
-	prefix string // "" or ending in "/"
-	name   string // the location with secrets redacted
-	dir    string // the directory of a local Store
+	bucket  Bucket
+	prefix  string // "" or ending in "/"
+	name    string // the location with secrets redacted
+	dir     string // the directory of a local Store
+	timeout time.Duration
+
+	// ctx is the context of the requests of FS, which fs.FS cannot be
+	// given: Close cancels it.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+// StoreOptions configures a Store. The zero value gives the defaults, and
+// so does a nil *StoreOptions.
+type StoreOptions struct {
+	// RequestTimeout bounds every wait of the Store's FS for a bucket: a
+	// listing (between two of its objects), the start of a read, each
+	// Read of an object's data. A wait that lasts longer fails with an
+	// error that names the file and wraps ErrTransient and
+	// os.ErrDeadlineExceeded, so that a server that stops answering
+	// fails a reader rather than hanging it. Zero means
+	// DefaultRequestTimeout; a negative value, no bound.
+	RequestTimeout time.Duration
 }
 
 // Open opens a logdir location: a path on the local file system, or a URL.
@@ -139,8 +137,24 @@ type Store struct {
 //
 // Open checks neither that the bucket exists nor that the logdir holds
 // anything: the first read or write reports that, naming the location.
-// Errors name the location with secrets redacted (see Redact).
+// ctx bounds the opening only (see Store.FS). Errors name the location as
+// Display does, without secrets; a driver's error that would show one is
+// replaced by the error it wraps that does not.
 func Open(ctx context.Context, location string) (*Store, error) {
+	return OpenWith(ctx, location, nil)
+}
+
+// OpenWith is Open with options; nil means the defaults.
+func OpenWith(ctx context.Context, location string, o *StoreOptions) (*Store, error) {
+	st, err := openStore(ctx, location)
+	if err != nil {
+		return nil, err
+	}
+	st.setup(ctx, o)
+	return st, nil
+}
+
+func openStore(ctx context.Context, location string) (*Store, error) {
 	if location == "" {
 		return nil, errors.New("storage: empty location")
 	}
@@ -151,14 +165,15 @@ func Open(ctx context.Context, location string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: %s: not a valid URL", Redact(location))
 	}
-	name := redactURL(u)
+	name := secret.Redact(u)
+	display := Display(name)
 	scheme := strings.ToLower(u.Scheme)
 	if scheme == "file" {
 		if u.Host != "" && u.Host != "localhost" {
-			return nil, fmt.Errorf("storage: %s: a file URL names a local directory (file:///path), not host %q", name, u.Host)
+			return nil, fmt.Errorf("storage: %s: a file URL names a local directory (file:///path), not host %q", display, u.Host)
 		}
 		if len(u.Query()) > 0 {
-			return nil, fmt.Errorf("storage: %s: a file URL takes no query parameters", name)
+			return nil, fmt.Errorf("storage: %s: a file URL takes no query parameters", display)
 		}
 		return openDir(filepath.FromSlash(u.Path), name), nil
 	}
@@ -167,16 +182,33 @@ func Open(ctx context.Context, location string) (*Store, error) {
 	drivers.RUnlock()
 	if open == nil {
 		return nil, fmt.Errorf("storage: %s: %w %q (known: %s; cloud schemes need a driver: import _ \"github.com/tbgo/tbgo/storage/cloud\")",
-			name, ErrUnknownScheme, u.Scheme, strings.Join(Schemes(), ", "))
+			display, ErrUnknownScheme, u.Scheme, strings.Join(Schemes(), ", "))
 	}
 	b, prefix, err := open(ctx, u)
 	if err != nil {
-		return nil, fmt.Errorf("storage: %s: %w", name, err)
+		// Drivers quote the URL they were given, secrets and all.
+		if err = secret.Hide(err, secret.Of(u)); err == nil {
+			err = secret.ErrHidden
+		}
+		return nil, fmt.Errorf("storage: %s: %w", display, err)
 	}
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
 	return &Store{bucket: b, prefix: prefix, name: name}, nil
+}
+
+// setup gives the Store its options and the context of its requests,
+// which keeps ctx's values but not its cancellation.
+func (s *Store) setup(ctx context.Context, o *StoreOptions) {
+	if o == nil {
+		o = &StoreOptions{}
+	}
+	s.timeout = o.RequestTimeout
+	if s.timeout == 0 {
+		s.timeout = DefaultRequestTimeout
+	}
+	s.ctx, s.cancel = context.WithCancelCause(context.WithoutCancel(ctx))
 }
 
 func openDir(dir, name string) *Store {
@@ -191,7 +223,9 @@ func NewStore(b Bucket, prefix, name string) *Store {
 	if prefix != "" {
 		prefix += "/"
 	}
-	return &Store{bucket: b, prefix: prefix, name: name}
+	st := &Store{bucket: b, prefix: prefix, name: name}
+	st.setup(context.Background(), nil)
+	return st
 }
 
 // Name returns the location the Store was opened with, secrets redacted.
@@ -219,24 +253,37 @@ func (s *Store) Dir() (string, bool) { return s.dir, s.dir != "" }
 // tfevents.DiscoverRunsFS and history read. A local Store gives os.DirFS
 // of its directory. A bucket gives a tree in which every common prefix is
 // a directory and every object a file. Its ReadDir is one delimited
-// listing (its entries carry sizes, so it costs no per-file request);
-// opening a file starts one streaming read of the whole object, and
-// Seek or ReadAt start another from the offset asked; a Read at the end
-// looks once more, so that a follower sees an object that grew. Requests
-// are made with context.Background: a Store's FS is as long-lived as the
-// Store.
+// listing (its entries carry sizes, so it costs no per-file request).
+// Opening a file starts one streaming read of the whole object, which
+// tells the object's size: a sequential read to the end costs that one
+// request, and its io.EOF none; a Read after that io.EOF looks once more,
+// with one request, so that a follower sees an object that grew. Seek
+// and ReadAt start another read from the offset asked. (Snapshot walks a
+// whole logdir with one listing.)
+//
+// A bucket's FS is as long-lived as the Store: its requests are made
+// under a context of the Store's, which carries the values of the
+// context given to Open, is canceled by Close, and bounds each wait for
+// the store by StoreOptions.RequestTimeout. Errors name the file by the
+// Store's location, as Display shows it.
 func (s *Store) FS() fs.FS {
 	if s.dir != "" {
 		return os.DirFS(s.dir)
 	}
-	return &bucketFS{b: s.bucket, prefix: s.prefix, name: Display(s.name)}
+	return s.bucketFS()
 }
 
-// Close closes the Store's bucket.
+func (s *Store) bucketFS() *bucketFS {
+	return &bucketFS{b: s.bucket, prefix: s.prefix, name: Display(s.name), ctx: s.ctx, timeout: s.timeout}
+}
+
+// Close cancels the requests of the Store's FS that are under way, which
+// fail with an error wrapping fs.ErrClosed, and closes the Store's bucket.
 func (s *Store) Close() error {
 	if s.bucket == nil {
 		return nil
 	}
+	s.cancel(fs.ErrClosed)
 	b := s.bucket
 	s.bucket = nil
 	return b.Close()

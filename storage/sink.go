@@ -35,7 +35,8 @@ const (
 	// before its error becomes permanent.
 	DefaultRetryTimeout = 5 * time.Minute
 
-	// DefaultRequestTimeout bounds one upload attempt.
+	// DefaultRequestTimeout bounds one request: an upload attempt of a
+	// Sink, and each wait of a Store's FS for its bucket.
 	DefaultRequestTimeout = time.Minute
 )
 

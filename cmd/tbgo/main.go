@@ -217,7 +217,7 @@
 // (a float32 0.1 prints as 0.1). -all prints what was written before too.
 // A logdir that does not exist yet, or holds no event file yet, is waited
 // for. It looks every -poll: 1s by default, 5s in an object store, where a
-// look costs a listing per directory and a read per run (the segments a
+// look costs one listing of the logdir and a read per run (the segments a
 // later one follows are let go).
 //
 // # verify

@@ -12,11 +12,15 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -149,8 +153,12 @@ func (s *Server) CreateBucket(t testing.TB, name string) {
 
 // URL returns the s3:// URL of prefix in bucket on this server.
 func (s *Server) URL(bucket, prefix string) string {
+	return s3URL(s.Endpoint, bucket, prefix)
+}
+
+func s3URL(endpoint, bucket, prefix string) string {
 	q := url.Values{
-		"endpoint":       {s.Endpoint},
+		"endpoint":       {endpoint},
 		"use_path_style": {"true"},
 		"region":         {Region},
 		"disable_https":  {"true"},
@@ -207,4 +215,76 @@ func (s *Server) Stop() {
 		<-done
 	}
 	s.cmd = nil
+}
+
+// A Counter is a proxy in front of a Server that counts the requests
+// made through it: the tests of request counts read them from it rather
+// than from the server's log, which is written after the answer.
+type Counter struct {
+	Endpoint string // http://127.0.0.1:PORT, the proxy's
+	mu       sync.Mutex
+	requests []Request
+}
+
+// A Request is one request that went through a Counter.
+type Request struct {
+	Kind   string // "LIST" for a GET of a bucket, else the method: "GET", "HEAD", "PUT"...
+	Path   string // /bucket/key
+	Range  string // the Range header of a GET, if any
+	Status int    // the server's answer
+}
+
+func (r Request) String() string {
+	s := fmt.Sprintf("%s %s %d", r.Kind, r.Path, r.Status)
+	if r.Range != "" {
+		s += " " + r.Range
+	}
+	return s
+}
+
+// Count starts a Counter in front of s, stopped when t ends.
+func (s *Server) Count(t testing.TB) *Counter {
+	t.Helper()
+	target, err := url.Parse(s.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Counter{}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			// Requests are signed for the proxy's host.
+			r.Out.Host = r.In.Host
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			req := resp.Request
+			kind := req.Method
+			if kind == http.MethodGet && strings.Count(strings.Trim(req.URL.Path, "/"), "/") == 0 {
+				kind = "LIST"
+			}
+			c.mu.Lock()
+			c.requests = append(c.requests, Request{Kind: kind, Path: req.URL.Path, Range: req.Header.Get("Range"), Status: resp.StatusCode})
+			c.mu.Unlock()
+			return nil
+		},
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	c.Endpoint = srv.URL
+	return c
+}
+
+// URL returns the s3:// URL of prefix in bucket through the Counter.
+func (c *Counter) URL(bucket, prefix string) string {
+	return s3URL(c.Endpoint, bucket, prefix)
+}
+
+// Take returns the requests counted since the last Take, in the order
+// they were answered, and forgets them.
+func (c *Counter) Take() []Request {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.requests
+	c.requests = nil
+	return r
 }

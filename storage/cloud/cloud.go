@@ -44,6 +44,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,8 +63,10 @@ import (
 	"gocloud.dev/blob/memblob"
 	_ "gocloud.dev/blob/s3blob" // s3://
 	"gocloud.dev/gcerrors"
+	"google.golang.org/api/googleapi"
 
 	"github.com/tbgo/tbgo/storage"
+	"github.com/tbgo/tbgo/storage/internal/secret"
 )
 
 func init() {
@@ -75,15 +78,58 @@ func init() {
 
 // openURL opens the bucket of u through gocloud.dev's URL mux: u's host
 // names the bucket, its path the key prefix, its query the driver's
-// options.
+// options. gocloud.dev's errors quote the URL, secrets and all:
+// storage.Open shows only the part of them that does not.
 func openURL(ctx context.Context, u *url.URL) (storage.Bucket, string, error) {
+	if u.User != nil {
+		return nil, "", fmt.Errorf("credentials do not go in the URL: the %s driver takes them from its environment", u.Scheme)
+	}
 	v := *u
 	v.Path, v.RawPath = "", ""
 	b, err := blob.OpenBucket(ctx, v.String())
 	if err != nil {
 		return nil, "", err
 	}
-	return New(b), strings.Trim(u.Path, "/"), nil
+	nb := newBucket(b)
+	nb.name = u.Scheme + "://" + u.Host
+	nb.secrets = append(nb.secrets, secret.Of(u)...)
+	return nb, strings.Trim(u.Path, "/"), nil
+}
+
+// credentialVars are the environment variables whose values the drivers
+// send as credentials. Azure puts a SAS token into every request's URL,
+// which the errors of a failed connection quote: errors must show none.
+var credentialVars = []string{
+	"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	"AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN", "AZURE_CLIENT_SECRET",
+	"AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGEBLOB_CONNECTIONSTRING",
+}
+
+// envSecrets returns the secrets of the credentials in the environment:
+// each variable's value, the secret parameters of a SAS token, the
+// AccountKey and SharedAccessSignature of a connection string.
+func envSecrets() []string {
+	var s []string
+	for _, k := range credentialVars {
+		v := os.Getenv(k)
+		if v == "" {
+			continue
+		}
+		s = append(s, v)
+		if k == "AZURE_STORAGE_SAS_TOKEN" {
+			s = append(s, secret.OfQuery(strings.TrimPrefix(v, "?"))...)
+		}
+		if strings.HasSuffix(k, "CONNECTION_STRING") || strings.HasSuffix(k, "CONNECTIONSTRING") {
+			for _, part := range strings.Split(v, ";") {
+				name, val, _ := strings.Cut(part, "=")
+				if secret.IsName(name) || strings.EqualFold(name, "SharedAccessSignature") {
+					s = append(s, val)
+					s = append(s, secret.OfQuery(val)...)
+				}
+			}
+		}
+	}
+	return s
 }
 
 // mem holds the in-memory buckets of mem:// URLs by name, so that a
@@ -107,7 +153,7 @@ func (mb *memBuckets) open(ctx context.Context, u *url.URL) (storage.Bucket, str
 		mb.m[u.Host] = b
 	}
 	// Closing one Store must not empty the bucket for the others.
-	return &bucket{b: b, kind: emulated, shared: true}, strings.Trim(u.Path, "/"), nil
+	return &bucket{b: b, kind: emulated, shared: true, name: "mem://" + u.Host}, strings.Trim(u.Path, "/"), nil
 }
 
 // kind is how a store does conditional replaces.
@@ -126,13 +172,19 @@ var emulatedCAS sync.Mutex
 
 // bucket is a storage.Bucket over a *blob.Bucket.
 type bucket struct {
-	b      *blob.Bucket
-	kind   kind
-	shared bool // a mem:// bucket: Close leaves it open
+	b       *blob.Bucket
+	kind    kind
+	shared  bool     // a mem:// bucket: Close leaves it open
+	name    string   // the bucket's URL, "s3://name", if known: errors name keys below it
+	secrets []string // what errors must not show
 }
 
-// New returns a storage.Bucket over b; closing it closes b.
-func New(b *blob.Bucket) storage.Bucket {
+// New returns a storage.Bucket over b; closing it closes b. Its errors
+// name objects by their keys, and show none of the credentials that the
+// drivers take from the environment.
+func New(b *blob.Bucket) storage.Bucket { return newBucket(b) }
+
+func newBucket(b *blob.Bucket) *bucket {
 	k := emulated
 	var s3c *s3.Client
 	var gc *gcs.Client
@@ -145,7 +197,7 @@ func New(b *blob.Bucket) storage.Bucket {
 	case b.As(&ac):
 		k = azureKind
 	}
-	return &bucket{b: b, kind: k}
+	return &bucket{b: b, kind: k, secrets: envSecrets()}
 }
 
 func (b *bucket) List(ctx context.Context, prefix string, recursive bool, fn func(storage.Object) error) error {
@@ -160,7 +212,7 @@ func (b *bucket) List(ctx context.Context, prefix string, recursive bool, fn fun
 			return nil
 		}
 		if err != nil {
-			return mapErr(err, prefix)
+			return b.mapErr(err, prefix)
 		}
 		if err := fn(storage.Object{Key: o.Key, Size: o.Size, ModTime: o.ModTime, IsDir: o.IsDir}); err != nil {
 			return err
@@ -171,7 +223,7 @@ func (b *bucket) List(ctx context.Context, prefix string, recursive bool, fn fun
 func (b *bucket) Stat(ctx context.Context, key string) (storage.Object, error) {
 	a, err := b.b.Attributes(ctx, key)
 	if err != nil {
-		return storage.Object{}, mapErr(err, key)
+		return storage.Object{}, b.mapErr(err, key)
 	}
 	obj := storage.Object{Key: key, Size: a.Size, ModTime: a.ModTime, Version: storage.Version(a.ETag)}
 	if b.kind == gcsKind {
@@ -187,11 +239,11 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 	r, err := b.b.NewRangeReader(ctx, key, offset, length, nil)
 	if err != nil {
 		if offset > 0 {
-			// S3 answers a range starting at the end with 416, which
-			// gocloud.dev reports as an unknown error: an empty read.
-			// A follower asks that of the newest object of each run
-			// at every look, so the status alone answers, without a
-			// HEAD; a driver that gives none is asked for the size.
+			// S3 and GCS answer a range starting at the end with 416,
+			// which gocloud.dev reports as an unknown error: an empty
+			// read. A follower asks that of the newest object of each
+			// run at every look, so the status alone answers, without
+			// a HEAD; a driver that gives none is asked for the size.
 			if httpStatus(err) == http.StatusRequestedRangeNotSatisfiable {
 				return io.NopCloser(strings.NewReader("")), storage.Object{Key: key, Size: offset}, nil
 			}
@@ -199,7 +251,7 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 				return io.NopCloser(strings.NewReader("")), obj, nil
 			}
 		}
-		return nil, storage.Object{}, mapErr(err, key)
+		return nil, storage.Object{}, b.mapErr(err, key)
 	}
 	return r, storage.Object{Key: key, Size: r.Size(), ModTime: r.ModTime()}, nil
 }
@@ -225,14 +277,14 @@ func (b *bucket) Write(ctx context.Context, key string, data []byte, match stora
 				return err
 			}
 			if obj.Version != match {
-				return fmt.Errorf("storage: %s: %w", key, storage.ErrPrecondition)
+				return fmt.Errorf("storage: %s: %w", b.where(key), storage.ErrPrecondition)
 			}
 		} else {
 			opts.BeforeWrite = ifMatch(b.kind, match)
 		}
 	}
 	if err := b.b.WriteAll(ctx, key, data, opts); err != nil {
-		err = mapErr(err, key)
+		err = b.mapErr(err, key)
 		if errors.Is(err, errFailedPrecondition) {
 			if match == "" {
 				return fmt.Errorf("%w: %w", storage.ErrExist, err)
@@ -290,40 +342,66 @@ func (b *bucket) Close() error {
 // precondition; Write turns it into ErrExist or ErrPrecondition.
 var errFailedPrecondition = errors.New("precondition failed")
 
-// mapErr maps a gocloud.dev error to the storage package's vocabulary.
-func mapErr(err error, key string) error {
+// where names the object at key in messages.
+func (b *bucket) where(key string) string {
+	if b.name == "" {
+		return key
+	}
+	return b.name + "/" + key
+}
+
+// mapErr maps a gocloud.dev error about key to the storage package's
+// vocabulary. What it wraps is the outermost part of err whose message
+// shows none of the bucket's secrets.
+func (b *bucket) mapErr(err error, key string) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("storage: %s: %w", key, err)
+	shown := secret.Hide(err, b.secrets)
+	if shown == nil {
+		shown = secret.ErrHidden
+	}
+	kind := errKind(err)
+	if kind == nil || errors.Is(shown, kind) {
+		return fmt.Errorf("storage: %s: %w", b.where(key), shown)
+	}
+	return fmt.Errorf("storage: %s: %w: %w", b.where(key), kind, shown)
+}
+
+// errKind returns the error of the storage package's vocabulary that err
+// is a case of, or nil.
+func errKind(err error) error {
+	for _, ctxErr := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, ctxErr) {
+			return ctxErr
+		}
 	}
 	switch gcerrors.Code(err) {
 	case gcerrors.NotFound:
-		return fmt.Errorf("storage: %s: %w: %w", key, storage.ErrNotExist, err)
+		return storage.ErrNotExist
 	case gcerrors.PermissionDenied:
-		return fmt.Errorf("storage: %s: %w: %w", key, storage.ErrPermission, err)
+		return storage.ErrPermission
 	case gcerrors.FailedPrecondition:
-		return fmt.Errorf("storage: %s: %w: %w", key, errFailedPrecondition, err)
+		return errFailedPrecondition
 	case gcerrors.ResourceExhausted, gcerrors.Internal, gcerrors.DeadlineExceeded:
-		return fmt.Errorf("storage: %s: %w: %w", key, storage.ErrTransient, err)
+		return storage.ErrTransient
 	case gcerrors.Unknown:
 		switch status := httpStatus(err); {
 		case status == http.StatusForbidden || status == http.StatusUnauthorized:
-			return fmt.Errorf("storage: %s: %w: %w", key, storage.ErrPermission, err)
+			return storage.ErrPermission
 		case status == http.StatusNotFound:
-			return fmt.Errorf("storage: %s: %w: %w", key, storage.ErrNotExist, err)
+			return storage.ErrNotExist
 		case status == http.StatusPreconditionFailed:
-			return fmt.Errorf("storage: %s: %w: %w", key, errFailedPrecondition, err)
+			return errFailedPrecondition
 		case status == 0, status >= 500, status == http.StatusConflict,
 			status == http.StatusRequestTimeout, status == http.StatusTooManyRequests:
 			// No answer at all (a refused or dropped connection), a
 			// server error, throttling, or S3's 409
 			// ConditionalRequestConflict between racing writes.
-			return fmt.Errorf("storage: %s: %w: %w", key, storage.ErrTransient, err)
+			return storage.ErrTransient
 		}
 	}
-	return fmt.Errorf("storage: %s: %w", key, err)
+	return nil
 }
 
 // httpStatus returns the HTTP status of a store's answer in err, or 0 if
@@ -336,6 +414,10 @@ func httpStatus(err error) int {
 	var az *azcore.ResponseError
 	if errors.As(err, &az) {
 		return az.StatusCode
+	}
+	var g *googleapi.Error
+	if errors.As(err, &g) {
+		return g.Code
 	}
 	return 0
 }
