@@ -3,166 +3,42 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/internal/s3test"
 	dp "github.com/tbgo/tbgo/proto/dataproviderpb"
+	"github.com/tbgo/tbgo/proto/tbpb"
+	"github.com/tbgo/tbgo/tfevents"
 )
 
-// exitCode returns the status run's error would exit with.
-func exitCode(err error) int {
-	var ee *exitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ee):
-		return ee.code
-	}
-	return exitFailure
-}
-
-func TestExitStatus(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	for _, tt := range []struct {
-		desc string
-		args []string
-		want int
-	}{
-		{"no logdir", nil, exitUsage},
-		{"underscored flag", []string{"--logdir", dir, "--samples_per_plugin=scalars=1"}, exitUsage},
-		{"bad samples", []string{"--logdir", dir, "--samples-per-plugin=scalars=-1"}, exitUsage},
-		{"samples without name", []string{"--logdir", dir, "--samples-per-plugin==3"}, exitUsage},
-		{"fractional reload", []string{"--logdir", dir, "--reload=1.5"}, exitUsage},
-		{"reload with unit", []string{"--logdir", dir, "--reload=5s"}, exitUsage},
-		{"port too large", []string{"--logdir", dir, "--port=70000"}, exitUsage},
-		{"stray argument", []string{"--logdir", dir, "extra"}, exitUsage},
-		{"empty logdir", []string{"--logdir="}, exitBadLogdir},
-		{"unknown URL scheme", []string{"--logdir=hdfs://bucket/runs"}, exitBadLogdir},
-		{"malformed URL", []string{"--logdir=s3://bucket/runs%zz"}, exitBadLogdir},
-		{"unbindable host", []string{"--logdir", dir, "--host=256.0.0.1", "--port=0"}, exitBind},
-		{"unwritable port file", []string{"--logdir", dir, "--port=0", "--port-file=" + filepath.Join(dir, "no", "such", "dir")}, exitFailure},
-		{"version", []string{"--version"}, 0},
-	} {
-		t.Run(tt.desc, func(t *testing.T) {
-			err := run(context.Background(), tt.args, strings.NewReader(""), io.Discard, io.Discard)
-			if got := exitCode(err); got != tt.want {
-				t.Errorf("run(%q) exits %d (%v), want %d", tt.args, got, err, tt.want)
-			}
-		})
-	}
-}
-
-func TestErrorFile(t *testing.T) {
-	t.Parallel()
-	errFile := filepath.Join(t.TempDir(), "startup_error")
-	var stderr bytes.Buffer
-	err := run(context.Background(), []string{"--logdir=hdfs://b/r", "--error-file=" + errFile}, nil, io.Discard, &stderr)
-	if exitCode(err) != exitBadLogdir {
-		t.Fatalf("exit %d, want %d", exitCode(err), exitBadLogdir)
-	}
-	b, rerr := os.ReadFile(errFile)
-	if rerr != nil || !strings.Contains(string(b), `unknown URL scheme "hdfs"`) || !strings.HasSuffix(string(b), "\n") {
-		t.Errorf("error file %q, %v; want the reason and a newline", b, rerr)
-	}
-	if stderr.Len() != 0 {
-		t.Errorf("stderr %q, want nothing (the error went to the file)", stderr.String())
-	}
-}
-
-// TestServe starts the server as TensorBoard does (its flags, -vv through
-// --extra_data_server_flags, a port file, --die-after-stdin), asks it an
-// RPC, then closes its standard input and expects it to exit 0.
-func TestServe(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	portFile := filepath.Join(t.TempDir(), "port")
-	stdin, w := io.Pipe()
-	var stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(context.Background(), []string{
-			"--logdir=" + dir, "--reload=1", "--samples-per-plugin=", "--port=0", "--port-file=" + portFile,
-			"--die-after-stdin", "--error-file=" + filepath.Join(dir, "err"), "-vv", "--checksum", "--no-checksum",
-		}, stdin, io.Discard, &stderr)
-	}()
-	var port int
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		b, err := os.ReadFile(portFile)
-		if err == nil && bytes.HasSuffix(b, []byte("\n")) {
-			port, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no port file")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	conn, err := grpc.NewClient("localhost:"+strconv.Itoa(port), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	res, err := dp.NewTensorBoardDataProviderClient(conn).GetExperiment(ctx, &dp.GetExperimentRequest{})
-	if err != nil || res.DataLocation != dir {
-		t.Errorf("GetExperiment = %v, %v; want data location %s", res, err, dir)
-	}
-	w.Close()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("after stdin closed: %v, want a clean exit", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("still running 10 s after stdin closed")
-	}
-	if !strings.Contains(stderr.String(), "load cycle done") {
-		t.Errorf("-vv logged no load cycle: %q", stderr.String())
-	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's logger and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestManualNamesEveryFlag checks that the package documentation, the
-// command's manual, names every flag.
+// command's manual, names every flag of the command line it runs
+// (package dataserver/launch).
 func TestManualNamesEveryFlag(t *testing.T) {
 	src, err := os.ReadFile("main.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := string(src[:bytes.Index(src, []byte("package main"))])
-	flags := regexp.MustCompile(`fs\.(?:String|Uint|Bool|Var)(?:Var)?\((?:[^,]+, )?"([a-z-]+)"`).FindAllStringSubmatch(string(src), -1)
+	flagsSrc, err := os.ReadFile(filepath.Join("..", "..", "dataserver", "launch", "flags.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := regexp.MustCompile(`fs\.(?:String|Uint|Bool|Var)(?:Var)?\((?:[^,]+, )?"([a-z-]+)"`).FindAllStringSubmatch(string(flagsSrc), -1)
 	if len(flags) < 10 {
-		t.Fatalf("found %d flags in main.go, want every one", len(flags))
+		t.Fatalf("found %d flags in flags.go, want every one", len(flags))
 	}
 	for _, f := range flags {
 		name := "--" + f[1]
@@ -173,4 +49,201 @@ func TestManualNamesEveryFlag(t *testing.T) {
 			t.Errorf("the manual does not mention %s", name)
 		}
 	}
+}
+
+// TestNoCloudSDKs pins the point of the command: it links none of the
+// object-store SDKs, whose package inits would cost 25-30 MB of resident
+// memory; tbgo-data-server-cloud links them.
+func TestNoCloudSDKs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("go list is slow; skipped with -short")
+	}
+	heavy := []string{"gocloud.dev", "github.com/aws/", "cloud.google.com/", "github.com/Azure/", "github.com/tbgo/tbgo/storage/cloud"}
+	for _, tc := range []struct {
+		pkg       string
+		wantHeavy bool
+	}{
+		{"github.com/tbgo/tbgo/cmd/tbgo-data-server", false},
+		{"github.com/tbgo/tbgo/dataserver/launch", false},
+		{"github.com/tbgo/tbgo/cmd/tbgo-data-server-cloud", true},
+	} {
+		out, err := exec.Command("go", "list", "-deps", tc.pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", tc.pkg, err)
+		}
+		var found []string
+		for _, dep := range strings.Fields(string(out)) {
+			for _, h := range heavy {
+				if strings.HasPrefix(dep, h) {
+					found = append(found, dep)
+					break
+				}
+			}
+		}
+		if tc.wantHeavy != (len(found) > 0) {
+			t.Errorf("%s links %d cloud packages %.5v; want any: %v", tc.pkg, len(found), found, tc.wantHeavy)
+		}
+	}
+}
+
+// buildServers builds tbgo-data-server and, with companion,
+// tbgo-data-server-cloud into a temporary directory, and returns it.
+func buildServers(t *testing.T, companion bool) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the commands; skipped with -short")
+	}
+	dir := t.TempDir()
+	pkgs := []string{"github.com/tbgo/tbgo/cmd/tbgo-data-server"}
+	if companion {
+		pkgs = append(pkgs, "github.com/tbgo/tbgo/cmd/tbgo-data-server-cloud")
+	}
+	if out, err := exec.Command("go", append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)...).CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkgs, err, out)
+	}
+	return dir
+}
+
+// start starts the tbgo-data-server in dir as TensorBoard does (a port
+// file, an error file, --die-after-stdin) with PATH empty, so that only
+// a companion beside it counts.
+func start(t *testing.T, dir, logdir string) (cmd *exec.Cmd, portFile, errFile string, stdin interface{ Close() error }) {
+	t.Helper()
+	tmp := t.TempDir()
+	portFile, errFile = filepath.Join(tmp, "port"), filepath.Join(tmp, "error")
+	cmd = exec.Command(filepath.Join(dir, "tbgo-data-server"), "--logdir", logdir, "--port=0", "--reload=1",
+		"--port-file", portFile, "--error-file", errFile, "--die-after-stdin")
+	cmd.Env = append(os.Environ(), "PATH="+t.TempDir())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	w, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("stderr of %s:\n%s", cmd, stderr.Bytes())
+		}
+	})
+	return cmd, portFile, errFile, w
+}
+
+// TestHandOffToCompanion runs the built tbgo-data-server on a bucket's
+// logdir: it becomes tbgo-data-server-cloud (same process, on Unix),
+// which writes the port file, answers RPCs and exits 0 when standard
+// input closes.
+func TestHandOffToCompanion(t *testing.T) {
+	t.Parallel()
+	dir := buildServers(t, true)
+	const u = "mem://hand-off-test/runs" // an empty bucket of the companion's own
+	cmd, portFile, _, stdin := start(t, dir, u)
+	c := dial(t, waitPort(t, portFile, cmd))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if res, err := c.GetExperiment(ctx, &dp.GetExperimentRequest{}); err != nil || res.DataLocation != u {
+		t.Errorf("GetExperiment = %v, %v; want data location %s", res, err, u)
+	}
+	if runtime.GOOS == "linux" {
+		exe, err := os.Readlink("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/exe")
+		if err != nil || filepath.Base(exe) != "tbgo-data-server-cloud" {
+			t.Errorf("process %d runs %q (%v), want tbgo-data-server-cloud in its place", cmd.Process.Pid, exe, err)
+		}
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("after stdin closed: %v, want exit status 0", err)
+	}
+}
+
+// TestHandOffS3 serves a logdir on a real S3 server through the
+// hand-off: the run its event file makes is listed.
+func TestHandOffS3(t *testing.T) {
+	srv := s3test.Start(t) // sets the AWS environment the companion inherits
+	dir := buildServers(t, true)
+	data, err := proto.Marshal(&tbpb.Event{WallTime: 1, What: &tbpb.Event_FileVersion{FileVersion: "brain.Event:2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(srv.Dir, "tbgo", "runs", "train")
+	if err := os.MkdirAll(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(run, "events.out.tfevents.1"), tfevents.AppendRecord(nil, data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, portFile, _, stdin := start(t, dir, srv.URL("tbgo", "runs"))
+	c := dial(t, waitPort(t, portFile, cmd))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		res, err := c.ListRuns(ctx, &dp.ListRunsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Runs) == 1 && res.Runs[0].Name == "train" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("after stdin closed: %v, want exit status 0", err)
+	}
+}
+
+// TestCompanionAbsent runs the built tbgo-data-server alone on a bucket's
+// logdir: exit status 8, and the error file says what to install.
+func TestCompanionAbsent(t *testing.T) {
+	t.Parallel()
+	dir := buildServers(t, false)
+	cmd, _, errFile, _ := start(t, dir, "s3://bucket/runs?region=eu-west-1")
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 8 {
+		t.Fatalf("exit %v, want exit status 8", err)
+	}
+	b, err := os.ReadFile(errFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`scheme "s3"`, "go install github.com/tbgo/tbgo/cmd/tbgo-data-server-cloud@latest",
+		"go install github.com/tbgo/tbgo/cmd/...@latest"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("error file lacks %q:\n%s", want, b)
+		}
+	}
+}
+
+// waitPort waits for the port file of the server cmd runs.
+func waitPort(t *testing.T, portFile string, cmd *exec.Cmd) int {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(portFile); err == nil && bytes.HasSuffix(b, []byte("\n")) {
+			port, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil {
+				t.Fatalf("port file %q: %v", b, err)
+			}
+			return port
+		}
+		if cmd.ProcessState != nil {
+			t.Fatalf("%s exited: %v", cmd, cmd.ProcessState)
+		}
+	}
+	t.Fatal("no port file after 20 s")
+	return 0
+}
+
+// dial connects to the data server on port.
+func dial(t *testing.T, port int) dp.TensorBoardDataProviderClient {
+	t.Helper()
+	conn, err := grpc.NewClient("localhost:"+strconv.Itoa(port), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return dp.NewTensorBoardDataProviderClient(conn)
 }

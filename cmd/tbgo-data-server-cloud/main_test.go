@@ -1,5 +1,3 @@
-//go:build !tbgo_nocloud
-
 package main
 
 import (
@@ -16,11 +14,15 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/dataserver/launch"
 	dp "github.com/tbgo/tbgo/proto/dataproviderpb"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/tfevents"
 )
+
+// server is the command this package's main runs.
+var server = &launch.Command{Name: "tbgo-data-server-cloud"}
 
 // TestServeBucket serves a logdir in a bucket (mem://, which lives in
 // this process): the run its objects make is listed, and GetExperiment
@@ -46,7 +48,7 @@ func TestServeBucket(t *testing.T) {
 	defer w.Close()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(context.Background(), []string{"--logdir=" + u, "--port=0", "--port-file=" + portFile, "--die-after-stdin"},
+		done <- server.Run(context.Background(), []string{"--logdir=" + u, "--port=0", "--port-file=" + portFile, "--die-after-stdin"},
 			stdin, io.Discard, io.Discard)
 	}()
 	var port int
@@ -56,7 +58,7 @@ func TestServeBucket(t *testing.T) {
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("tbgo-data-server --logdir=%s exited: %v", u, err)
+			t.Fatalf("tbgo-data-server-cloud --logdir=%s exited: %v", u, err)
 		default:
 		}
 		if time.Now().After(deadline) {
