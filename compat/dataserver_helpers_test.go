@@ -18,14 +18,17 @@ import (
 	"time"
 )
 
-// dataServerBin builds cmd/tbgo-data-server once per test binary.
+// dataServerBin builds cmd/tbgo-data-server once per test binary, with
+// its companion tbgo-data-server-cloud beside it (the program it hands
+// bucket URLs to).
 var dataServerBin struct {
 	once sync.Once
 	path string
 	err  error
 }
 
-// tbgoDataServer returns the path of a freshly built tbgo-data-server.
+// tbgoDataServer returns the path of a freshly built tbgo-data-server,
+// with tbgo-data-server-cloud in the same directory.
 func tbgoDataServer(t *testing.T) string {
 	t.Helper()
 	dataServerBin.once.Do(func() {
@@ -40,10 +43,10 @@ func tbgoDataServer(t *testing.T) string {
 			return
 		}
 		dataServerBin.path = filepath.Join(dir, "tbgo-data-server")
-		cmd := exec.Command("go", "build", "-o", dataServerBin.path, "./cmd/tbgo-data-server")
+		cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/tbgo-data-server", "./cmd/tbgo-data-server-cloud")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			dataServerBin.err = fmt.Errorf("go build ./cmd/tbgo-data-server: %v\n%s", err, out)
+			dataServerBin.err = fmt.Errorf("go build ./cmd/tbgo-data-server ./cmd/tbgo-data-server-cloud: %v\n%s", err, out)
 		}
 	})
 	if dataServerBin.err != nil {
