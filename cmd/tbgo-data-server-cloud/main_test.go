@@ -3,18 +3,14 @@ package main
 import (
 	"context"
 	"io"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tbgo/tbgo/dataserver/launch"
+	"github.com/tbgo/tbgo/internal/dataservertest"
 	dp "github.com/tbgo/tbgo/proto/dataproviderpb"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/storage"
@@ -51,26 +47,7 @@ func TestServeBucket(t *testing.T) {
 		done <- server.Run(context.Background(), []string{"--logdir=" + u, "--port=0", "--port-file=" + portFile, "--die-after-stdin"},
 			stdin, io.Discard, io.Discard)
 	}()
-	var port int
-	for deadline := time.Now().Add(10 * time.Second); port == 0; time.Sleep(10 * time.Millisecond) {
-		if b, err := os.ReadFile(portFile); err == nil && strings.HasSuffix(string(b), "\n") {
-			port, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("tbgo-data-server-cloud --logdir=%s exited: %v", u, err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no port file")
-		}
-	}
-	conn, err := grpc.NewClient("localhost:"+strconv.Itoa(port), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	c := dp.NewTensorBoardDataProviderClient(conn)
+	c := dataservertest.Dial(t, portFile, done)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for {
@@ -87,7 +64,5 @@ func TestServeBucket(t *testing.T) {
 		t.Errorf("GetExperiment = %v, %v; want data location %s", res, err, u)
 	}
 	w.Close()
-	if err := <-done; err != nil {
-		t.Errorf("after stdin closed: %v", err)
-	}
+	dataservertest.WaitExit(t, done)
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,10 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/internal/dataservertest"
 	"github.com/tbgo/tbgo/internal/s3test"
 	dp "github.com/tbgo/tbgo/proto/dataproviderpb"
 	"github.com/tbgo/tbgo/proto/tbpb"
@@ -106,12 +107,12 @@ func buildServers(t *testing.T, companion bool) string {
 
 // start starts the tbgo-data-server in dir as TensorBoard does (a port
 // file, an error file, --die-after-stdin) with PATH empty, so that only
-// a companion beside it counts.
-func start(t *testing.T, dir, logdir string) (cmd *exec.Cmd, portFile, errFile string, stdin interface{ Close() error }) {
+// a companion beside it counts. done reports its end.
+func start(t *testing.T, dir, logdir string) (portFile, errFile string, stdin io.Closer, pid int, done <-chan error) {
 	t.Helper()
 	tmp := t.TempDir()
 	portFile, errFile = filepath.Join(tmp, "port"), filepath.Join(tmp, "error")
-	cmd = exec.Command(filepath.Join(dir, "tbgo-data-server"), "--logdir", logdir, "--port=0", "--reload=1",
+	cmd := exec.Command(filepath.Join(dir, "tbgo-data-server"), "--logdir", logdir, "--port=0", "--reload=1",
 		"--port-file", portFile, "--error-file", errFile, "--die-after-stdin")
 	cmd.Env = append(os.Environ(), "PATH="+t.TempDir())
 	var stderr bytes.Buffer
@@ -123,14 +124,15 @@ func start(t *testing.T, dir, logdir string) (cmd *exec.Cmd, portFile, errFile s
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	ch := make(chan error, 1)
+	go func() { ch <- cmd.Wait() }()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
-		cmd.Wait()
 		if t.Failed() {
 			t.Logf("stderr of %s:\n%s", cmd, stderr.Bytes())
 		}
 	})
-	return cmd, portFile, errFile, w
+	return portFile, errFile, w, cmd.Process.Pid, ch
 }
 
 // TestHandOffToCompanion runs the built tbgo-data-server on a bucket's
@@ -141,23 +143,21 @@ func TestHandOffToCompanion(t *testing.T) {
 	t.Parallel()
 	dir := buildServers(t, true)
 	const u = "mem://hand-off-test/runs" // an empty bucket of the companion's own
-	cmd, portFile, _, stdin := start(t, dir, u)
-	c := dial(t, waitPort(t, portFile, cmd))
+	portFile, _, stdin, pid, done := start(t, dir, u)
+	c := dataservertest.Dial(t, portFile, done)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if res, err := c.GetExperiment(ctx, &dp.GetExperimentRequest{}); err != nil || res.DataLocation != u {
 		t.Errorf("GetExperiment = %v, %v; want data location %s", res, err, u)
 	}
 	if runtime.GOOS == "linux" {
-		exe, err := os.Readlink("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/exe")
+		exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
 		if err != nil || filepath.Base(exe) != "tbgo-data-server-cloud" {
-			t.Errorf("process %d runs %q (%v), want tbgo-data-server-cloud in its place", cmd.Process.Pid, exe, err)
+			t.Errorf("process %d runs %q (%v), want tbgo-data-server-cloud in its place", pid, exe, err)
 		}
 	}
 	stdin.Close()
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("after stdin closed: %v, want exit status 0", err)
-	}
+	dataservertest.WaitExit(t, done)
 }
 
 // TestHandOffS3 serves a logdir on a real S3 server through the
@@ -176,8 +176,8 @@ func TestHandOffS3(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(run, "events.out.tfevents.1"), tfevents.AppendRecord(nil, data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd, portFile, _, stdin := start(t, dir, srv.URL("tbgo", "runs"))
-	c := dial(t, waitPort(t, portFile, cmd))
+	portFile, _, stdin, _, done := start(t, dir, srv.URL("tbgo", "runs"))
+	c := dataservertest.Dial(t, portFile, done)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for {
@@ -191,9 +191,7 @@ func TestHandOffS3(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	stdin.Close()
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("after stdin closed: %v, want exit status 0", err)
-	}
+	dataservertest.WaitExit(t, done)
 }
 
 // TestCompanionAbsent runs the built tbgo-data-server alone on a bucket's
@@ -201,10 +199,10 @@ func TestHandOffS3(t *testing.T) {
 func TestCompanionAbsent(t *testing.T) {
 	t.Parallel()
 	dir := buildServers(t, false)
-	cmd, _, errFile, _ := start(t, dir, "s3://bucket/runs?region=eu-west-1")
-	err := cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 8 {
-		t.Fatalf("exit %v, want exit status 8", err)
+	_, errFile, _, _, done := start(t, dir, "s3://bucket/runs?region=eu-west-1")
+	var ee *exec.ExitError
+	if err := <-done; !errors.As(err, &ee) || ee.ExitCode() != 8 {
+		t.Fatalf("exit %v, want exit status 8", ee)
 	}
 	b, err := os.ReadFile(errFile)
 	if err != nil {
@@ -216,34 +214,4 @@ func TestCompanionAbsent(t *testing.T) {
 			t.Errorf("error file lacks %q:\n%s", want, b)
 		}
 	}
-}
-
-// waitPort waits for the port file of the server cmd runs.
-func waitPort(t *testing.T, portFile string, cmd *exec.Cmd) int {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if b, err := os.ReadFile(portFile); err == nil && bytes.HasSuffix(b, []byte("\n")) {
-			port, err := strconv.Atoi(strings.TrimSpace(string(b)))
-			if err != nil {
-				t.Fatalf("port file %q: %v", b, err)
-			}
-			return port
-		}
-		if cmd.ProcessState != nil {
-			t.Fatalf("%s exited: %v", cmd, cmd.ProcessState)
-		}
-	}
-	t.Fatal("no port file after 20 s")
-	return 0
-}
-
-// dial connects to the data server on port.
-func dial(t *testing.T, port int) dp.TensorBoardDataProviderClient {
-	t.Helper()
-	conn, err := grpc.NewClient("localhost:"+strconv.Itoa(port), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return dp.NewTensorBoardDataProviderClient(conn)
 }

@@ -1,7 +1,6 @@
 package launch
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -10,10 +9,6 @@ import (
 
 	"github.com/tbgo/tbgo/storage"
 )
-
-// ErrNoCompanion is wrapped by the error that reports a logdir URL whose
-// Companion cannot be found or was already tried.
-var ErrNoCompanion = errors.New("no companion can serve the logdir")
 
 // envHandedOff marks the environment of a companion started by Run, so
 // that it never hands the logdir on again, even if it is (a copy of) the
@@ -29,11 +24,11 @@ func (c *Command) findCompanion(location string) (string, error) {
 		scheme = u.Scheme
 	}
 	why := func(reason string) error {
-		return fmt.Errorf("--logdir %s: a URL of scheme %q needs %s, which links the object-store drivers that %s leaves out, and %s (%w). Install it with\n"+
+		return fmt.Errorf("--logdir %s: a URL of scheme %q needs %s, which links the object-store drivers that %s leaves out, and %s. Install it with\n"+
 			"  go install github.com/tbgo/tbgo/cmd/%s@latest\n"+
 			"or install every tbgo command with\n"+
 			"  go install github.com/tbgo/tbgo/cmd/...@latest",
-			storage.Display(location), scheme, c.Companion, c.Name, reason, ErrNoCompanion, c.Companion)
+			storage.Display(location), scheme, c.Companion, c.Name, reason, c.Companion)
 	}
 	if by := os.Getenv(envHandedOff); by != "" {
 		return "", why(fmt.Sprintf("this program, started as %s to serve it, cannot", by))

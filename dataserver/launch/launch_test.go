@@ -7,15 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
+	"github.com/tbgo/tbgo/internal/dataservertest"
 	dp "github.com/tbgo/tbgo/proto/dataproviderpb"
 )
 
@@ -100,38 +97,15 @@ func TestServe(t *testing.T) {
 			"--die-after-stdin", "--error-file=" + filepath.Join(dir, "err"), "-vv", "--checksum", "--no-checksum",
 		}, stdin, io.Discard, &stderr)
 	}()
-	var port int
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		b, err := os.ReadFile(portFile)
-		if err == nil && bytes.HasSuffix(b, []byte("\n")) {
-			port, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no port file")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	conn, err := grpc.NewClient("localhost:"+strconv.Itoa(port), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	c := dataservertest.Dial(t, portFile, done)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	res, err := dp.NewTensorBoardDataProviderClient(conn).GetExperiment(ctx, &dp.GetExperimentRequest{})
+	res, err := c.GetExperiment(ctx, &dp.GetExperimentRequest{})
 	if err != nil || res.DataLocation != dir {
 		t.Errorf("GetExperiment = %v, %v; want data location %s", res, err, dir)
 	}
 	w.Close()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("after stdin closed: %v, want a clean exit", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("still running 10 s after stdin closed")
-	}
+	dataservertest.WaitExit(t, done)
 	if !strings.Contains(stderr.String(), "load cycle done") {
 		t.Errorf("-vv logged no load cycle: %q", stderr.String())
 	}
