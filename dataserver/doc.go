@@ -4,7 +4,9 @@
 // proto/dataproviderpb) over a logdir, so that stock TensorBoard shows
 // every dashboard from data tbgo loads. Command tbgo-data-server wraps it
 // with the command line of TensorBoard's own Rust data server
-// ("RustBoard"), which TensorBoard then launches in its place.
+// ("RustBoard"), which TensorBoard then launches in its place; that
+// command line is package dataserver/launch, which also runs
+// tbgo-data-server-cloud, the same command with the object-store drivers.
 //
 // # Serving
 //

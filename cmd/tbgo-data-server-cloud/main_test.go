@@ -48,18 +48,9 @@ func TestServeBucket(t *testing.T) {
 			stdin, io.Discard, io.Discard)
 	}()
 	c := dataservertest.Dial(t, portFile, done)
+	dataservertest.WaitRuns(t, c, "train")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for {
-		res, err := c.ListRuns(ctx, &dp.ListRunsRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(res.Runs) == 1 && res.Runs[0].Name == "train" {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 	if res, err := c.GetExperiment(ctx, &dp.GetExperimentRequest{}); err != nil || res.DataLocation != u {
 		t.Errorf("GetExperiment = %v, %v; want data location %s", res, err, u)
 	}

@@ -5,7 +5,9 @@ package dataservertest
 
 import (
 	"bytes"
+	"context"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -43,6 +45,29 @@ func Dial(t testing.TB, portFile string, done <-chan error) dp.TensorBoardDataPr
 	}
 	t.Cleanup(func() { conn.Close() })
 	return dp.NewTensorBoardDataProviderClient(conn)
+}
+
+// WaitRuns waits up to 20 s for the server to list exactly the runs
+// named, in order, and fails t otherwise.
+func WaitRuns(t testing.TB, c dp.TensorBoardDataProviderClient, names ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var got []string
+	for {
+		res, err := c.ListRuns(ctx, &dp.ListRunsRequest{})
+		if err != nil {
+			t.Fatalf("ListRuns (waiting for runs %q; last listed %q): %v", names, got, err)
+		}
+		got = got[:0]
+		for _, r := range res.Runs {
+			got = append(got, r.Name)
+		}
+		if slices.Equal(got, names) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // WaitExit waits up to 10 s for the server to report its end on done,
