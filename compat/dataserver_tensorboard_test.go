@@ -151,8 +151,10 @@ func tbgoDashboards(t *testing.T, place func(t *testing.T, dir string) string, p
 }
 
 // running reports whether a process runs whose command line starts with
-// bin and holds arg.
+// bin, or the tbgo-data-server-cloud beside it (which tbgo-data-server
+// becomes for a bucket URL), and holds arg.
 func running(bin, arg string) bool {
+	cloud := filepath.Join(filepath.Dir(bin), "tbgo-data-server-cloud")
 	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, p := range cmdlines {
 		b, err := os.ReadFile(p)
@@ -160,7 +162,7 @@ func running(bin, arg string) bool {
 			continue
 		}
 		args := bytes.Split(b, []byte{0})
-		if len(args) > 0 && string(args[0]) == bin && slices.ContainsFunc(args, func(a []byte) bool { return string(a) == arg }) {
+		if len(args) > 0 && (string(args[0]) == bin || string(args[0]) == cloud) && slices.ContainsFunc(args, func(a []byte) bool { return string(a) == arg }) {
 			return true
 		}
 	}
