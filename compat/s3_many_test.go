@@ -21,9 +21,11 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/internal/readme"
 	"github.com/tbgo/tbgo/internal/s3test"
 	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/summary"
+	"go.yaml.in/yaml/v3"
 )
 
 // buildCmd builds the command at pkg (relative to the module root) into
@@ -238,20 +240,22 @@ func seqTo(n int) []int64 {
 	return s
 }
 
-// TestS3SweepFanOut runs a 4-trial sweep as a job array does: four
-// processes of "tbgo sweep CONFIG -trial N" at once, all writing one
-// s3:// logdir. Each trial's session is in the HParams table of
-// TensorBoard's Python loader over s3://, with the experiment at the
-// sweep's root that the four processes declared at once, and tbgo's
-// readers read the same four successful sessions.
+// TestS3SweepFanOut runs a 4-trial sweep as the README's Slurm job array
+// and Kubernetes Indexed Job run it: four processes at once, trials 0 and
+// 1 by the job-array script, 2 and 3 by the Indexed Job's container
+// command, each taken from the README with only the bucket's URL, the
+// config's path and the binary's replaced; all write one s3:// logdir.
+// Each trial's session is in the HParams table of TensorBoard's Python
+// loader over s3://, with the experiment at the sweep's root that the four
+// processes declared at once, and tbgo's readers read the same four
+// successful sessions.
 func TestS3SweepFanOut(t *testing.T) {
 	srv := s3Env(t)
 	tbgoBinary := buildTbgo(t)
 	dir := t.TempDir()
 	logdir := srv.URL("tbgo", "sweeps")
-	config := filepath.Join(dir, "fan.yaml")
-	body := "logdir: " + strconv.Quote(logdir) + `
-trials: 4
+	config := filepath.Join(dir, "lr.yaml")
+	body := `trials: 4
 seed: 7
 metric: accuracy/val
 goal: max
@@ -262,10 +266,25 @@ params:
 	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	script, command := readmeJobs(t)
+	// The README's URL, config path and command name, made this test's.
+	local := strings.NewReplacer(
+		"'s3://my-bucket/sweeps?region=eu-west-1'", "'"+logdir+"'",
+		"/sweep/lr.yaml", config,
+		"tbgo sweep", tbgoBinary+" sweep",
+	)
 	var procs []*exec.Cmd
 	var outs []*bytes.Buffer
 	for i := range 4 {
-		cmd := exec.Command(tbgoBinary, "sweep", config, "-trial", strconv.Itoa(i))
+		var cmd *exec.Cmd
+		if i < 2 {
+			cmd = exec.Command("sh", "-c", local.Replace(script))
+			cmd.Env = append(os.Environ(), "SLURM_ARRAY_TASK_ID="+strconv.Itoa(i))
+		} else {
+			cmd = exec.Command(command[0], command[1], local.Replace(command[2]))
+			cmd.Env = append(os.Environ(), "JOB_COMPLETION_INDEX="+strconv.Itoa(i))
+		}
+		cmd.Dir = dir
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
@@ -275,14 +294,14 @@ params:
 	}
 	for i, cmd := range procs {
 		if err := cmd.Wait(); err != nil {
-			t.Fatalf("tbgo sweep -trial %d: %v\n%s", i, err, outs[i])
+			t.Fatalf("trial %d (%v): %v\n%s", i, cmd.Args, err, outs[i])
 		}
 	}
 	if out := outs[0].String(); !strings.Contains(out, "S3_ENDPOINT="+srv.Endpoint) || strings.Contains(out, s3test.SecretKey) {
 		t.Errorf("tbgo sweep does not print the tensorboard command with S3_ENDPOINT, or shows the secret:\n%s", out)
 	}
 
-	sweepDir := storage.Join(logdir, "fan")
+	sweepDir := storage.Join(logdir, "lr")
 	exp, err := summary.ReadExperiment(sweepDir)
 	if err != nil {
 		t.Fatal(err)
@@ -318,8 +337,8 @@ params:
 		return true, nil
 	}
 	servers := startServers(t, []serverSpec{
-		{"python on s3://", ServerOptions{Logdir: "s3://tbgo/sweeps/fan"}, loaded},
-		{"rust on the server's files", ServerOptions{Logdir: filepath.Join(srv.Dir, "tbgo", "sweeps", "fan"), Fast: true}, loaded},
+		{"python on s3://", ServerOptions{Logdir: "s3://tbgo/sweeps/lr"}, loaded},
+		{"rust on the server's files", ServerOptions{Logdir: filepath.Join(srv.Dir, "tbgo", "sweeps", "lr"), Fast: true}, loaded},
 	})
 	for _, s := range servers {
 		var groups hpSessionGroups
@@ -380,4 +399,46 @@ func killAfterAcks(t *testing.T, cmd *exec.Cmd, n int, pause time.Duration) int 
 	}
 	cmd.Wait()
 	return acked
+}
+
+// readmeJobs returns the README's Slurm job-array script and the container
+// command of its Kubernetes Indexed Job, checking the Job's shape.
+func readmeJobs(t *testing.T) (script string, command []string) {
+	t.Helper()
+	section, err := readme.Section("### Sweeps of your own model, on many machines")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scripts, manifests := readme.Fenced(section, "sh"), readme.Fenced(section, "yaml")
+	if len(scripts) != 1 || len(manifests) != 1 {
+		t.Fatalf("the README section has %d sh and %d yaml blocks, want 1 and 1", len(scripts), len(manifests))
+	}
+	if !strings.Contains(scripts[0], "#SBATCH --array=") {
+		t.Errorf("the job-array script has no #SBATCH --array line:\n%s", scripts[0])
+	}
+	var job struct {
+		Kind string
+		Spec struct {
+			CompletionMode string `yaml:"completionMode"`
+			Completions    int
+			Template       struct {
+				Spec struct {
+					Containers []struct {
+						Command []string
+					}
+				}
+			}
+		}
+	}
+	if err := yaml.Unmarshal([]byte(manifests[0]), &job); err != nil {
+		t.Fatalf("the Indexed Job manifest: %v", err)
+	}
+	if job.Kind != "Job" || job.Spec.CompletionMode != "Indexed" || job.Spec.Completions < 1 || len(job.Spec.Template.Spec.Containers) != 1 {
+		t.Fatalf("the manifest is not an Indexed Job with one container: %+v", job)
+	}
+	command = job.Spec.Template.Spec.Containers[0].Command
+	if len(command) != 3 || command[0] != "sh" || command[1] != "-c" || !strings.Contains(command[2], "$JOB_COMPLETION_INDEX") {
+		t.Fatalf("the Indexed Job's command is %q, want sh -c \"... $JOB_COMPLETION_INDEX ...\"", command)
+	}
+	return scripts[0], command
 }

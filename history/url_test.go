@@ -7,8 +7,10 @@ import (
 	"testing"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/internal/s3test"
 	"github.com/tbgo/tbgo/storage"
 	_ "github.com/tbgo/tbgo/storage/cloud"
+	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -76,5 +78,57 @@ func TestOpenURL(t *testing.T) {
 	defer one.Close()
 	if runs := one.Runs(); len(runs) != 1 || len(runs[0].Files) != 1 || !strings.HasSuffix(one.Path(), file) {
 		t.Errorf("opening one segment: path %s, runs %+v", one.Path(), runs)
+	}
+}
+
+// TestReadS3Requests counts what reading a logdir of nested runs in a
+// real S3 server costs: one LIST to discover its runs, then one GET per
+// event file, each read to its end with no request past it.
+func TestReadS3Requests(t *testing.T) {
+	srv := s3test.Start(t)
+	c := srv.Count(t)
+	for _, run := range []string{"a", "b/c", "b/d/e"} {
+		w, err := summary.NewWriter(c.URL("tbgo", "read/"+run), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 100 {
+			if i == 50 {
+				w.Flush() // a second segment
+			}
+			w.Scalar("loss", int64(i), float64(i))
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Take()
+	src, err := history.Open(c.URL("tbgo", "read"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if reqs := c.Take(); len(reqs) != 1 || reqs[0].Kind != "LIST" {
+		t.Errorf("Open made %v, want one LIST", reqs)
+	}
+	n := 0
+	if err := src.Scalars(context.Background(), nil, func(*history.Scalar) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 300 {
+		t.Errorf("read %d scalars, want 300", n)
+	}
+	files := 0
+	for _, r := range src.Runs() {
+		files += len(r.Files)
+	}
+	reqs := c.Take()
+	for _, r := range reqs {
+		if r.Kind != "GET" || r.Status != 200 || r.Range != "" {
+			t.Errorf("reading the scalars made %v, want whole-object GETs only", r)
+		}
+	}
+	if len(reqs) != files {
+		t.Errorf("reading %d event files made %d requests: %v", files, len(reqs), reqs)
 	}
 }

@@ -159,7 +159,9 @@ func (f *bucketFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	}
 	dk := f.dirKey(name)
 	var entries []fs.DirEntry
+	below := false // some key lies below name
 	err := f.list(f.ctx, dk, false, func(o Object) error {
+		below = true
 		base := strings.TrimSuffix(strings.TrimPrefix(o.Key, dk), "/")
 		if base == "" || strings.Contains(base, "/") {
 			return nil // a "directory marker" object, or a key fs cannot name
@@ -177,9 +179,11 @@ func (f *bucketFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	}
 	// Keys sort "a.txt" before "a/", names "a" before "a.txt".
 	slices.SortFunc(entries, func(x, y fs.DirEntry) int { return strings.Compare(x.Name(), y.Name()) })
-	if len(entries) == 0 && name != "." {
+	if !below && name != "." {
 		// Object stores have no empty directories: nothing below name
 		// means there is no such directory, unless name is an object.
+		// (A directory that holds only keys fs cannot name, a
+		// "directory marker" say, is empty.)
 		if _, err := f.stat(f.key(name)); err == nil {
 			return nil, f.pathError("readdir", name, errors.New("not a directory"))
 		}

@@ -18,7 +18,7 @@ func Path() string {
 
 // Section returns the text of the README section whose heading line is
 // heading (such as "## Quick start"), up to the next heading of its level
-// or above.
+// or above. Lines inside fenced code blocks are not headings.
 func Section(heading string) (string, error) {
 	b, err := os.ReadFile(Path())
 	if err != nil {
@@ -29,10 +29,17 @@ func Section(heading string) (string, error) {
 		return "", fmt.Errorf("readme: README.md has no section %q", heading)
 	}
 	level, _, _ := strings.Cut(heading, " ") // "##"
-	for l := len(level); l > 0; l-- {
-		if i := strings.Index(rest, "\n"+strings.Repeat("#", l)+" "); i >= 0 {
-			rest = rest[:i]
+	fenced := false
+	for i := 0; i < len(rest); {
+		line, _, _ := strings.Cut(rest[i:], "\n")
+		if strings.HasPrefix(line, "```") {
+			fenced = !fenced
 		}
+		if marks, _, ok := strings.Cut(line, " "); ok && !fenced && marks != "" &&
+			strings.Trim(marks, "#") == "" && len(marks) <= len(level) {
+			return rest[:i], nil
+		}
+		i += len(line) + 1
 	}
 	return rest, nil
 }
