@@ -123,10 +123,14 @@ func start(t *testing.T, dir, logdir string) (portFile, errFile string, stdin io
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ch := make(chan error, 1)
-	go func() { ch <- cmd.Wait() }()
+	ch, exited := make(chan error, 1), make(chan struct{})
+	go func() {
+		ch <- cmd.Wait()
+		close(exited)
+	}()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
+		<-exited // stderr is written until then
 		if t.Failed() {
 			t.Logf("stderr of %s:\n%s", cmd, stderr.Bytes())
 		}
