@@ -70,9 +70,15 @@
 //	5 min           about 5 min         288                288
 //
 // (plus one per MaxSize, 8 MiB, of data; a run that pauses makes fewer).
-// Rewriting an open segment in place to get both would upload (k+1)/2
-// times the data for k rewrites per segment and would replace objects a
-// loader may be reading, so the Sink does not. Readers pay per object:
+// S3 cannot append to an object, so getting both, values within 30 s and
+// a few hundred objects a day, would mean rewriting the open segment in
+// place every 25 s and sealing it every few minutes: k rewrites of a
+// segment upload (k+1)/2 times its data (about 6x for 5-minute
+// segments), where sealed segments upload each byte once. (TensorBoard's
+// Python loader reads an object that grew, same bytes first, from where
+// it was; replacing one with other bytes, or deleting it, breaks it.) The
+// Sink uploads each byte once; MaxAge chooses between freshness and the
+// number of objects. Readers pay per object:
 // TensorBoard's Python loader on S3 tails only the newest file (per run
 // and reload: one delimited LIST, one GET, one HEAD, plus a LIST page per
 // 1000 objects of the logdir), but catching up after a restart reads every
