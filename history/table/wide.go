@@ -54,9 +54,13 @@ type wideEntry struct {
 const wideEntrySize = 8 + 8 + 8 + 8 + 4
 
 func newWideSink(ctx context.Context, src *history.Source, o *Options, w io.Writer, ex *exporter) (*wideSink, error) {
-	// A first pass finds the columns: every selected scalar tag.
+	// A first pass finds the columns: every selected scalar tag. It reads
+	// the Raw view whatever o.Read.View is: a view only drops values that
+	// a later value of their series preempts, so the tags are the same,
+	// and the TensorBoard view would read every run twice to learn that.
 	tagSet := map[string]bool{}
 	read := o.Read
+	read.View = history.Raw
 	read.Damaged = func(*tfevents.Damage) error { return nil } // the export pass reports them
 	if err := src.Scalars(ctx, &read, func(s *history.Scalar) error {
 		tagSet[s.Tag] = true
