@@ -88,7 +88,7 @@
 // passes on it. All three judge damage alike, by one record checker, and
 // hold memory bounded by the largest record. Follow watches a logdir that
 // is still being written, picking up new runs and files and waiting for
-// torn records to complete, and hands each new value to a function.
+// torn records to complete, and hands each new scalar to a function.
 //
 // # Sessions, summaries, smoothing and distributions
 //
