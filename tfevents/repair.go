@@ -106,7 +106,9 @@ func Repair(dst io.Writer, src io.Reader, o *RepairOptions) (*RepairReport, erro
 			if out == nil {
 				continue
 			}
-			if len(out) != len(rec) || &out[0] != &rec[0] {
+			// An empty record (an empty Event is a valid one) has no
+			// first byte to compare: kept as it is, it is not rewritten.
+			if len(out) != len(rec) || len(out) > 0 && &out[0] != &rec[0] {
 				rep.Rewritten++
 			}
 		}

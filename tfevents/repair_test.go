@@ -156,6 +156,42 @@ func TestRepairCheck(t *testing.T) {
 	}
 }
 
+// TestRepairEmptyRecord: an empty record is a valid (empty) Event; a
+// Check that keeps it as it is, or rewrites a record to nothing, must not
+// make Repair fail, and the empty record is kept, not counted rewritten.
+func TestRepairEmptyRecord(t *testing.T) {
+	t.Parallel()
+	stream, _ := scalarStream(t, 2)
+	stream = tfevents.AppendRecord(stream, nil)
+	tests := []struct {
+		desc      string
+		check     func([]byte) ([]byte, *tfevents.Damage)
+		rewritten int
+	}{
+		{desc: "kept as it is", check: func(rec []byte) ([]byte, *tfevents.Damage) { return rec, nil }},
+		{desc: "rewritten empty", check: func(rec []byte) ([]byte, *tfevents.Damage) {
+			if len(rec) == 0 {
+				return rec, nil
+			}
+			return []byte{}, &tfevents.Damage{Kind: tfevents.InvalidValue, Err: errors.New("pretend")}
+		}, rewritten: 3},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		rep, err := tfevents.Repair(&out, bytes.NewReader(stream), &tfevents.RepairOptions{Check: tt.check})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.desc, err)
+		}
+		if rep.Records != 4 || rep.Rewritten != tt.rewritten || rep.Dropped != 0 {
+			t.Errorf("%s: report %+v, want 4 records, %d rewritten", tt.desc, rep, tt.rewritten)
+		}
+		recs, _, dmg, err := scanAll(tfevents.NewScanner(bytes.NewReader(out.Bytes())))
+		if err != nil || len(dmg) > 0 || len(recs) != 4 || len(recs[3]) != 0 {
+			t.Errorf("%s: %d records out, damage %v, error %v; want 4 ending with the empty one", tt.desc, len(recs), dmg, err)
+		}
+	}
+}
+
 func TestRepairErrors(t *testing.T) {
 	t.Parallel()
 	stream, _ := scalarStream(t, 4)
