@@ -3,12 +3,14 @@ package history_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/tbgo/tbgo/archive"
@@ -231,5 +233,72 @@ func TestFollowErrors(t *testing.T) {
 	err := history.Follow(context.Background(), logdir, &history.FollowOptions{FromStart: true}, func(*history.Scalar) error { return boom })
 	if !errors.Is(err, boom) {
 		t.Errorf("Follow: %v, want fn's error", err)
+	}
+}
+
+// swappingFS serves one event file whose bytes are before until it has
+// been opened once, and after from then on: a file rewritten in place
+// between the two passes of a TensorBoard view.
+type swappingFS struct {
+	name          string
+	before, after []byte
+	mu            sync.Mutex
+	opens         int
+}
+
+func (s *swappingFS) Open(name string) (fs.File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	data := s.before
+	if name == s.name {
+		if s.opens > 0 {
+			data = s.after
+		}
+		s.opens++
+	}
+	return fstest.MapFS{s.name: {Data: data, Mode: 0o644}}.Open(name)
+}
+
+// TestTensorBoardViewFileRewritten: a file rewritten between the two
+// passes of the TensorBoard view, so that the second meets a tag the
+// first did not, is read without a panic, the new tag's values kept.
+func TestTensorBoardViewFileRewritten(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	read := func(name string) []byte {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	before := read(scalarRun(t, filepath.Join(dir, "a"), "x", 0, 1))
+	after := read(scalarRun(t, filepath.Join(dir, "b"), "y", 0, 1))
+	fsys := &swappingFS{name: "events.out.tfevents.1", before: before, after: after}
+	src, err := history.OpenFS(fsys, fsys.name, "run/"+fsys.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, read := range []struct {
+		desc string
+		fn   func(*history.Options, func(tag string)) error
+	}{
+		{"values", func(o *history.Options, fn func(string)) error {
+			return src.Values(context.Background(), o, func(v *history.Value) error { fn(v.Tag); return nil })
+		}},
+		{"scalars", func(o *history.Options, fn func(string)) error {
+			return src.Scalars(context.Background(), o, func(s *history.Scalar) error { fn(s.Tag); return nil })
+		}},
+	} {
+		fsys.mu.Lock()
+		fsys.opens = 0
+		fsys.mu.Unlock()
+		var tags []string
+		if err := read.fn(&history.Options{View: history.TensorBoard}, func(tag string) { tags = append(tags, tag) }); err != nil {
+			t.Fatalf("%s: %v", read.desc, err)
+		}
+		if !slices.Equal(tags, []string{"y", "y"}) {
+			t.Errorf("%s: tags %q, want the rewritten file's y twice", read.desc, tags)
+		}
 	}
 }

@@ -126,8 +126,13 @@ func maxStep(a int64, seen bool, b int64) int64 {
 }
 
 // keep reports, in the second pass, whether the series' next value, with
-// the given step, survives.
+// the given step, survives. A nil preemption is a series the first pass
+// did not meet, as when a file is rewritten between the passes: nothing
+// it learned preempts the series' values, so each is kept.
 func (p *preemption) keep(step int64) bool {
+	if p == nil {
+		return true
+	}
 	ord := p.at
 	p.at++
 	for p.next < len(p.killers) && p.killers[p.next].ord <= ord {
