@@ -225,6 +225,9 @@ func (s *Source) repairToDir(dst string, rep *RepairReport) (err error) {
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
+	if err := atomicfile.SyncTree(stage); err != nil { // the names in it, before it appears
+		return fmt.Errorf("history: %w", err)
+	}
 	if info, err := os.Stat(dst); err == nil && info.IsDir() {
 		if err := os.Remove(dst); err != nil { // empty, as checked
 			return fmt.Errorf("history: %w", err)

@@ -243,10 +243,12 @@ func WriteDir(ctx context.Context, dir string, src *history.Source, o *Options) 
 		}
 	}
 	files = nil
+	// The names in the staged tree (media directories included) must be
+	// durable before any of it is renamed into place.
+	if err := atomicfile.SyncTree(staging); err != nil {
+		return nil, err
+	}
 	if !exists {
-		if err := atomicfile.SyncDir(staging); err != nil {
-			return nil, err
-		}
 		if err := atomicfile.Rename(staging, dir); err != nil {
 			return nil, fmt.Errorf("table: write %s: %w", dir, err)
 		}

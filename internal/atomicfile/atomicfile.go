@@ -137,3 +137,19 @@ func SyncDir(dir string) error {
 	}
 	return nil
 }
+
+// SyncTree syncs dir and every directory below it (it does not follow
+// symbolic links), making durable the names created in a tree that is
+// staged whole and then renamed into place: Rename syncs only the
+// directories that hold the tree's root.
+func SyncTree(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("atomicfile: %w", err)
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		return SyncDir(p)
+	})
+}

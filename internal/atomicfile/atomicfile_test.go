@@ -111,3 +111,22 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 		}
 	}
 }
+
+// TestSyncTree syncs a staged tree of nested directories; a tree that is
+// not there is an error.
+func TestSyncTree(t *testing.T) {
+	dir := t.TempDir()
+	stage := filepath.Join(dir, ".stage")
+	if err := os.MkdirAll(filepath.Join(stage, "a", "b"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(filepath.Join(stage, "a", "b", "f"), []byte("f"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := SyncTree(stage); err != nil {
+		t.Fatal(err)
+	}
+	if err := SyncTree(filepath.Join(dir, "missing")); err == nil {
+		t.Error("SyncTree of a missing directory succeeded")
+	}
+}
