@@ -3,10 +3,14 @@ package dataserver
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -63,4 +67,40 @@ func BenchmarkLoadScalars(b *testing.B) {
 		loadRecords(s, r, data)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*8000), "ns/record")
+}
+
+// BenchmarkLoadHistograms loads legacy histogram events from a file, which
+// the series read again when asked: the tensors are checked, not kept.
+func BenchmarkLoadHistograms(b *testing.B) {
+	s := New(nil, ".", "", nil)
+	r := newRun("train")
+	var data []byte
+	for i := range 2000 {
+		h := &tbpb.HistogramProto{Min: 0, Max: 1, Num: 3, BucketLimit: []float64{0.5, 1}, Bucket: []float64{1, 2}}
+		rec, err := proto.Marshal(&tbpb.Event{WallTime: 1, Step: int64(i), What: &tbpb.Event_Summary{Summary: &tbpb.Summary{
+			Value: []*tbpb.Summary_Value{{Tag: "h", Value: &tbpb.Summary_Value_Histo{Histo: h}}}}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		data = tfevents.AppendRecord(data, rec)
+	}
+	path := filepath.Join(b.TempDir(), "events.out.tfevents.1")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		ef := &eventFile{name: path, f: f}
+		ef.sc = tfevents.NewScanner(io.NewSectionReader(f, 0, int64(len(data))))
+		for ef.sc.Scan() {
+			r.record(s, ef)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*2000), "ns/record")
 }
