@@ -36,6 +36,25 @@ func TestBlobKey(t *testing.T) {
 	}
 }
 
+// TestBlobKeyBytes checks the JSON inside a key byte for byte: strings
+// escaped as TensorBoard's data server (serde_json) escapes them, only
+// what JSON requires, with the short escapes for \b and \f.
+func TestBlobKeyBytes(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		k    blobKey
+		want string
+	}{
+		{blobKey{"", ".", "a/b", 0, 0}, `["",".","a/b",0,0]`},
+		{blobKey{"e\"x", "a\\b", "<&>", -7, 18446744073709551615}, `["e\"x","a\\b","<&>",-7,18446744073709551615]`},
+		{blobKey{"\b\f\n\r\t", "\x00\x1f\x7f", "η\u2028", 1, 2}, `["\b\f\n\r\t","\u0000\u001f` + "\x7f" + `","η` + "\u2028" + `",1,2]`},
+	} {
+		if got := string(mustDecode(t, tt.k.String())); got != tt.want {
+			t.Errorf("key of %q holds %q, want %q", tt.k, got, tt.want)
+		}
+	}
+}
+
 func enc(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
 func mustDecode(t *testing.T, s string) []byte {

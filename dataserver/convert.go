@@ -98,9 +98,10 @@ func convert(v *summary.Value, class tbpb.DataClass, plugin string, hold bool) p
 			p.scalar, ok = float32(v.Scalar), true
 		}
 	case tbpb.DataClass_DATA_CLASS_TENSOR:
-		var t *tbpb.TensorProto
-		if t, ok = tensorOf(v); ok && hold {
-			b, err := proto.Marshal(t)
+		// A point that reads its value again needs only the check: the
+		// tensor of a legacy histogram is not built to be thrown away.
+		if ok = hasTensor(v); ok && hold {
+			b, err := proto.Marshal(tensorOf(v))
 			p.value.mem, ok = &held{tensor: b}, err == nil
 		}
 	case tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE:
@@ -116,13 +117,20 @@ func convert(v *summary.Value, class tbpb.DataClass, plugin string, hold bool) p
 	return p
 }
 
-// tensorOf returns the tensor of a TENSOR-class value: its own, or for a
-// legacy histogram its buckets as a DT_DOUBLE [k, 3] tensor of (left,
+// hasTensor reports whether v has a tensor that a TENSOR-class series
+// keeps: its own, a legacy histogram's buckets, or a null tensor for a
+// value that carries only metadata.
+func hasTensor(v *summary.Value) bool {
+	return v.Tensor != nil || v.Kind == summary.KindHistogram || v.Kind == summary.KindOther
+}
+
+// tensorOf returns the tensor of a value that hasTensor: its own, or for
+// a legacy histogram its buckets as a DT_DOUBLE [k, 3] tensor of (left,
 // right, count) rows.
-func tensorOf(v *summary.Value) (*tbpb.TensorProto, bool) {
+func tensorOf(v *summary.Value) *tbpb.TensorProto {
 	switch {
 	case v.Tensor != nil:
-		return v.Tensor, true
+		return v.Tensor
 	case v.Kind == summary.KindHistogram:
 		content := make([]byte, 0, 24*len(v.Buckets))
 		for _, b := range v.Buckets {
@@ -136,12 +144,10 @@ func tensorOf(v *summary.Value) (*tbpb.TensorProto, bool) {
 				{Size: int64(len(v.Buckets))}, {Size: 3},
 			}},
 			TensorContent: content,
-		}, true
-	case v.Kind == summary.KindOther:
-		// A value that carries only metadata.
-		return nullTensor(), true
+		}
 	}
-	return nil, false
+	// A value that carries only metadata.
+	return nullTensor()
 }
 
 // blobsOf returns the blobs of a BLOB_SEQUENCE-class value: a graph's

@@ -159,12 +159,7 @@ func runBoard(args []string, stdout, stderr io.Writer) error {
 // localDir returns the directory on the local disk that the logdir
 // location names (a path or a file:// URL), if it names one.
 func localDir(location string) (string, bool) {
-	st, err := storage.Open(context.Background(), location)
-	if err != nil {
-		return "", false
-	}
-	defer st.Close()
-	dir, ok := st.Dir()
+	dir, ok := storage.Local(location)
 	if !ok {
 		return "", false
 	}

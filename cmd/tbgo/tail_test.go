@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -12,28 +11,14 @@ import (
 
 	"github.com/tbgo/tbgo/archive"
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/internal/dataservertest"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a buffer safe for a writer and a reader at once.
+type syncBuffer = dataservertest.Buffer
 
 // waitFor polls until out holds every line of want (as CSV rows
 // "run,tag,step"), failing after a generous deadline; it is not a timing

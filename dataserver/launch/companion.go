@@ -10,11 +10,6 @@ import (
 	"github.com/tbgo/tbgo/storage"
 )
 
-// envHandedOff marks the environment of a companion started by Run, so
-// that it never hands the logdir on again, even if it is (a copy of) the
-// program that started it.
-const envHandedOff = "TBGO_DATA_SERVER_HANDED_OFF"
-
 // findCompanion returns the path of c.Companion: beside the running
 // executable, else on PATH. Its error, for a logdir at location, names
 // the URL's scheme and says how to install the companion.
@@ -29,9 +24,6 @@ func (c *Command) findCompanion(location string) (string, error) {
 			"or install every tbgo command with\n"+
 			"  go install github.com/tbgo/tbgo/cmd/...@latest",
 			storage.Display(location), scheme, c.Companion, c.Name, reason, c.Companion)
-	}
-	if by := os.Getenv(envHandedOff); by != "" {
-		return "", why(fmt.Sprintf("this program, started as %s to serve it, cannot", by))
 	}
 	exe, err := os.Executable()
 	if err == nil {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 )
 
@@ -17,7 +16,6 @@ import (
 func handOffProcess(ctx context.Context, path string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	cmd.Env = append(os.Environ(), envHandedOff+"="+path)
 	err := cmd.Run()
 	var ee *exec.ExitError
 	switch {

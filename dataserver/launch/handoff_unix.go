@@ -15,7 +15,6 @@ import (
 // launcher knows.
 func handOffProcess(_ context.Context, path string, args []string, _ io.Reader, _, _ io.Writer) error {
 	argv := append([]string{path}, args...)
-	env := append(os.Environ(), envHandedOff+"="+path)
-	err := syscall.Exec(path, argv, env)
+	err := syscall.Exec(path, argv, os.Environ())
 	return &ExitError{ExitBadLogdir, fmt.Errorf("cannot run %s: %w", path, err)}
 }

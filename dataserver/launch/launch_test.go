@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -89,7 +88,7 @@ func TestServe(t *testing.T) {
 	dir := t.TempDir()
 	portFile := filepath.Join(t.TempDir(), "port")
 	stdin, w := io.Pipe()
-	var stderr syncBuffer
+	var stderr dataservertest.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- server.Run(context.Background(), []string{
@@ -109,22 +108,4 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(stderr.String(), "load cycle done") {
 		t.Errorf("-vv logged no load cycle: %q", stderr.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's logger and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,4 +83,25 @@ func WaitExit(t testing.TB, done <-chan error) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the data server still runs 10 s after it was told to end")
 	}
+}
+
+// A Buffer is a bytes.Buffer safe for a writer and a reader at once: a
+// server's log, or a command's output, that a test reads while it runs.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p to the buffer.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what has been written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
