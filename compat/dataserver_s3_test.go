@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/tbgo/tbgo/internal/s3test"
 	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/tfevents"
@@ -124,21 +122,7 @@ func TestDataServerS3Live(t *testing.T) {
 			return true, nil
 		}}})[0]
 
-	done := make(chan error, 1)
-	go func() {
-		// Whole records straight into the Sink, as a summary writer's
-		// timed flush hands them over; the Sink uploads them every
-		// MaxAge.
-		for step := int64(1); step < n; step++ {
-			data, _ := proto.Marshal(liveScalar(step))
-			if _, err := sink.Write(tfevents.AppendRecord(nil, data)); err != nil {
-				done <- err
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		done <- sink.Sync()
-	}()
+	done := writeLive(sink, n, 20*time.Millisecond)
 
 	poll := func(run string) int {
 		var rows [][3]Float

@@ -95,18 +95,7 @@ func tbgoDashboards(t *testing.T, place func(t *testing.T, dir string) string, p
 		}
 	})
 	run("models", func(t *testing.T) {
-		d := &modelDashboards{dir: t.TempDir()}
-		var err error
-		if d.graph, err = writeGraphRun(d.dir); err != nil {
-			t.Fatal(err)
-		}
-		if d.pr, err = writePRCurveRun(d.dir); err != nil {
-			t.Fatal(err)
-		}
-		if d.custom, err = writeCustomScalarRuns(d.dir); err != nil {
-			t.Fatal(err)
-		}
-		d.runs = slices.Concat([]string{d.graph.run, d.pr.run}, d.custom.runs)
+		d := writeModelDashboards(t)
 		specs := tbgoLoaders(t, place(t, d.dir), sentinelsLoaded(d.runs))
 		servers := startServers(t, specs)
 		for i, spec := range specs {
@@ -290,13 +279,5 @@ func childArgs(pid int) []string {
 func checkMainLogdir(t *testing.T, s *Server, name string) {
 	t.Helper()
 	checkPluginsListing(t, s, fx.logdir.Plugins())
-	v := &view{name: name + " server", runsOrdered: true, descHTML: true, series: map[key]*viewSeries{}}
-	if err := s.GetJSON("data/runs", nil, &v.runs); err != nil {
-		t.Fatal(err)
-	}
-	httpScalars(t, s, v)
-	httpHistograms(t, s, v)
-	httpImages(t, s, v)
-	httpText(t, s, v)
-	checkView(t, fx.logdir, v)
+	checkView(t, fx.logdir, serverView(t, s, name+" server"))
 }

@@ -29,18 +29,7 @@ type modelDashboards struct {
 // TensorBoards started for this test alone: the Rust data server with
 // --checksum and the Python loader.
 func TestModelDashboards(t *testing.T) {
-	d := &modelDashboards{dir: t.TempDir()}
-	var err error
-	if d.graph, err = writeGraphRun(d.dir); err != nil {
-		t.Fatal(err)
-	}
-	if d.pr, err = writePRCurveRun(d.dir); err != nil {
-		t.Fatal(err)
-	}
-	if d.custom, err = writeCustomScalarRuns(d.dir); err != nil {
-		t.Fatal(err)
-	}
-	d.runs = slices.Concat([]string{d.graph.run, d.pr.run}, d.custom.runs)
+	d := writeModelDashboards(t)
 
 	specs := bothLoaders(d.dir, sentinelsLoaded(d.runs))
 	servers := startServers(t, specs)
@@ -61,6 +50,25 @@ func TestModelDashboards(t *testing.T) {
 		t.Run(l.name+"/pr_curves", func(t *testing.T) { checkPRCurves(t, s, d.pr) })
 		t.Run(l.name+"/custom_scalars", func(t *testing.T) { checkCustomScalars(t, s, d.custom) })
 	}
+}
+
+// writeModelDashboards writes the graph, PR-curve and custom-scalar runs
+// into a new logdir.
+func writeModelDashboards(t *testing.T) *modelDashboards {
+	t.Helper()
+	d := &modelDashboards{dir: t.TempDir()}
+	var err error
+	if d.graph, err = writeGraphRun(d.dir); err != nil {
+		t.Fatal(err)
+	}
+	if d.pr, err = writePRCurveRun(d.dir); err != nil {
+		t.Fatal(err)
+	}
+	if d.custom, err = writeCustomScalarRuns(d.dir); err != nil {
+		t.Fatal(err)
+	}
+	d.runs = slices.Concat([]string{d.graph.run, d.pr.run}, d.custom.runs)
+	return d
 }
 
 // closeWithSentinel writes the scalar that ends every run.

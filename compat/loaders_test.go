@@ -165,17 +165,7 @@ func parseDump(t *testing.T, name string, out []byte, plugins []string) *view {
 func httpView(t *testing.T, name string) *view {
 	t.Helper()
 	s := server(t, name)
-	return cached(t, name, func() *view {
-		v := &view{name: name + " server", runsOrdered: true, descHTML: true, series: map[key]*viewSeries{}}
-		if err := s.GetJSON("data/runs", nil, &v.runs); err != nil {
-			t.Fatal(err)
-		}
-		httpScalars(t, s, v)
-		httpHistograms(t, s, v)
-		httpImages(t, s, v)
-		httpText(t, s, v)
-		return v
-	})
+	return cached(t, name, func() *view { return serverView(t, s, name+" server") })
 }
 
 type tagInfo struct {

@@ -165,21 +165,7 @@ func TestS3TensorBoardLive(t *testing.T) {
 	})
 	servers := map[string]*Server{names[0]: started[0], names[1]: started[1]}
 
-	done := make(chan error, 1)
-	go func() {
-		// Whole records straight into the Sink, as a summary writer's
-		// timed flush hands them over; the Sink uploads them every
-		// MaxAge.
-		for step := int64(1); step < n; step++ {
-			data, _ := proto.Marshal(liveScalar(step))
-			if _, err := sink.Write(tfevents.AppendRecord(nil, data)); err != nil {
-				done <- err
-				return
-			}
-			time.Sleep(30 * time.Millisecond)
-		}
-		done <- sink.Sync()
-	}()
+	done := writeLive(sink, n, 30*time.Millisecond)
 
 	seen := map[string]map[int]bool{} // distinct counts seen before the end
 	poll := func(name string, s *Server) int {
@@ -229,6 +215,26 @@ func TestS3TensorBoardLive(t *testing.T) {
 		}
 	}
 	t.Logf("partial counts seen: %v; %+v", map[string]int{"python": len(seen["python over s3://"]), "rust": len(seen["rust over the server's files"])}, sink.Stats())
+}
+
+// writeLive writes the liveScalar events of steps 1 to n-1 as whole
+// records straight into sink, as a summary writer's timed flush hands them
+// over, one every pause (the Sink uploads them every MaxAge), then syncs
+// it; the channel gives the first error, or nil.
+func writeLive(sink *storage.Sink, n int64, pause time.Duration) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		for step := int64(1); step < n; step++ {
+			data, _ := proto.Marshal(liveScalar(step))
+			if _, err := sink.Write(tfevents.AppendRecord(nil, data)); err != nil {
+				done <- err
+				return
+			}
+			time.Sleep(pause)
+		}
+		done <- sink.Sync()
+	}()
+	return done
 }
 
 func liveScalar(step int64) *tbpb.Event {
