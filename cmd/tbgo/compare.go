@@ -133,12 +133,11 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 // compare reads the runs cfg selects and tabulates them (table.Compare),
 // warning on stderr of damage and of patterns that select nothing.
 func compare(ctx context.Context, cfg *compareConfig, stderr io.Writer) (*table.Comparison, error) {
-	src, err := history.Open(cfg.source)
+	src, err := openSource(cfg.source, stderr)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
-	warnSkipped(stderr, src)
 	warnUnmatched(stderr, "-run", cfg.read.Runs, runNames(src))
 	o := cfg.read
 	o.Damaged = func(d *tfevents.Damage) error {
@@ -322,12 +321,7 @@ const maxCell = 40
 // (0: all), the run always; it names the others on stderr.
 func (h *humanTable) text(w, stderr io.Writer, width int) error {
 	cell := func(s string) string {
-		s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
-		if utf8.RuneCountInString(s) > maxCell {
-			r := []rune(s)
-			s = string(r[:maxCell-1]) + "…"
-		}
-		return s
+		return shorten(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s), maxCell)
 	}
 	cols := len(h.head)
 	widths := make([]int, cols)

@@ -105,12 +105,11 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: -o DIR is needed for %s", errUsage, *what)
 	}
 
-	src, err := history.Open(fs.Arg(0))
+	src, err := openSource(fs.Arg(0), stderr)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	warnSkipped(stderr, src)
 	warnUnmatched(stderr, "-run", o.Read.Runs, runNames(src))
 	damaged := 0
 	o.Read.Damaged = func(d *tfevents.Damage) error {
