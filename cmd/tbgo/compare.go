@@ -17,7 +17,6 @@ import (
 
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/history/table"
-	"github.com/tbgo/tbgo/tfevents"
 )
 
 // compareColumns documents compare's table; -h prints it.
@@ -140,10 +139,9 @@ func compare(ctx context.Context, cfg *compareConfig, stderr io.Writer) (*table.
 	defer src.Close()
 	warnUnmatched(stderr, "-run", cfg.read.Runs, runNames(src))
 	o := cfg.read
-	o.Damaged = func(d *tfevents.Damage) error {
-		fmt.Fprintf(stderr, "tbgo: warning: %v\n", d)
-		return nil
-	}
+	warn := newDamageWarner(stderr)
+	defer warn.close()
+	o.Damaged = warn.add
 	sums, err := history.Summarize(ctx, src, &o)
 	if err != nil {
 		return nil, err
