@@ -24,25 +24,12 @@ duration=${1:-10m}
 shift || true
 workers=${FUZZ_WORKERS:-$(nproc 2>/dev/null || echo 1)}
 
-targets=(
-  "./tfevents FuzzScanner"
-  "./tfevents FuzzReadEvents"
-  "./summary FuzzDecoder"
-  "./internal/media FuzzDecodeWAV"
-  "./archive FuzzReader"
-  "./archive FuzzManifest"
-  "./history FuzzRead"
-  "./dataserver FuzzPeek"
-  "./dataserver FuzzParseBlobKey"
-  "./dataserver FuzzLoad"
-  "./trainer/data FuzzReadCSV"
-  "./trainer FuzzParseSpec"
-  "./trainer FuzzLoad"
-  "./trainer/job FuzzParse"
-)
-if [ -d trainer/sweep ]; then
-  targets+=("./trainer/sweep FuzzParseConfig")
-fi
+# Every fuzz target of the module, found in the test files git tracks, so
+# that a new one is fuzzed without editing this list.
+targets=()
+while read -r file name; do
+  targets+=("./$(dirname "$file") $name")
+done < <(git ls-files '*_test.go' | xargs grep -o '^func Fuzz[A-Za-z0-9_]*' | sed 's/:func / /' | sort -u)
 
 if [ $# -gt 0 ]; then
   picked=()
