@@ -17,7 +17,6 @@ import (
 
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/history/table"
-	"github.com/tbgo/tbgo/tfevents"
 )
 
 // compareColumns documents compare's table; -h prints it.
@@ -133,18 +132,16 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 // compare reads the runs cfg selects and tabulates them (table.Compare),
 // warning on stderr of damage and of patterns that select nothing.
 func compare(ctx context.Context, cfg *compareConfig, stderr io.Writer) (*table.Comparison, error) {
-	src, err := history.Open(cfg.source)
+	src, err := openSource(cfg.source, stderr)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
-	warnSkipped(stderr, src)
 	warnUnmatched(stderr, "-run", cfg.read.Runs, runNames(src))
 	o := cfg.read
-	o.Damaged = func(d *tfevents.Damage) error {
-		fmt.Fprintf(stderr, "tbgo: warning: %v\n", d)
-		return nil
-	}
+	warn := newDamageWarner(stderr)
+	defer warn.close()
+	o.Damaged = warn.add
 	sums, err := history.Summarize(ctx, src, &o)
 	if err != nil {
 		return nil, err
@@ -322,12 +319,7 @@ const maxCell = 40
 // (0: all), the run always; it names the others on stderr.
 func (h *humanTable) text(w, stderr io.Writer, width int) error {
 	cell := func(s string) string {
-		s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
-		if utf8.RuneCountInString(s) > maxCell {
-			r := []rune(s)
-			s = string(r[:maxCell-1]) + "…"
-		}
-		return s
+		return shorten(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s), maxCell)
 	}
 	cols := len(h.head)
 	widths := make([]int, cols)

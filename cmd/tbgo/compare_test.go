@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 	"slices"
@@ -332,5 +334,19 @@ func TestCompareBadInput(t *testing.T) {
 	}
 	if _, _, err := runTool(t, "compare", "-sort", "nope", logdir); !errors.Is(err, errUsage) {
 		t.Errorf("unknown sort column: %v, want a usage error", err)
+	}
+}
+
+// The text table cuts a long cell to maxCell characters, the last "…",
+// and puts a line break in a cell on one line.
+func TestCompareTextCell(t *testing.T) {
+	h := &humanTable{head: []string{"run"}, right: []bool{false}, rows: [][]string{{strings.Repeat("é", 2*maxCell)}, {"a\nb"}}}
+	var out bytes.Buffer
+	if err := h.text(&out, io.Discard, 0); err != nil {
+		t.Fatal(err)
+	}
+	want := "run\n" + strings.Repeat("é", maxCell-1) + "…\na b\n"
+	if out.String() != want {
+		t.Errorf("text table:\n%q\nwant\n%q", out.String(), want)
 	}
 }

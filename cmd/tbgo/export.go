@@ -13,7 +13,6 @@ import (
 
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/history/table"
-	"github.com/tbgo/tbgo/tfevents"
 )
 
 // exportColumns documents every table export writes; -h prints it. The
@@ -105,19 +104,14 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: -o DIR is needed for %s", errUsage, *what)
 	}
 
-	src, err := history.Open(fs.Arg(0))
+	src, err := openSource(fs.Arg(0), stderr)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	warnSkipped(stderr, src)
 	warnUnmatched(stderr, "-run", o.Read.Runs, runNames(src))
-	damaged := 0
-	o.Read.Damaged = func(d *tfevents.Damage) error {
-		damaged++
-		fmt.Fprintf(stderr, "tbgo: warning: %v\n", d)
-		return nil
-	}
+	warn := newDamageWarner(stderr)
+	o.Read.Damaged = warn.add
 	bar := newProgressLine(stderr, "export")
 	if bar != nil {
 		o.Progress = func(p table.Progress) {
@@ -136,6 +130,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 		res, err = table.WriteFile(ctx, *out, src, &o)
 	}
 	bar.clear()
+	warn.close()
 	if errors.Is(err, table.ErrOptions) {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -143,8 +138,8 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	warnUnmatched(stderr, "-tag", o.Read.Tags, res.Tags)
-	if damaged > 0 {
-		fmt.Fprintf(stderr, "tbgo: export: %d damaged or incomplete record(s) skipped\n", damaged)
+	if warn.n > 0 {
+		fmt.Fprintf(stderr, "tbgo: export: %d damaged or incomplete record(s) skipped\n", warn.n)
 	}
 	return nil
 }

@@ -313,6 +313,14 @@ func TestHostileManyDamagedRecords(t *testing.T) {
 			t.Errorf("%s printed %d lines for %d damaged records:\n%s", args[0], lines, n, shorten(out, 2000))
 		}
 	}
+	// The commands that read on past damage warn of the first maxWarnings
+	// and count the rest.
+	for _, args := range [][]string{{"export", logdir}, {"compare", "-format", "csv", logdir}} {
+		_, stderr, _ := runTool(t, args...)
+		if lines := strings.Count(stderr, "\n"); lines > maxWarnings+5 || !strings.Contains(stderr, fmt.Sprintf("and %d more", n-maxWarnings)) {
+			t.Errorf("%s printed %d lines to stderr for %d damaged records:\n%s", args[0], lines, n, shorten(stderr, 2000))
+		}
+	}
 }
 
 // TestHostileNonFiniteWallTimes reads events whose wall times are NaN,

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,10 +20,10 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	logdir := fs.String("logdir", "", "directory or object-store URL the sweep's directory <logdir>/<name> is made in (default: the config's logdir, else the base run's)")
 	dry := fs.Bool("dry-run", false, "check the configuration and list the first stage's trials, numbered from 0, without training")
 	trial := fs.Int("trial", -1, "run only trial `N` (from 0, as -dry-run numbers them) of a single-stage sweep: one process per index of a Slurm job array or a Kubernetes Indexed Job")
-	config, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	config := fs.Args()
 	if len(config) != 1 {
 		fs.Usage()
 		return fmt.Errorf("%w: sweep takes one configuration file", errUsage)
@@ -94,26 +93,6 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("sweep: no trial finished with a value of %s", c.Metric)
 	}
 	return nil
-}
-
-// parseInterspersed parses args allowing flags after the arguments, as
-// in "tbgo sweep sweep.yaml -trial 3", and returns the arguments.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var rest []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return rest, nil
-		}
-		if args[0] == "--" {
-			return append(rest, args[1:]...), nil
-		}
-		rest = append(rest, args[0])
-		args = args[1:]
-	}
 }
 
 func countResumed(r *sweep.Result) int {

@@ -90,6 +90,12 @@ func TestSweepBadInput(t *testing.T) {
 	if _, _, err := runTool(t, "sweep", "/nonexistent/sw.yaml"); err == nil || !strings.Contains(err.Error(), "/nonexistent/sw.yaml") {
 		t.Errorf("sweep of a missing file: %v", err)
 	}
+	// After "--" everything is an argument: a second one is an error even
+	// if it looks like a flag.
+	cfg := writeSweep(t, t.TempDir(), "method: grid\nparams:\n  schedule.lr: {type: log_uniform, low: 1e-3, high: 1e-1}\n")
+	if out, _, err := runTool(t, "sweep", "--", cfg, "-dry-run"); !errors.Is(err, errUsage) {
+		t.Errorf("sweep -- CONFIG -dry-run: %v, want a usage error (two arguments)\n%s", err, out)
+	}
 }
 
 // -trial N, after the configuration as a job array's command line puts

@@ -117,8 +117,8 @@ hyper-parameters and run metadata. It checks the rules of docs/DIAGNOSTICS.md as
 it goes and prints each alert with its suggested fix, then the command that
 opens the run in TensorBoard.
 
-With no flags it trains the mlp preset on the embedded UCI digits (under a
-minute, at least 97% validation accuracy). -preset cnn trains a small CNN
+With no flags it trains the mlp preset on the embedded UCI digits (about a
+second, at least 97% validation accuracy). -preset cnn trains a small CNN
 (at least 98%). -scenario NAME reproduces a training problem on purpose,
 for learning to read TensorBoard; -list shows them. Ctrl-C stops cleanly:
 the run is evaluated, flushed and its session ended.

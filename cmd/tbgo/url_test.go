@@ -16,11 +16,18 @@ import (
 	"github.com/tbgo/tbgo/summary"
 )
 
+// memLogdir returns a mem:// location of its own for a logdir of test t.
+// mem:// lives as long as the test binary, so the name is the unique one of
+// t's temporary directory, not t.Name(), which -count=2 runs again.
+func memLogdir(t *testing.T) string {
+	return "mem://" + filepath.Base(filepath.Dir(t.TempDir())) + "/logs"
+}
+
 // urlLogdirs returns a mem:// and a file:// location for a logdir of
 // test t: every command takes either where it takes a path.
 func urlLogdirs(t *testing.T) map[string]string {
 	return map[string]string{
-		"mem":  "mem://" + strings.ReplaceAll(t.Name(), "/", "-") + "/logs",
+		"mem":  memLogdir(t),
 		"file": "file://" + filepath.ToSlash(t.TempDir()) + "/logs",
 	}
 }
@@ -306,7 +313,7 @@ func TestURLErrors(t *testing.T) {
 
 // doctor writes its report run into a URL logdir as well.
 func TestDoctorToURL(t *testing.T) {
-	logdir := "mem://" + t.Name() + "/runs"
+	logdir := memLogdir(t)
 	out, _, err := runTool(t, "doctor", "-logdir", logdir, "-data", "xor", "-checks", "init_loss")
 	if err != nil {
 		t.Fatalf("doctor: %v\n%s", err, out)

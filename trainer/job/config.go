@@ -275,12 +275,8 @@ func kindPhrase(t reflect.Type) string {
 // out keep their default values. Unknown keys, values of the wrong type
 // and duplicate keys are errors naming the file, the line and the key.
 func Load(path string) (Config, error) {
-	b, err := os.ReadFile(path)
+	c, err := Compose("", path, nil)
 	if err != nil {
-		return Config{}, fmt.Errorf("job: %w", err)
-	}
-	c := Default()
-	if err := c.Parse(b, path); err != nil {
 		return Config{}, err
 	}
 	return c, nil

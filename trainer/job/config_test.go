@@ -2,6 +2,8 @@ package job
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -349,5 +351,27 @@ func TestValuesHideURLQuery(t *testing.T) {
 	c.Logdir = "runs/a?b"
 	if v := c.Values(); v["logdir"] != "runs/a?b" {
 		t.Errorf("a path's logdir recorded as %q", v["logdir"])
+	}
+}
+
+// Load reads a file over Default, and names the file and line of an
+// unknown key.
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	if err := os.WriteFile(good, []byte("seed: 7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(good)
+	if err != nil || c.Seed != 7 || c.BatchSize != Default().BatchSize {
+		t.Errorf("Load: seed %d, batch %d, %v; want 7 and the default batch", c.Seed, c.BatchSize, err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("seed: 7\nseeed: 8\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var ce *ConfigError
+	if _, err := Load(bad); !errors.As(err, &ce) || ce.File != bad || ce.Line != 2 {
+		t.Errorf("Load of an unknown key: %v, want a *ConfigError at %s:2", err, bad)
 	}
 }
