@@ -187,10 +187,7 @@ func openStore(ctx context.Context, location string) (*Store, error) {
 	b, prefix, err := open(ctx, u)
 	if err != nil {
 		// Drivers quote the URL they were given, secrets and all.
-		if err = secret.Hide(err, secret.Of(u)); err == nil {
-			err = secret.ErrHidden
-		}
-		return nil, fmt.Errorf("storage: %s: %w", display, err)
+		return nil, fmt.Errorf("storage: %s: %w", display, secret.Hide(err, secret.Of(u)))
 	}
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
