@@ -103,13 +103,12 @@ func (f *bucketFS) Stat(name string) (fs.FileInfo, error) {
 }
 
 // stat stats the object at key with one request.
-func (f *bucketFS) stat(key string) (Object, error) {
-	r := newRequest(f.ctx, f.timeout)
-	defer r.done()
-	r.begin()
-	obj, err := f.b.Stat(r.ctx, key)
-	r.end()
-	return obj, r.err(err)
+func (f *bucketFS) stat(key string) (obj Object, err error) {
+	err = call(f.ctx, f.timeout, func(ctx context.Context) error {
+		obj, err = f.b.Stat(ctx, key)
+		return err
+	})
+	return obj, err
 }
 
 // list lists the keys below prefix with one request (a page per 1000
