@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"time"
@@ -289,10 +288,7 @@ func readRootExperiments(fsys fs.FS, logdir, skip string) (*rootExperiments, err
 			continue
 		}
 		name := e.Name()
-		display := path.Join(logdir, name)
-		if !storage.IsURL(logdir) {
-			display = filepath.Join(logdir, name)
-		}
+		display := storage.Join(logdir, name)
 		f, err := fsys.Open(name)
 		if err != nil {
 			return nil, fmt.Errorf("summary: %w", err)
