@@ -114,16 +114,7 @@ func (f *bucketFS) stat(key string) (obj Object, err error) {
 // list lists the keys below prefix with one request (a page per 1000
 // keys) under ctx, each wait for the next key bounded.
 func (f *bucketFS) list(ctx context.Context, prefix string, recursive bool, fn func(Object) error) error {
-	r := newRequest(ctx, f.timeout)
-	defer r.done()
-	r.begin()
-	err := f.b.List(r.ctx, prefix, recursive, func(o Object) error {
-		r.end()
-		defer r.begin()
-		return fn(o)
-	})
-	r.end()
-	return r.err(err)
+	return list(ctx, f.b, f.timeout, prefix, recursive, fn)
 }
 
 // statDir reports whether name is a directory: some key lies below it.

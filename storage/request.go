@@ -73,6 +73,21 @@ func call(parent context.Context, timeout time.Duration, call func(context.Conte
 	return r.err(err)
 }
 
+// list is b.List as one request under parent, each wait for the next key
+// bounded by timeout (the time fn takes does not count).
+func list(parent context.Context, b Bucket, timeout time.Duration, prefix string, recursive bool, fn func(Object) error) error {
+	r := newRequest(parent, timeout)
+	defer r.done()
+	r.begin()
+	err := b.List(r.ctx, prefix, recursive, func(o Object) error {
+		r.end()
+		defer r.begin()
+		return fn(o)
+	})
+	r.end()
+	return r.err(err)
+}
+
 // open starts a read of the object at key from off to its end. On an
 // error the request is done.
 func (r *request) open(b Bucket, key string, off int64) (io.ReadCloser, Object, error) {

@@ -525,3 +525,18 @@ func TestSinkRequestTimeout(t *testing.T) {
 		})
 	}
 }
+
+// TestNewSinkStalled makes a Sink of a run on a server that never
+// answers: NewSink's listing of the run fails within RequestTimeout
+// rather than hanging, with a transient deadline error.
+func TestNewSinkStalled(t *testing.T) {
+	st := open(t, stalled(t))
+	start := time.Now()
+	_, err := storage.NewSink(context.Background(), st.Bucket(), st.Key("run"), &storage.SinkOptions{RequestTimeout: 200 * time.Millisecond})
+	if !errors.Is(err, storage.ErrTransient) || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("NewSink on a stalled store: %v, want a transient deadline error", err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("NewSink took %v with a 200ms request timeout", took)
+	}
+}
