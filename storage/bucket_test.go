@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -210,4 +211,30 @@ func readAll(t *testing.T, b storage.Bucket, key string, off, length int64) stri
 		t.Fatal(err)
 	}
 	return buf.String()
+}
+
+// statFails is a Bucket whose Stat fails with err.
+type statFails struct {
+	storage.Bucket
+	err error
+}
+
+func (b statFails) Stat(context.Context, string) (storage.Object, error) {
+	return storage.Object{}, b.err
+}
+
+// TestUpdateError: Update's error for a refused read names the key once
+// and wraps the cause.
+func TestUpdateError(t *testing.T) {
+	st := open(t, "mem://"+t.Name())
+	denied := fmt.Errorf("access denied: %w", storage.ErrPermission)
+	err := storage.Update(context.Background(), statFails{st.Bucket(), denied}, "k", func(old []byte) ([]byte, error) {
+		return []byte("x"), nil
+	})
+	if !errors.Is(err, storage.ErrPermission) {
+		t.Fatalf("Update: %v, want ErrPermission", err)
+	}
+	if n := strings.Count(err.Error(), "update k"); n != 1 {
+		t.Errorf("Update: %q names the key %d times, want once", err, n)
+	}
 }

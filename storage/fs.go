@@ -103,28 +103,18 @@ func (f *bucketFS) Stat(name string) (fs.FileInfo, error) {
 }
 
 // stat stats the object at key with one request.
-func (f *bucketFS) stat(key string) (Object, error) {
-	r := newRequest(f.ctx, f.timeout)
-	defer r.done()
-	r.begin()
-	obj, err := f.b.Stat(r.ctx, key)
-	r.end()
-	return obj, r.err(err)
+func (f *bucketFS) stat(key string) (obj Object, err error) {
+	err = call(f.ctx, f.timeout, func(ctx context.Context) error {
+		obj, err = f.b.Stat(ctx, key)
+		return err
+	})
+	return obj, err
 }
 
 // list lists the keys below prefix with one request (a page per 1000
 // keys) under ctx, each wait for the next key bounded.
 func (f *bucketFS) list(ctx context.Context, prefix string, recursive bool, fn func(Object) error) error {
-	r := newRequest(ctx, f.timeout)
-	defer r.done()
-	r.begin()
-	err := f.b.List(r.ctx, prefix, recursive, func(o Object) error {
-		r.end()
-		defer r.begin()
-		return fn(o)
-	})
-	r.end()
-	return r.err(err)
+	return list(ctx, f.b, f.timeout, prefix, recursive, fn)
 }
 
 // statDir reports whether name is a directory: some key lies below it.

@@ -43,10 +43,11 @@ func Local(location string) (dir string, ok bool) {
 		return location, true
 	}
 	u, err := url.Parse(location)
-	if err != nil || !strings.EqualFold(u.Scheme, "file") || (u.Host != "" && u.Host != "localhost") || u.RawQuery != "" {
+	if err != nil || !strings.EqualFold(u.Scheme, "file") {
 		return "", false
 	}
-	return filepath.FromSlash(u.Path), true
+	dir, err = fileDir(u)
+	return dir, err == nil
 }
 
 // Display returns a location as messages name it: a path as it is; a URL

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -60,6 +61,29 @@ func TestDisplay(t *testing.T) {
 	} {
 		if got := storage.Display(tc.location); got != tc.want {
 			t.Errorf("Display(%q) = %q, want %q", tc.location, got, tc.want)
+		}
+	}
+}
+
+// TestOpenAgreesWithLocal opens the file URLs of TestLocal: Open refuses
+// exactly those that Local says name no local directory.
+func TestOpenAgreesWithLocal(t *testing.T) {
+	dir := filepath.ToSlash(t.TempDir())
+	for _, location := range []string{
+		"file://" + dir,
+		"file://localhost" + dir,
+		"file://host" + dir,
+		"file://" + dir + "?x=1",
+		"file://" + dir + "?",
+		"file://" + dir + "?&", // a query of no parameters
+	} {
+		_, ok := storage.Local(location)
+		st, err := storage.Open(context.Background(), location)
+		if err == nil {
+			st.Close()
+		}
+		if ok != (err == nil) {
+			t.Errorf("Local(%q) ok=%v, but Open: %v", location, ok, err)
 		}
 	}
 }

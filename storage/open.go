@@ -169,13 +169,11 @@ func openStore(ctx context.Context, location string) (*Store, error) {
 	display := Display(name)
 	scheme := strings.ToLower(u.Scheme)
 	if scheme == "file" {
-		if u.Host != "" && u.Host != "localhost" {
-			return nil, fmt.Errorf("storage: %s: a file URL names a local directory (file:///path), not host %q", display, u.Host)
+		dir, err := fileDir(u)
+		if err != nil {
+			return nil, fmt.Errorf("storage: %s: %w", display, err)
 		}
-		if len(u.Query()) > 0 {
-			return nil, fmt.Errorf("storage: %s: a file URL takes no query parameters", display)
-		}
-		return openDir(filepath.FromSlash(u.Path), name), nil
+		return openDir(dir, name), nil
 	}
 	drivers.RLock()
 	open := drivers.m[scheme]
@@ -187,15 +185,23 @@ func openStore(ctx context.Context, location string) (*Store, error) {
 	b, prefix, err := open(ctx, u)
 	if err != nil {
 		// Drivers quote the URL they were given, secrets and all.
-		if err = secret.Hide(err, secret.Of(u)); err == nil {
-			err = secret.ErrHidden
-		}
-		return nil, fmt.Errorf("storage: %s: %w", display, err)
+		return nil, fmt.Errorf("storage: %s: %w", display, secret.Hide(err, secret.Of(u)))
 	}
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
 	return &Store{bucket: b, prefix: prefix, name: name}, nil
+}
+
+// fileDir returns the local directory that the file URL u names.
+func fileDir(u *url.URL) (string, error) {
+	if u.Host != "" && u.Host != "localhost" {
+		return "", fmt.Errorf("a file URL names a local directory (file:///path), not host %q", u.Host)
+	}
+	if u.RawQuery != "" {
+		return "", errors.New("a file URL takes no query parameters")
+	}
+	return filepath.FromSlash(u.Path), nil
 }
 
 // setup gives the Store its options and the context of its requests,

@@ -15,9 +15,10 @@ import (
 // segments: with a create-only write (an existing object is never
 // replaced: the error wraps ErrExist), retrying an error that wraps
 // ErrTransient with exponential backoff for up to DefaultRetryTimeout,
-// each attempt bounded by DefaultRequestTimeout. An attempt whose answer
-// was lost may have landed: if a retry finds the key taken by exactly
-// data, Put succeeds.
+// each attempt bounded by DefaultRequestTimeout (an attempt that takes
+// longer fails with an error wrapping ErrTransient and
+// os.ErrDeadlineExceeded). An attempt whose answer was lost may have
+// landed: if a retry finds the key taken by exactly data, Put succeeds.
 func Put(ctx context.Context, b Bucket, key string, data []byte) error {
 	_, err := create(ctx, b, key, data, DefaultRetryTimeout, DefaultRequestTimeout)
 	return err
@@ -29,9 +30,7 @@ func create(ctx context.Context, b Bucket, key string, data []byte, retryFor, re
 	deadline := time.Now().Add(retryFor)
 	backoff := 100 * time.Millisecond
 	for {
-		rctx, cancel := context.WithTimeout(ctx, reqFor)
-		err = b.Write(rctx, key, data, "")
-		cancel()
+		err = call(ctx, reqFor, func(ctx context.Context) error { return b.Write(ctx, key, data, "") })
 		requests++
 		switch {
 		case err == nil:
@@ -46,6 +45,8 @@ func create(ctx context.Context, b Bucket, key string, data []byte, retryFor, re
 		case ctx.Err() != nil:
 			return requests, fmt.Errorf("storage: upload %s: %w", key, ctx.Err())
 		case !errors.Is(err, ErrTransient) && !errors.Is(err, context.DeadlineExceeded):
+			// (An attempt past reqFor is a stallError, transient; a
+			// driver's own timeouts, a dial's say, are deadlines.)
 			return requests, fmt.Errorf("storage: upload %s: %w", key, err)
 		case retryFor < 0 || time.Now().Add(backoff).After(deadline):
 			return requests, fmt.Errorf("storage: upload %s: gave up after %d attempts: %w", key, requests, err)
@@ -63,9 +64,9 @@ func create(ctx context.Context, b Bucket, key string, data []byte, retryFor, re
 
 // holds reports whether the object at key holds exactly data.
 func holds(ctx context.Context, b Bucket, key string, data []byte, reqFor time.Duration) bool {
-	ctx, cancel := context.WithTimeout(ctx, reqFor)
-	defer cancel()
-	rc, obj, err := b.NewRangeReader(ctx, key, 0, -1)
+	r := newRequest(ctx, reqFor)
+	defer r.done()
+	rc, obj, err := r.open(b, key, 0)
 	if err != nil {
 		return false
 	}
@@ -74,7 +75,7 @@ func holds(ctx context.Context, b Bucket, key string, data []byte, reqFor time.D
 		return false
 	}
 	got := make([]byte, len(data)+1)
-	n, _ := io.ReadFull(rc, got)
+	n, _ := io.ReadFull(watched{r, rc}, got)
 	return n == len(data) && bytes.Equal(got[:n], data)
 }
 

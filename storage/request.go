@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// A request is one request of a Store's FS to its bucket, under a context
+// A request is one request to a bucket (of a Store's FS, or an upload
+// attempt of a Sink or Put), under a context
 // of its own that bounds the request's waits for the store: a wait (a
 // call, a Read of the data) that lasts longer than the timeout cancels
 // the context with a stallError. Time between waits, while a reader
@@ -59,6 +60,32 @@ func (r *request) err(err error) error {
 func (r *request) done() {
 	r.end()
 	r.cancel(nil)
+}
+
+// call makes call, one wait for the store, as a request of its own under
+// parent, and returns its error, or why the request's context ended.
+func call(parent context.Context, timeout time.Duration, call func(context.Context) error) error {
+	r := newRequest(parent, timeout)
+	defer r.done()
+	r.begin()
+	err := call(r.ctx)
+	r.end()
+	return r.err(err)
+}
+
+// list is b.List as one request under parent, each wait for the next key
+// bounded by timeout (the time fn takes does not count).
+func list(parent context.Context, b Bucket, timeout time.Duration, prefix string, recursive bool, fn func(Object) error) error {
+	r := newRequest(parent, timeout)
+	defer r.done()
+	r.begin()
+	err := b.List(r.ctx, prefix, recursive, func(o Object) error {
+		r.end()
+		defer r.begin()
+		return fn(o)
+	})
+	r.end()
+	return r.err(err)
 }
 
 // open starts a read of the object at key from off to its end. On an

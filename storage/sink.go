@@ -81,8 +81,8 @@ type SinkOptions struct {
 	// DefaultRetryTimeout; negative means no retries.
 	RetryTimeout time.Duration
 
-	// RequestTimeout bounds one upload attempt. Zero means
-	// DefaultRequestTimeout.
+	// RequestTimeout bounds one upload attempt, and each wait of
+	// NewSink's listing of the run. Zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
 
 	// AllowShared skips the check for another live writer of the run.
@@ -222,7 +222,7 @@ func NewSink(ctx context.Context, b Bucket, dir string, opts *SinkOptions) (*Sin
 	pid := os.Getpid()
 	s.base = fmt.Sprintf("events.out.%s.%010d.%s.%d.", tfevents.Infix, start, o.Hostname, pid)
 	var last, busy Object
-	err := b.List(ctx, dir, false, func(obj Object) error {
+	err := list(ctx, b, o.RequestTimeout, dir, false, func(obj Object) error {
 		name := path.Base(obj.Key)
 		if obj.IsDir || !tfevents.IsEventFile(name) {
 			return nil

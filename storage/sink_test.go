@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -460,5 +461,82 @@ func TestSinkNotFraming(t *testing.T) {
 	sink := newSink(t, st.Bucket(), st.Key("run"), storage.SinkOptions{MaxAge: time.Hour})
 	if _, err := sink.Write([]byte("this is not an event file at all")); err == nil {
 		t.Fatal("Write of non-TFRecord bytes succeeded")
+	}
+}
+
+// stalling is a Bucket whose first stalls writes wait until their context
+// ends, as a server that stops answering makes them.
+type stalling struct {
+	storage.Bucket
+	mu     sync.Mutex
+	stalls int
+}
+
+func (s *stalling) Write(ctx context.Context, key string, data []byte, match storage.Version) error {
+	s.mu.Lock()
+	stall := s.stalls > 0
+	s.stalls--
+	s.mu.Unlock()
+	if stall {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return s.Bucket.Write(ctx, key, data, match)
+}
+
+// TestSinkRequestTimeout uploads to a bucket that stops answering: an
+// attempt ends after RequestTimeout with a transient deadline error,
+// which is retried, or returned when there are no retries.
+func TestSinkRequestTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		desc     string
+		retry    time.Duration
+		wantErr  bool
+		requests int
+	}{
+		{desc: "retried", retry: time.Minute, requests: 2},
+		{desc: "no retries", retry: -1, wantErr: true, requests: 1},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			t.Parallel()
+			st := open(t, "mem://"+t.Name())
+			sb := &stalling{Bucket: st.Bucket()}
+			sink := newSink(t, sb, st.Key("run"), storage.SinkOptions{MaxAge: time.Hour, RetryTimeout: tc.retry, RequestTimeout: 100 * time.Millisecond})
+			w := eventWriter(t, sink)
+			before := sink.Stats().Requests
+			sb.mu.Lock()
+			sb.stalls = 1
+			sb.mu.Unlock()
+			w.WriteEvent(scalarEvent(0))
+			start := time.Now()
+			err := w.Flush()
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("Flush took %v with a 100ms request timeout", took)
+			}
+			if tc.wantErr != (err != nil) {
+				t.Fatalf("Flush: %v, want an error: %v", err, tc.wantErr)
+			}
+			if err != nil && (!errors.Is(err, storage.ErrTransient) || !errors.Is(err, os.ErrDeadlineExceeded)) {
+				t.Errorf("Flush: %v, want a transient deadline error", err)
+			}
+			if got := sink.Stats().Requests - before; got != tc.requests {
+				t.Errorf("%d requests, want %d", got, tc.requests)
+			}
+		})
+	}
+}
+
+// TestNewSinkStalled makes a Sink of a run on a server that never
+// answers: NewSink's listing of the run fails within RequestTimeout
+// rather than hanging, with a transient deadline error.
+func TestNewSinkStalled(t *testing.T) {
+	st := open(t, stalled(t))
+	start := time.Now()
+	_, err := storage.NewSink(context.Background(), st.Bucket(), st.Key("run"), &storage.SinkOptions{RequestTimeout: 200 * time.Millisecond})
+	if !errors.Is(err, storage.ErrTransient) || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("NewSink on a stalled store: %v, want a transient deadline error", err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("NewSink took %v with a 200ms request timeout", took)
 	}
 }

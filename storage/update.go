@@ -20,7 +20,9 @@ const DefaultUpdateAttempts = 20
 // writer changed it meanwhile, Update reads again and calls fn again, up
 // to DefaultUpdateAttempts times, so fn must be a pure function of its
 // input: a merge. An error returned by fn stops Update and is returned; a
-// nil result with a nil error leaves the object as it is.
+// nil result with a nil error leaves the object as it is. Each wait for
+// the store is bounded by DefaultRequestTimeout; one that lasts longer is
+// a transient error, retried as a conflict is.
 //
 // This is what the hparams experiment summary at a logdir's root needs,
 // written by every session that starts: two processes merging at once
@@ -35,7 +37,7 @@ func Update(ctx context.Context, b Bucket, key string, fn func(old []byte) ([]by
 			if err != nil || data == nil {
 				return err
 			}
-			err = b.Write(ctx, key, data, version)
+			err = call(ctx, DefaultRequestTimeout, func(ctx context.Context) error { return b.Write(ctx, key, data, version) })
 			if err == nil {
 				return nil
 			}
@@ -60,31 +62,39 @@ func Update(ctx context.Context, b Bucket, key string, fn func(old []byte) ([]by
 
 // readVersion reads the object at key with the Version its bytes belong
 // to, or at least an older one: the Version comes first, so a change in
-// between makes the conditional write fail rather than lose it.
+// between makes the conditional write fail rather than lose it. Its
+// errors are Update's to wrap.
 func readVersion(ctx context.Context, b Bucket, key string) ([]byte, Version, error) {
-	obj, err := b.Stat(ctx, key)
+	var obj Object
+	err := call(ctx, DefaultRequestTimeout, func(ctx context.Context) (err error) {
+		obj, err = b.Stat(ctx, key)
+		return err
+	})
 	if errors.Is(err, ErrNotExist) {
 		return nil, "", nil
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("storage: update %s: %w", key, err)
+		return nil, "", err
 	}
 	if obj.Version == "" {
-		return nil, "", fmt.Errorf("storage: update %s: the store gave the object no version to match", key)
+		return nil, "", errors.New("the store gave the object no version to match")
 	}
-	rc, _, err := b.NewRangeReader(ctx, key, 0, -1)
+	r := newRequest(ctx, DefaultRequestTimeout)
+	defer r.done()
+	rc, _, err := r.open(b, key, 0)
 	if err != nil {
 		if errors.Is(err, ErrNotExist) {
 			return nil, obj.Version, nil // removed since: the write will fail and retry
 		}
-		return nil, "", fmt.Errorf("storage: update %s: %w", key, err)
+		return nil, "", err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(rc)
+	data, err := io.ReadAll(watched{r, rc})
 	if err != nil {
+		err = r.err(err)
 		// Some servers let a read see a replace under way (versitygw
 		// mixes the old checksum with the new bytes): read again.
-		return nil, "", fmt.Errorf("storage: update %s: %w: %w", key, ErrTransient, err)
+		return nil, "", fmt.Errorf("%w: %w", ErrTransient, err)
 	}
 	return data, obj.Version, nil
 }

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"time"
@@ -173,22 +172,20 @@ func writeBucketExperiment(location string, exp *hparamspb.Experiment) error {
 		return err
 	}
 	err = storage.Update(ctx, st.Bucket(), st.Key(ExperimentObject), func(data []byte) ([]byte, error) {
-		var old *hparamspb.Experiment
+		var exps []*hparamspb.Experiment
 		if data != nil {
-			exps, _, err := readExperimentFile(bytes.NewReader(data), name+"/"+ExperimentObject)
-			if err != nil {
+			var err error
+			if exps, _, err = readExperimentFile(bytes.NewReader(data), storage.Join(name, ExperimentObject)); err != nil {
 				return nil, err
 			}
-			mine := &rootExperiments{experiments: append(exps, others.experiments...)}
-			if old, err = mine.union(); err != nil {
-				return nil, err
-			}
-		} else if old, err = others.union(); err != nil {
+		}
+		all := &rootExperiments{experiments: append(exps, others.experiments...)}
+		old, err := all.union()
+		if err != nil {
 			return nil, err
 		}
 		merged := exp
 		if old != nil {
-			var err error
 			if merged, err = mergeExperiments(old, exp); err != nil {
 				return nil, err
 			}
@@ -227,21 +224,14 @@ func experimentFile(exp *hparamspb.Experiment) ([]byte, error) {
 // order. It returns an error wrapping ErrNoExperiment if there is none.
 // logdir may be a URL, as WriteExperiment takes them.
 func ReadExperiment(logdir string) (*Experiment, error) {
-	var root *rootExperiments
-	if local, ok := storage.Local(logdir); ok {
-		var err error
-		if root, err = readRootExperiments(os.DirFS(local), local, ""); err != nil {
-			return nil, err
-		}
-	} else {
-		st, err := storage.Open(context.Background(), logdir)
-		if err != nil {
-			return nil, fmt.Errorf("summary: %w", err)
-		}
-		defer st.Close()
-		if root, err = readRootExperiments(st.FS(), storage.Display(logdir), ""); err != nil {
-			return nil, err
-		}
+	st, err := storage.Open(context.Background(), logdir) // a path too: its FS is os.DirFS
+	if err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	defer st.Close()
+	root, err := readRootExperiments(st.FS(), storage.Display(logdir), "")
+	if err != nil {
+		return nil, err
 	}
 	if len(root.experiments) == 0 {
 		return nil, fmt.Errorf("%w %s", ErrNoExperiment, storage.Display(logdir))
@@ -289,10 +279,7 @@ func readRootExperiments(fsys fs.FS, logdir, skip string) (*rootExperiments, err
 			continue
 		}
 		name := e.Name()
-		display := path.Join(logdir, name)
-		if !storage.IsURL(logdir) {
-			display = filepath.Join(logdir, name)
-		}
+		display := storage.Join(logdir, name)
 		f, err := fsys.Open(name)
 		if err != nil {
 			return nil, fmt.Errorf("summary: %w", err)

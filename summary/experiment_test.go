@@ -397,6 +397,9 @@ func TestWriteExperimentBucketMerges(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "among other data") {
 		t.Errorf("WriteExperiment over a root with other data: %v, want a refusal", err)
 	}
+	if err != nil && !strings.Contains(err.Error(), mixed+"/events.out.tfevents.") {
+		t.Errorf("the refusal does not name the file by its URL below %s: %v", mixed, err)
+	}
 }
 
 // A Sweep in a bucket: each trial is a run of its own, a trial run again

@@ -358,9 +358,6 @@ func (b *bucket) mapErr(err error, key string) error {
 		return nil
 	}
 	shown := secret.Hide(err, b.secrets)
-	if shown == nil {
-		shown = secret.ErrHidden
-	}
 	kind := errKind(err)
 	if kind == nil || errors.Is(shown, kind) {
 		return fmt.Errorf("storage: %s: %w", b.where(key), shown)

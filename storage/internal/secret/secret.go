@@ -147,22 +147,35 @@ func Shows(text string, secrets []string) bool {
 }
 
 // Hide returns err if its message shows none of secrets; otherwise the
-// outermost error that err wraps whose message shows none, or nil if
+// outermost error that err wraps whose message shows none, or ErrHidden if
 // there is none. Libraries write a location into their messages as they
 // were given it (gocloud.dev's "open bucket s3://b?password=...: unknown
 // query parameter"), and wrap a cause that names what went wrong without
 // it: Hide keeps that cause, and what it wraps, for errors.Is and As, and
 // drops the layers that would show the secret. It never edits a message.
 func Hide(err error, secrets []string) error {
-	if err == nil || !Shows(err.Error(), secrets) {
+	if err == nil {
+		return nil
+	}
+	if shown := hide(err, secrets); shown != nil {
+		return shown
+	}
+	return ErrHidden
+}
+
+// hide is Hide, with nil where every layer of err shows a secret.
+func hide(err error, secrets []string) error {
+	if !Shows(err.Error(), secrets) {
 		return err
 	}
 	switch e := err.(type) {
 	case interface{ Unwrap() error }:
-		return Hide(e.Unwrap(), secrets)
+		if inner := e.Unwrap(); inner != nil {
+			return hide(inner, secrets)
+		}
 	case interface{ Unwrap() []error }:
 		for _, inner := range e.Unwrap() {
-			if h := Hide(inner, secrets); h != nil {
+			if h := hide(inner, secrets); h != nil {
 				return h
 			}
 		}

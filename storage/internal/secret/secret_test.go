@@ -62,14 +62,15 @@ func TestHide(t *testing.T) {
 		{"an unescaped secret", unescaped, cause},
 		{"a secret query-escaped", fmt.Errorf("GET %s: %w", "/b?x=hun%2Fter2", cause), cause},
 		{"a joined error", errors.Join(quoting, fmt.Errorf("other")), cause},
-		{"every layer shows it", fmt.Errorf("hun/ter2 failed"), nil},
+		{"every layer shows it", fmt.Errorf("hun/ter2 failed"), ErrHidden},
+		{"every layer of a wrap shows it", fmt.Errorf("hun/ter2: %w", errors.New("hun%2Fter2")), ErrHidden},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			got := Hide(tc.err, secrets)
 			if got != tc.want {
 				t.Errorf("Hide(%v) = %v, want %v", tc.err, got, tc.want)
 			}
-			if got != nil && Shows(got.Error(), secrets) {
+			if tc.err != nil && Shows(got.Error(), secrets) {
 				t.Errorf("Hide(%v) = %v, which shows the secret", tc.err, got)
 			}
 		})
