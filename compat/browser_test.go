@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/summary"
 )
 
@@ -175,7 +176,7 @@ func findChromium() (string, error) {
 func browse(venv, chromium, url, shot string, expected []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	root, err := Root()
+	root, err := testenv.Root()
 	if err != nil {
 		return err
 	}

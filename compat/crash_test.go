@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/tbgo/tbgo/internal/testenv"
 )
 
 // TestCrashedRunsLoad kills internal/crashwriter with SIGKILL in the middle
@@ -17,7 +19,7 @@ import (
 // read every crashed file: each run serves at least every scalar a Flush
 // returned for, with the right steps and values, torn tail or not.
 func TestCrashedRunsLoad(t *testing.T) {
-	root, err := Root()
+	root, err := testenv.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tbgo/tbgo/internal/testenv"
 )
 
 // dataServerBin builds cmd/tbgo-data-server once per test binary, with
@@ -32,7 +34,7 @@ var dataServerBin struct {
 func tbgoDataServer(t *testing.T) string {
 	t.Helper()
 	dataServerBin.once.Do(func() {
-		root, err := Root()
+		root, err := testenv.Root()
 		if err != nil {
 			dataServerBin.err = err
 			return

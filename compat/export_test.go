@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/summary"
 )
 
@@ -40,7 +41,7 @@ var tbgoBin struct {
 func tbgo(t *testing.T, args ...string) []byte {
 	t.Helper()
 	tbgoBin.once.Do(func() {
-		root, err := Root()
+		root, err := testenv.Root()
 		if err != nil {
 			tbgoBin.err = err
 			return

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/summary"
 	"github.com/tbgo/tbgo/tfevents"
 )
@@ -152,7 +153,7 @@ func recordStarts(t *testing.T, data []byte) []int64 {
 // buildTbgo builds the tbgo command into t's temporary directory.
 func buildTbgo(t *testing.T) string {
 	t.Helper()
-	root, err := Root()
+	root, err := testenv.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/internal/readme"
 	"github.com/tbgo/tbgo/internal/s3test"
+	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/summary"
 	"go.yaml.in/yaml/v3"
@@ -32,7 +33,7 @@ import (
 // t's temporary directory.
 func buildCmd(t *testing.T, pkg string) string {
 	t.Helper()
-	root, err := Root()
+	root, err := testenv.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

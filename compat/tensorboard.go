@@ -22,6 +22,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tbgo/tbgo/internal/testenv"
 )
 
 // StartTimeout bounds how long TensorBoard may take to start serving.
@@ -32,25 +34,6 @@ const StartTimeout = 60 * time.Second
 // HTTP endpoints: the plugins pass the hint on as the read downsample, and
 // a downsample of 0 returns no data at all.
 const SamplesPerPlugin = "scalars=100000,histograms=1000,images=1000,text=1000,audio=1000"
-
-// Root returns the repository root: the nearest directory above the working
-// directory that holds go.mod.
-func Root() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("compat: no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
 
 // Venv returns the Python virtual environment holding TensorBoard:
 // $TBGO_VENV, or .venv at the repository root. It fails, saying how to
@@ -74,7 +57,7 @@ func venvDir(env, dir string) (string, error) {
 	if venv := os.Getenv(env); venv != "" {
 		return venv, nil
 	}
-	root, err := Root()
+	root, err := testenv.Root()
 	if err != nil {
 		return "", err
 	}
@@ -107,7 +90,7 @@ func TorchVenv() (string, error) {
 // Python runs a script of compat/python with the venv's interpreter and
 // returns its standard output. The error holds its standard error.
 func Python(ctx context.Context, venv, script string, stdin []byte, args ...string) ([]byte, error) {
-	root, err := Root()
+	root, err := testenv.Root()
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tbgo/tbgo/internal/testenv"
 )
 
 // Credentials of the servers Start starts.
@@ -51,7 +53,7 @@ func Binary(t testing.TB) string {
 	if b := os.Getenv("TBGO_VERSITYGW"); b != "" {
 		return b
 	}
-	if root, err := repoRoot(); err == nil {
+	if root, err := testenv.Root(); err == nil {
 		b := filepath.Join(root, ".tools", "bin", "versitygw")
 		if _, err := os.Stat(b); err == nil {
 			return b
@@ -61,28 +63,11 @@ func Binary(t testing.TB) string {
 		return b
 	}
 	msg := "no versitygw S3 server: run scripts/s3server.sh install (or set TBGO_VERSITYGW) to run the tests against a real S3 server"
-	if os.Getenv("CI") != "" {
+	if testenv.CI() {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)
 	return ""
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", os.ErrNotExist
-		}
-		dir = parent
-	}
 }
 
 // Start starts a server on a free port of 127.0.0.1, with one bucket
@@ -184,9 +169,12 @@ func (s *Server) Restart() error {
 		return fmt.Errorf("s3test: start versitygw: %w", err)
 	}
 	s.cmd = cmd
+	// Each probe is bounded: a server that accepts and never answers
+	// must not outlast the deadline.
+	health := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(s.Endpoint + "/health")
+		resp, err := health.Get(s.Endpoint + "/health")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

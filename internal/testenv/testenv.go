@@ -7,7 +7,9 @@
 package testenv
 
 import (
+	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 )
@@ -39,4 +41,24 @@ func Need(t testing.TB, err error, what, how string) {
 		t.Fatalf("%s is required in CI: %v (%s)", what, err, how)
 	}
 	t.Skipf("skipped: needs %s: %v (%s; CI=1 makes this a failure)", what, err, how)
+}
+
+// Root returns the repository root: the nearest directory above the
+// working directory that holds go.mod. (A test runs in its package's
+// directory.)
+func Root() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("testenv: no go.mod above the working directory")
+		}
+		dir = parent
+	}
 }
