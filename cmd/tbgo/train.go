@@ -185,15 +185,11 @@ func trainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(res.Alerts) > 0 {
 		fmt.Fprintf(stdout, "\n%d alert(s), the most specific cause first; each is a row of diag/alerts (Text tab) and a diag/flag/... scalar:\n", len(res.Alerts))
 		for _, a := range diag.Ranked(res.Alerts) {
-			where := ""
-			if a.Layer != "" {
-				where = " at " + a.Layer
-			}
 			fix := a.Fix
 			if a.SupersededBy != 0 {
 				fix = fmt.Sprintf("(rule %d names the likelier cause) %s", a.SupersededBy, fix)
 			}
-			fmt.Fprintf(stdout, "  step %d: rule %d %s%s — %s\n", a.Step, a.Rule, a.Name, where, fix)
+			fmt.Fprintf(stdout, "  step %d: %s — %s\n", a.Step, a.Cause(), fix)
 		}
 	}
 	fmt.Fprintf(stdout, "\nthe run is in %s; view it with:\n  %s\n", storage.Display(res.Dir), tensorboardCommand(storage.Join(res.Dir, "..")))
@@ -203,12 +199,8 @@ func trainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("train: interrupted after %d steps; the run was saved, its session ended as failed", res.Steps)
 	case errors.As(err, &stopped):
 		a := stopped.Alert
-		where := ""
-		if a.Layer != "" {
-			where = " at " + a.Layer
-		}
-		return fmt.Errorf("train: stopped at step %d by rule %d %s%s: %s: %v; the run was saved, its session ended as failed; fix: %s",
-			a.Step, a.Rule, a.Name, where, a.Threshold, a.Value, a.Fix)
+		return fmt.Errorf("train: stopped at step %d by %s: %s: %s; the run was saved, its session ended as failed; fix: %s",
+			a.Step, a.Cause(), a.Threshold, a.Measured(), a.Fix)
 	case err != nil:
 		return fmt.Errorf("train: %w", err)
 	}

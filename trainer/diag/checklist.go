@@ -82,7 +82,7 @@ func (m *Monitor) Checklist() string {
 				if a.Rule == r.ID {
 					where := ""
 					if a.Layer != "" {
-						where = " at " + a.Layer
+						where = " at " + a.Layer // the rule is the row's
 					}
 					by := ""
 					if a.SupersededBy != 0 {

@@ -131,13 +131,24 @@ func Ranked(alerts []Alert) []Alert {
 
 // String returns the alert as one line, as printed on the terminal.
 func (a Alert) String() string {
-	where := ""
-	if a.Layer != "" {
-		where = " at " + a.Layer
-	}
-	return fmt.Sprintf("%s: step %d: rule %d %s%s: %s (%s) — fix: %s",
-		a.Severity, a.Step, a.Rule, a.Name, where, fmtValue(a.Value), a.Threshold, a.Fix)
+	return fmt.Sprintf("%s: step %d: %s: %s (%s) — fix: %s",
+		a.Severity, a.Step, a.Cause(), a.Measured(), a.Threshold, a.Fix)
 }
+
+// Cause names what fired, as every message about the alert names it:
+// "rule 7 exploding_gradients", with " at LAYER" if the alert is about
+// one layer.
+func (a Alert) Cause() string {
+	s := fmt.Sprintf("rule %d %s", a.Rule, a.Name)
+	if a.Layer != "" {
+		s += " at " + a.Layer
+	}
+	return s
+}
+
+// Measured returns the alert's Value formatted compactly (NaN and
+// infinities as such).
+func (a Alert) Measured() string { return fmtValue(a.Value) }
 
 // fmtValue formats a measurement compactly.
 func fmtValue(v float64) string {

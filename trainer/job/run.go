@@ -65,11 +65,7 @@ type StopError struct {
 // Error names the step, the rule, the tensor and the value.
 func (e *StopError) Error() string {
 	a := e.Alert
-	where := ""
-	if a.Layer != "" {
-		where = " at " + a.Layer
-	}
-	return fmt.Sprintf("job: training stopped at step %d by rule %d %s%s: %s (%s)", a.Step, a.Rule, a.Name, where, fmtFloat(a.Value), a.Threshold)
+	return fmt.Sprintf("job: training stopped at step %d by %s: %s (%s)", a.Step, a.Cause(), a.Measured(), a.Threshold)
 }
 
 // fmtFloat formats a measurement, NaN and infinities included.
