@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tbgo/tbgo/archive"
+	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/storage"
 	_ "github.com/tbgo/tbgo/storage/cloud" // mem://
 )
@@ -39,7 +40,7 @@ func bucketTree(t *testing.T, location string) map[string][]byte {
 func TestRestoreIntoBucket(t *testing.T) {
 	t.Parallel()
 	logdir, arc := archived(t)
-	loc := "mem://" + t.Name() + "/restored"
+	loc := testenv.MemBucket(t) + "/restored"
 	rep, err := archive.Restore(arc, loc, archive.RestoreOptions{})
 	must(t, err)
 	want := readTree(t, logdir)
@@ -61,7 +62,7 @@ func TestRestoreIntoBucket(t *testing.T) {
 	if _, err := archive.Restore(arc, loc, archive.RestoreOptions{}); !errors.Is(err, archive.ErrNotEmpty) {
 		t.Errorf("restore into a prefix that holds objects: %v, want ErrNotEmpty", err)
 	}
-	_, err = archive.Restore(arc, "mem://"+t.Name()+"/other", archive.RestoreOptions{Overwrite: true})
+	_, err = archive.Restore(arc, testenv.MemBucket(t)+"/other", archive.RestoreOptions{Overwrite: true})
 	if err == nil || !strings.Contains(err.Error(), "never replaced") {
 		t.Errorf("restore into a bucket with Overwrite: %v, want a refusal", err)
 	}
@@ -72,7 +73,7 @@ func TestRestoreIntoBucket(t *testing.T) {
 	bad[len(bad)/3] ^= 0xff
 	badArc := filepath.Join(t.TempDir(), "bad.tbar")
 	must(t, os.WriteFile(badArc, bad, 0o644))
-	badLoc := "mem://" + t.Name() + "/bad"
+	badLoc := testenv.MemBucket(t) + "/bad"
 	if _, err := archive.Restore(badArc, badLoc, archive.RestoreOptions{}); err == nil {
 		t.Fatal("a corrupt archive restored without error")
 	}
@@ -87,7 +88,7 @@ func TestRestoreIntoBucket(t *testing.T) {
 func TestCreateFromBucket(t *testing.T) {
 	t.Parallel()
 	logdir, arc := archived(t)
-	loc := "mem://" + t.Name() + "/logs"
+	loc := testenv.MemBucket(t) + "/logs"
 	_, err := archive.Restore(arc, loc, archive.RestoreOptions{})
 	must(t, err)
 	again := filepath.Join(t.TempDir(), "again.tbar")

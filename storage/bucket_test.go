@@ -14,6 +14,7 @@ import (
 	"testing/fstest"
 
 	"github.com/tbgo/tbgo/internal/s3test"
+	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/storage"
 	_ "github.com/tbgo/tbgo/storage/cloud"
 )
@@ -24,7 +25,7 @@ func backends(t *testing.T) map[string]func(t *testing.T) *storage.Store {
 	return map[string]func(t *testing.T) *storage.Store{
 		"path": func(t *testing.T) *storage.Store { return open(t, t.TempDir()) },
 		"file": func(t *testing.T) *storage.Store { return open(t, "file://"+t.TempDir()) },
-		"mem":  func(t *testing.T) *storage.Store { return open(t, "mem://"+t.Name()+"/logs") },
+		"mem":  func(t *testing.T) *storage.Store { return open(t, testenv.MemBucket(t)+"/logs") },
 	}
 }
 
@@ -226,7 +227,7 @@ func (b statFails) Stat(context.Context, string) (storage.Object, error) {
 // TestUpdateError: Update's error for a refused read names the key once
 // and wraps the cause.
 func TestUpdateError(t *testing.T) {
-	st := open(t, "mem://"+t.Name())
+	st := open(t, testenv.MemBucket(t))
 	denied := fmt.Errorf("access denied: %w", storage.ErrPermission)
 	err := storage.Update(context.Background(), statFails{st.Bucket(), denied}, "k", func(old []byte) ([]byte, error) {
 		return []byte("x"), nil

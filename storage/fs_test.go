@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/internal/s3test"
+	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/storage"
 )
 
@@ -159,7 +160,7 @@ func TestFSCloseEndsRequests(t *testing.T) {
 // several goroutines while another closes it (run with -race): reads
 // before the Close succeed, after it fail with fs.ErrClosed.
 func TestFileConcurrentClose(t *testing.T) {
-	st := open(t, "mem://"+t.Name()+"/logs")
+	st := open(t, testenv.MemBucket(t)+"/logs")
 	data := strings.Repeat("0123456789", 1000)
 	if err := st.Bucket().Write(context.Background(), st.Key("run/f"), []byte(data), ""); err != nil {
 		t.Fatal(err)
@@ -202,7 +203,7 @@ func TestFileConcurrentClose(t *testing.T) {
 // TestSnapshot checks a Snapshot as a file system, and that it sees what
 // the FS of the same Store sees.
 func TestSnapshot(t *testing.T) {
-	st := open(t, "mem://"+t.Name()+"/logs")
+	st := open(t, testenv.MemBucket(t)+"/logs")
 	files := map[string]string{
 		"a/events.out.tfevents.1.h":     "one",
 		"a/b/events.out.tfevents.2.h":   "two two",

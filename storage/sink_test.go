@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tbgo/tbgo/internal/s3test"
+	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/tfevents"
@@ -203,7 +204,7 @@ func pidOf(t *testing.T, s *storage.Sink) int {
 // TestSinkSplitWrites feeds the stream one byte per Write, syncing after
 // every byte: segments are still made of whole records only.
 func TestSinkSplitWrites(t *testing.T) {
-	st := open(t, "mem://"+t.Name())
+	st := open(t, testenv.MemBucket(t))
 	var stream []byte
 	for i := range 5 {
 		data, _ := proto.Marshal(scalarEvent(int64(i)))
@@ -240,7 +241,7 @@ func TestSinkSplitWrites(t *testing.T) {
 // TestSinkMaxAge checks that records reach the bucket without a Sync, at
 // most MaxAge after they were written.
 func TestSinkMaxAge(t *testing.T) {
-	st := open(t, "mem://"+t.Name())
+	st := open(t, testenv.MemBucket(t))
 	sink := newSink(t, st.Bucket(), st.Key("run"), storage.SinkOptions{MaxAge: 50 * time.Millisecond})
 	defer sink.Close()
 	w := eventWriter(t, sink)
@@ -270,7 +271,7 @@ func TestSinkMaxAge(t *testing.T) {
 // TestSinkMaxSize checks that pending records are uploaded when they
 // reach MaxSize, which bounds the memory held.
 func TestSinkMaxSize(t *testing.T) {
-	st := open(t, "mem://"+t.Name())
+	st := open(t, testenv.MemBucket(t))
 	sink := newSink(t, st.Bucket(), st.Key("run"), storage.SinkOptions{MaxAge: time.Hour, MaxSize: 4096})
 	w := eventWriter(t, sink)
 	for i := range 2000 {
@@ -340,7 +341,7 @@ func TestSinkFaults(t *testing.T) {
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
-			st := open(t, "mem://"+t.Name())
+			st := open(t, testenv.MemBucket(t))
 			fb := &faulty{Bucket: st.Bucket()}
 			sink := newSink(t, fb, st.Key("run"), storage.SinkOptions{MaxAge: time.Hour, RetryTimeout: 2 * time.Second})
 			w := eventWriter(t, sink)
@@ -384,7 +385,7 @@ func TestSinkFaults(t *testing.T) {
 // TestSinkCollision checks that a segment name taken by someone else
 // after the Sink opened is a sticky ErrCollision, and nothing is replaced.
 func TestSinkCollision(t *testing.T) {
-	st := open(t, "mem://"+t.Name())
+	st := open(t, testenv.MemBucket(t))
 	sink := newSink(t, st.Bucket(), st.Key("run"), storage.SinkOptions{MaxAge: time.Hour})
 	if err := st.Bucket().Write(context.Background(), sink.Name(), []byte("theirs"), ""); err != nil {
 		t.Fatal(err)
@@ -402,7 +403,7 @@ func TestSinkCollision(t *testing.T) {
 // finished writer's that sorts after this one's names moves them past it.
 func TestSinkOtherWriters(t *testing.T) {
 	ctx := context.Background()
-	st := open(t, "mem://"+t.Name())
+	st := open(t, testenv.MemBucket(t))
 	b := st.Bucket()
 	// Another process's segment, written just now, with a later start.
 	other := "run/events.out.tfevents.1800000000.elsewhere.7.00000000"
@@ -429,7 +430,7 @@ func TestSinkOtherWriters(t *testing.T) {
 // TestSinkClose checks Close: idempotent, a torn record left is an error,
 // and writes after it fail.
 func TestSinkClose(t *testing.T) {
-	st := open(t, "mem://"+t.Name())
+	st := open(t, testenv.MemBucket(t))
 	sink := newSink(t, st.Bucket(), st.Key("run"), storage.SinkOptions{MaxAge: time.Hour})
 	data, _ := proto.Marshal(scalarEvent(0))
 	rec := tfevents.AppendRecord(nil, data)
@@ -457,7 +458,7 @@ func TestSinkClose(t *testing.T) {
 // TestSinkNotFraming checks that bytes that are not TFRecord framing are
 // refused at once rather than uploaded.
 func TestSinkNotFraming(t *testing.T) {
-	st := open(t, "mem://"+t.Name())
+	st := open(t, testenv.MemBucket(t))
 	sink := newSink(t, st.Bucket(), st.Key("run"), storage.SinkOptions{MaxAge: time.Hour})
 	if _, err := sink.Write([]byte("this is not an event file at all")); err == nil {
 		t.Fatal("Write of non-TFRecord bytes succeeded")
@@ -499,7 +500,7 @@ func TestSinkRequestTimeout(t *testing.T) {
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
-			st := open(t, "mem://"+t.Name())
+			st := open(t, testenv.MemBucket(t))
 			sb := &stalling{Bucket: st.Bucket()}
 			sink := newSink(t, sb, st.Key("run"), storage.SinkOptions{MaxAge: time.Hour, RetryTimeout: tc.retry, RequestTimeout: 100 * time.Millisecond})
 			w := eventWriter(t, sink)

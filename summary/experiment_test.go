@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/internal/s3test"
+	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/proto/hparamspb"
 	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/tfevents"
@@ -342,7 +343,7 @@ func testConcurrentExperiment(t *testing.T, location string, n int) {
 }
 
 func TestWriteExperimentConcurrentMem(t *testing.T) {
-	testConcurrentExperiment(t, "mem://"+t.Name()+"/sweep", 8)
+	testConcurrentExperiment(t, testenv.MemBucket(t)+"/sweep", 8)
 }
 
 // TestWriteExperimentConcurrentS3 runs the concurrent declarations
@@ -357,7 +358,7 @@ func TestWriteExperimentConcurrentS3(t *testing.T) {
 // another program left at a bucket's root, and refuses a root file that
 // declares an experiment among other data.
 func TestWriteExperimentBucketMerges(t *testing.T) {
-	loc := "mem://" + t.Name() + "/sweep"
+	loc := testenv.MemBucket(t) + "/sweep"
 	w, err := NewWriter(loc, &Options{Sink: &storage.SinkOptions{MaxAge: time.Hour}})
 	if err != nil {
 		t.Fatal(err)
@@ -383,7 +384,7 @@ func TestWriteExperimentBucketMerges(t *testing.T) {
 		t.Errorf("experiment %+v, want old and new merged", got.HParams)
 	}
 
-	mixed := "mem://" + t.Name() + "/mixed"
+	mixed := testenv.MemBucket(t) + "/mixed"
 	w, err = NewWriter(mixed, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -405,7 +406,7 @@ func TestWriteExperimentBucketMerges(t *testing.T) {
 // A Sweep in a bucket: each trial is a run of its own, a trial run again
 // gets a new run, and the experiment at the root declares the space.
 func TestSweepBucket(t *testing.T) {
-	logdir := "mem://" + t.Name() + "/lr"
+	logdir := testenv.MemBucket(t) + "/lr"
 	s, err := NewSweep(logdir, map[string]any{"lr": []float64{0.1, 0.01}}, Metric{Tag: "loss"})
 	if err != nil {
 		t.Fatal(err)

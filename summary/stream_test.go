@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/tbgo/tbgo/internal/s3test"
+	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/storage"
 	_ "github.com/tbgo/tbgo/storage/cloud" // mem://
@@ -286,7 +287,7 @@ func TestNewWriterURL(t *testing.T) {
 		files          int
 	}{
 		{"file", "file://" + filepath.ToSlash(t.TempDir()) + "/run", 1},
-		{"mem", "mem://" + t.Name() + "/logs/run", 4},
+		{"mem", testenv.MemBucket(t) + "/logs/run", 4},
 		{"s3", "", 4}, // a real S3 server
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -319,7 +320,7 @@ func TestNewWriterURL(t *testing.T) {
 // is in the bucket, and that a timed flush reaches it within the Sink's
 // MaxAge without one.
 func TestNewWriterURLDurable(t *testing.T) {
-	loc := "mem://" + t.Name() + "/run"
+	loc := testenv.MemBucket(t) + "/run"
 	w, err := NewWriter(loc, &Options{FlushInterval: 10 * time.Millisecond, Sink: &storage.SinkOptions{MaxAge: 100 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -366,7 +367,7 @@ func TestNewWriterURLDurable(t *testing.T) {
 // unregistered scheme (with the import that registers it), and a
 // location whose error would show a secret.
 func TestNewWriterURLRefusals(t *testing.T) {
-	loc := "mem://" + t.Name() + "/run"
+	loc := testenv.MemBucket(t) + "/run"
 	w, err := NewWriter(loc, &Options{Sink: &storage.SinkOptions{Hostname: "first"}})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/internal/readme"
 	"github.com/tbgo/tbgo/internal/s3test"
+	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/summary"
 )
@@ -20,7 +21,7 @@ import (
 // mem:// lives as long as the test binary, so the name is the unique one of
 // t's temporary directory, not t.Name(), which -count=2 runs again.
 func memLogdir(t *testing.T) string {
-	return "mem://" + filepath.Base(filepath.Dir(t.TempDir())) + "/logs"
+	return testenv.MemBucket(t) + "/logs"
 }
 
 // urlLogdirs returns a mem:// and a file:// location for a logdir of

@@ -62,3 +62,11 @@ func Root() (string, error) {
 		dir = parent
 	}
 }
+
+// MemBucket returns "mem://NAME": a mem:// bucket of test t's own, the
+// same for every call in t and new for every run of t, so that
+// go test -count=N does not find the buckets (which live as long as the
+// process) of an earlier run.
+func MemBucket(t testing.TB) string {
+	return "mem://" + filepath.Base(filepath.Dir(t.TempDir()))
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/internal/testenv"
 	_ "github.com/tbgo/tbgo/storage/cloud" // mem://
 	"github.com/tbgo/tbgo/summary"
 )
@@ -19,7 +20,7 @@ import (
 // afterwards trains nothing.
 func TestOnlyBucket(t *testing.T) {
 	t.Parallel()
-	logdir := "mem://" + t.Name() + "/runs"
+	logdir := testenv.MemBucket(t) + "/runs"
 	body := "trials: 4\nseed: 5\nparams:\n  schedule.lr: {type: log_uniform, low: 1e-3, high: 1e-1}\n"
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
@@ -86,7 +87,7 @@ func TestFailedTrialBucket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Logdir = "mem://" + t.Name() + "/runs"
+	c.Logdir = testenv.MemBucket(t) + "/runs"
 	fail := true
 	train := func(ctx context.Context, tr *Trial) (Metrics, error) {
 		if tr.Float("x") == 2 && fail {
