@@ -3,10 +3,8 @@ package dataserver
 import (
 	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"sync"
-	"time"
 
 	"github.com/tbgo/tbgo/storage"
 )
@@ -19,16 +17,16 @@ import (
 // listed size is what has been read already is not asked for again
 // (size).
 //
-// An object is read with ranged reads that end where the listing says it
-// ends, so reading it to its end costs one request and never a request
-// past it; a value is read again with a ranged read of its record
-// (object.ReadAt).
+// Its files are the Snapshot's: opening one makes no request; reading it
+// on streams from the offset to the object's end with one request; a
+// value is read again with a ranged read of its record (ReadAt). Each
+// wait for the store is bounded by the Store's RequestTimeout, and
+// closing a file, or the Store, ends its requests under way.
 type listing struct {
 	st *storage.Store
 
 	mu   sync.RWMutex
 	snap *storage.Snapshot // the last listing
-	ctx  context.Context   // the context of the cycle that made it, for reads
 }
 
 var (
@@ -37,7 +35,7 @@ var (
 )
 
 func newListing(st *storage.Store) *listing {
-	return &listing{st: st, snap: new(storage.Snapshot), ctx: context.Background()}
+	return &listing{st: st, snap: new(storage.Snapshot)}
 }
 
 // refresh lists the logdir's objects, all of them in one listing, and
@@ -52,7 +50,7 @@ func (l *listing) refresh(ctx context.Context) error {
 		return err
 	}
 	l.mu.Lock()
-	l.snap, l.ctx = snap, ctx
+	l.snap = snap
 	l.mu.Unlock()
 	return nil
 }
@@ -73,104 +71,12 @@ func (l *listing) size(name string) (int64, bool) {
 	return info.Size(), true
 }
 
-// Open opens the object name for reading, or the directory name. Neither
-// makes a request.
-func (l *listing) Open(name string) (fs.File, error) {
-	snap := l.snapshot()
-	info, err := snap.Stat(name)
-	if err != nil {
-		return nil, err
-	}
-	if info.IsDir() {
-		return snap.Open(name)
-	}
-	return &object{l: l, name: name, key: l.st.Key(name), info: info}, nil
-}
+// Open opens the object name as last listed, or the directory name,
+// without a request.
+func (l *listing) Open(name string) (fs.File, error) { return l.snapshot().Open(name) }
 
 // Stat describes the file or directory name as last listed.
 func (l *listing) Stat(name string) (fs.FileInfo, error) { return l.snapshot().Stat(name) }
 
 // ReadDir returns the entries of the directory name as last listed.
 func (l *listing) ReadDir(name string) ([]fs.DirEntry, error) { return l.snapshot().ReadDir(name) }
-
-// An object is an event file in a bucket. Read reads on from where the
-// last Read stopped to the size of the object in the last listing, with
-// one ranged read from there to that end: a Read at that end returns
-// io.EOF without a request. ReadAt is one ranged read per call, touching
-// nothing Read does, so it may run while the file is read.
-type object struct {
-	l    *listing
-	name string
-	key  string
-	info fs.FileInfo   // as first listed
-	pos  int64         // where the next Read starts
-	rc   io.ReadCloser // the ranged read under way; nil if none
-}
-
-func (o *object) Stat() (fs.FileInfo, error) { return o.info, nil }
-
-// Read reads the object on, up to its size in the last listing.
-func (o *object) Read(p []byte) (int, error) {
-	if o.rc == nil {
-		o.l.mu.RLock()
-		snap, ctx := o.l.snap, o.l.ctx
-		o.l.mu.RUnlock()
-		size := int64(0)
-		if info, err := snap.Stat(o.name); err == nil {
-			size = info.Size()
-		}
-		if o.pos >= size {
-			return 0, io.EOF
-		}
-		rc, _, err := o.l.st.Bucket().NewRangeReader(ctx, o.key, o.pos, size-o.pos)
-		if err != nil {
-			return 0, err
-		}
-		o.rc = rc
-	}
-	n, err := o.rc.Read(p)
-	o.pos += int64(n)
-	if err != nil {
-		// The end of the range, or a failed read: the next Read starts a
-		// new one from where this one stopped.
-		o.rc.Close()
-		o.rc = nil
-	}
-	return n, err
-}
-
-// rewind makes the next Read start at off.
-func (o *object) rewind(off int64) {
-	o.Close()
-	o.pos = off
-}
-
-// ReadAt reads len(p) bytes of the object at off with one ranged read.
-func (o *object) ReadAt(p []byte, off int64) (int, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
-	defer cancel()
-	rc, _, err := o.l.st.Bucket().NewRangeReader(ctx, o.key, off, int64(len(p)))
-	if err != nil {
-		return 0, err
-	}
-	defer rc.Close()
-	n, err := io.ReadFull(rc, p)
-	if err == io.ErrUnexpectedEOF {
-		err = io.EOF
-	}
-	return n, err
-}
-
-// Close ends the ranged read under way, if any.
-func (o *object) Close() error {
-	if o.rc == nil {
-		return nil
-	}
-	err := o.rc.Close()
-	o.rc = nil
-	return err
-}
-
-// readTimeout bounds the read of one value from a bucket, so that a
-// server that stops answering fails an RPC rather than hanging it.
-const readTimeout = time.Minute

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -184,7 +185,8 @@ type countingBucket struct {
 	stats int
 	reads []string // "key@offset"
 	fail  int      // how many of the next reads fail
-	cut   int64    // if positive, reads longer than this fail after it
+	cut   int64    // if positive, reads of more than this fail after it
+	cuts  int      // how many reads were cut
 }
 
 func (b *countingBucket) List(ctx context.Context, prefix string, recursive bool, fn func(storage.Object) error) error {
@@ -213,7 +215,13 @@ func (b *countingBucket) NewRangeReader(ctx context.Context, key string, off, n 
 		return nil, storage.Object{}, fmt.Errorf("%s: connection reset: %w", key, storage.ErrTransient)
 	}
 	rc, obj, err := b.Bucket.NewRangeReader(ctx, key, off, n)
+	if n < 0 {
+		n = obj.Size - off // a streaming read, to the object's end
+	}
 	if err == nil && b.cut > 0 && n > b.cut {
+		b.mu.Lock()
+		b.cuts++
+		b.mu.Unlock()
 		rc = struct {
 			io.Reader
 			io.Closer
@@ -462,6 +470,9 @@ func TestBucketReadFails(t *testing.T) {
 	for range 40 {
 		s.Load(context.Background())
 	}
+	if b.cuts == 0 {
+		t.Fatal("no read was cut")
+	}
 	b.cut = 0
 	s.Load(context.Background())
 	_, local := loaded(t, dir, nil)
@@ -469,6 +480,80 @@ func TestBucketReadFails(t *testing.T) {
 	for i := range want {
 		if !proto.Equal(got[i], want[i]) {
 			t.Fatalf("answer %d differs after failed reads:\nbucket:    %v\ndirectory: %v", i, prototext.Format(got[i]), prototext.Format(want[i]))
+		}
+	}
+}
+
+// stallBucket's reads of objects' data, while stall is set, wait until
+// their context is done, as a store that stops answering mid-read does.
+type stallBucket struct {
+	storage.Bucket
+	stall   atomic.Bool
+	started chan struct{} // a stalled read has begun
+}
+
+func (b *stallBucket) NewRangeReader(ctx context.Context, key string, off, n int64) (io.ReadCloser, storage.Object, error) {
+	rc, obj, err := b.Bucket.NewRangeReader(ctx, key, off, n)
+	if err != nil || !b.stall.Load() {
+		return rc, obj, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{stalled{ctx, b.started}, rc}, obj, nil
+}
+
+type stalled struct {
+	ctx     context.Context
+	started chan struct{}
+}
+
+func (s stalled) Read([]byte) (int, error) {
+	select {
+	case s.started <- struct{}{}:
+	default:
+	}
+	<-s.ctx.Done()
+	return 0, s.ctx.Err()
+}
+
+// TestBucketLoadStops stops a load cycle whose read of an object stalls:
+// Load returns as soon as its context is done, not when the request
+// times out (a minute), and the next cycle reads everything.
+func TestBucketLoadStops(t *testing.T) {
+	t.Parallel()
+	st, _ := memStore(t)
+	dir := bucketRuns(t, st)
+	b := &stallBucket{Bucket: st.Bucket(), started: make(chan struct{}, 1)}
+	b.stall.Store(true)
+	cs := storage.NewStore(b, "logs", "mem://stalled/logs")
+	s := New(newListing(cs), ".", cs.Name(), nil)
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		s.Load(ctx)
+		close(done)
+	}()
+	select {
+	case <-b.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no read began")
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Load goes on 10s after its context is done, waiting for a stalled read")
+	}
+	b.stall.Store(false)
+	s.Load(context.Background())
+	_, local := loaded(t, dir, nil)
+	got, want := everything(t, serve(t, s)), everything(t, local)
+	for i := range want {
+		if !proto.Equal(got[i], want[i]) {
+			t.Fatalf("answer %d differs after a stopped cycle:\nbucket:    %v\ndirectory: %v", i, prototext.Format(got[i]), prototext.Format(want[i]))
 		}
 	}
 }

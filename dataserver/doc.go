@@ -40,11 +40,13 @@
 // cycle, all of it in one recursive listing (a request per 1000 objects),
 // and its runs are discovered in that listing; an object is read when it
 // is new, from its start with one streaming read, and again only when the
-// listing shows it longer than what has been read, from there with a
-// ranged read. A cycle that finds nothing new makes the listing's
-// requests and no others. Runs load one per CPU at a time, a bucket's 16
-// at a time, so that their requests overlap; a failed request is retried
-// by the next cycle. Object stores need the drivers of
+// listing shows it longer than what has been read, from there to its
+// end with one streaming read. A cycle that finds nothing new makes the
+// listing's requests and no others. Runs load one per CPU at a time, a
+// bucket's 16 at a time, so that their requests overlap; a failed
+// request is retried by the next cycle. Every wait for the store is
+// bounded by its request timeout (storage.StoreOptions.RequestTimeout),
+// and a cycle whose context is done ends its requests under way. Object stores need the drivers of
 // github.com/tbgo/tbgo/storage/cloud, which a program imports.
 //
 // # Time series

@@ -63,14 +63,20 @@ type recentTag struct {
 //
 // A file stays open while its run lives, dead or not: the values of its
 // records are read again from it when RPCs ask for them (see payload).
+// The loader reads on from f, but for an object in a bucket (remote),
+// which it reads on through a file of its own opened for each cycle, so
+// that a cycle whose context is done ends its request by closing that
+// file and leaves f to the RPCs.
 type eventFile struct {
-	name string
-	fsys fs.FS
-	f    fs.File
-	sc   *tfevents.Scanner // nil between cycles at a record boundary
-	end  int64             // where the next Scanner starts
-	seen int64             // how many bytes of the file have been read
-	dead bool
+	name   string
+	fsys   fs.FS
+	f      fs.File
+	remote bool              // f is an object in a bucket: every read is a request
+	in     io.Reader         // what the loader reads on from: f, or the cycle's file of a remote one
+	sc     *tfevents.Scanner // nil between cycles at a record boundary
+	end    int64             // where the next Scanner starts
+	seen   int64             // how many bytes of the file have been read
+	dead   bool
 
 	raMu sync.Mutex // for ra
 	ra   fs.File    // a second handle, for reads at offsets of a file that is not an *os.File
@@ -159,7 +165,7 @@ func (s *Server) cycle(ctx context.Context) {
 	for range min(workers, len(todo)) {
 		wg.Go(func() {
 			for r := range work {
-				s.load(r, byName[r.name].Files)
+				s.load(ctx, r, byName[r.name].Files)
 			}
 		})
 	}
@@ -175,8 +181,8 @@ func (s *Server) cycle(ctx context.Context) {
 
 // load reads run r's files (paths in name order) up to their ends: files
 // no longer listed die, new ones are opened, and every live one is read
-// on from where the last cycle stopped.
-func (s *Server) load(r *run, files []string) {
+// on from where the last cycle stopped. It stops early when ctx is done.
+func (s *Server) load(ctx context.Context, r *run, files []string) {
 	for name, ef := range r.files {
 		if _, listed := slices.BinarySearch(files, name); !listed && !ef.dead {
 			// Like TensorBoard's data server: a deleted file's data stays,
@@ -185,12 +191,15 @@ func (s *Server) load(r *run, files []string) {
 		}
 	}
 	for _, name := range files {
+		if ctx.Err() != nil {
+			return
+		}
 		ef := r.files[name]
 		if ef == nil {
 			ef = s.open(name)
 			r.files[name] = ef
 		}
-		if !ef.dead && s.grown(ef) && !s.read(r, ef) {
+		if !ef.dead && s.grown(ef) && !s.read(ctx, r, ef) {
 			// Its later files wait until this one is read: a point
 			// preempts the points of higher steps read before it.
 			return
@@ -217,7 +226,36 @@ func (s *Server) open(name string) *eventFile {
 		s.log.Warn("dataserver: cannot open event file", "file", name, "err", err)
 		return &eventFile{name: name, dead: true}
 	}
-	return &eventFile{name: name, fsys: s.fsys, f: f}
+	_, remote := s.fsys.(*listing)
+	return &eventFile{name: name, fsys: s.fsys, f: f, remote: remote, in: f}
+}
+
+// follow opens the remote file ef for the loader's reads of this cycle,
+// at where the last cycle stopped reading, without a request. The file
+// is closed when ctx is done, which ends a request under way at once
+// rather than when the store answers or its request times out, and by
+// the returned func, which ends the reads.
+func (s *Server) follow(ctx context.Context, ef *eventFile) (end func(), err error) {
+	f, err := s.fsys.Open(ef.name)
+	if err != nil {
+		return nil, err
+	}
+	seeker, ok := f.(io.Seeker)
+	if !ok {
+		f.Close()
+		return nil, fmt.Errorf("%s: the file cannot seek", ef.name)
+	}
+	if _, err := seeker.Seek(ef.seen, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { f.Close() })
+	ef.in = f
+	return func() {
+		if stop() {
+			f.Close()
+		}
+	}, nil
 }
 
 // scanner returns the Scanner that goes on reading ef, a file of r. It
@@ -227,7 +265,7 @@ func (s *Server) scanner(r *run, ef *eventFile) *tfevents.Scanner {
 	if ef.sc != nil {
 		return ef.sc
 	}
-	sc := tfevents.NewScannerAt(unlocked{ef.f, &r.mu, s.cpu}, ef.end)
+	sc := tfevents.NewScannerAt(unlocked{ef, &r.mu, s.cpu}, ef.end)
 	sc.Name = ef.name
 	sc.Follow = true
 	sc.Strict = s.opts.Checksum
@@ -239,13 +277,15 @@ func (s *Server) scanner(r *run, ef *eventFile) *tfevents.Scanner {
 	return sc
 }
 
-// unlocked reads from r with mu, which the caller holds, let go, and its
-// CPU token given back: the loader holds its run's lock and a token while
-// it scans a batch of records, but not while it waits for their bytes (a
-// request to a bucket, say), so that RPCs reading the run do not wait for
-// the network, and other runs' loaders decode meanwhile.
+// unlocked reads on from ef (from its in, which a remote file changes
+// every cycle while its Scanner stays) with mu, which the caller holds,
+// let go, and its CPU token given back: the loader holds its run's lock
+// and a token while it scans a batch of records, but not while it waits
+// for their bytes (a request to a bucket, say), so that RPCs reading the
+// run do not wait for the network, and other runs' loaders decode
+// meanwhile.
 type unlocked struct {
-	r   io.Reader
+	ef  *eventFile
 	mu  *sync.RWMutex
 	cpu chan struct{}
 }
@@ -253,7 +293,7 @@ type unlocked struct {
 func (u unlocked) Read(p []byte) (int, error) {
 	u.mu.Unlock()
 	<-u.cpu
-	n, err := u.r.Read(p)
+	n, err := u.ef.in.Read(p)
 	u.cpu <- struct{}{}
 	u.mu.Lock()
 	return n, err
@@ -262,9 +302,17 @@ func (u unlocked) Read(p []byte) (int, error) {
 // read reads the records of ef that have arrived since the last read. A
 // partial record at the end waits for the rest; damage that ends the scan
 // (a strict scan's, or a read error) kills the file, but for a failed
-// request to a bucket, after which read reports false: the next cycle
-// reads on from the last whole record.
-func (s *Server) read(r *run, ef *eventFile) bool {
+// request to a bucket, or one that ctx ended, after which read reports
+// false: the next cycle reads on from the last whole record.
+func (s *Server) read(ctx context.Context, r *run, ef *eventFile) bool {
+	if ef.remote {
+		end, err := s.follow(ctx, ef)
+		if err != nil {
+			s.log.Warn("dataserver: cannot read event file; trying again next cycle", "file", ef.name, "err", err)
+			return false
+		}
+		defer end()
+	}
 	sc := s.scanner(r, ef)
 	for more := true; more; {
 		s.cpu <- struct{}{}
@@ -280,11 +328,12 @@ func (s *Server) read(r *run, ef *eventFile) bool {
 	}
 	if err := sc.Err(); err != nil {
 		var d *tfevents.Damage
-		if obj, ok := ef.f.(*object); ok && !errors.As(err, &d) {
-			// A request that failed: the next cycle reads on from the
-			// last whole record.
-			s.log.Warn("dataserver: cannot read event file; trying again next cycle", "file", sc.Name, "err", err)
-			obj.rewind(sc.End())
+		if ef.remote && !errors.As(err, &d) {
+			// A request that failed, or that ctx ended: the next cycle
+			// reads on from the last whole record.
+			if ctx.Err() == nil {
+				s.log.Warn("dataserver: cannot read event file; trying again next cycle", "file", sc.Name, "err", err)
+			}
 			ef.end, ef.seen, ef.sc = sc.End(), sc.End(), nil
 			return false
 		}

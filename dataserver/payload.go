@@ -32,7 +32,7 @@ func (ef *eventFile) rereads(class tbpb.DataClass) bool {
 	if ef.f == nil || class == tbpb.DataClass_DATA_CLASS_SCALAR {
 		return false
 	}
-	if _, ok := ef.f.(*object); ok {
+	if ef.remote {
 		return class == tbpb.DataClass_DATA_CLASS_BLOB_SEQUENCE
 	}
 	_, ok := ef.f.(io.ReaderAt)
@@ -46,11 +46,8 @@ func (ef *eventFile) rereads(class tbpb.DataClass) bool {
 func (ef *eventFile) readAt(off int64, size, crc uint32) ([]byte, error) {
 	buf := make([]byte, size)
 	var ra io.ReaderAt
-	switch f := ef.f.(type) {
-	case *os.File:
-		ra = f
-	case *object:
-		ra = f
+	if _, ok := ef.f.(*os.File); ok || ef.remote {
+		ra, _ = ef.f.(io.ReaderAt)
 	}
 	if ra != nil {
 		if _, err := ra.ReadAt(buf, off); err != nil {
