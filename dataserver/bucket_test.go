@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tbgo/tbgo/internal/testenv"
 	dp "github.com/tbgo/tbgo/proto/dataproviderpb"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/storage"
@@ -43,7 +44,7 @@ func record(t *testing.T, evs ...*tbpb.Event) []byte {
 // memStore opens a fresh mem:// bucket, named after the test.
 func memStore(t *testing.T) (*storage.Store, string) {
 	t.Helper()
-	u := "mem://" + strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name())) + "/logs"
+	u := testenv.MemBucket(t) + "/logs"
 	st, err := storage.Open(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
@@ -572,7 +573,7 @@ func (b slowBucket) NewRangeReader(ctx context.Context, key string, off, n int64
 // BenchmarkBucketLoad loads 64 runs of two segments each from a bucket
 // whose reads take 20 ms: the runs' requests overlap.
 func BenchmarkBucketLoad(b *testing.B) {
-	st, err := storage.Open(context.Background(), "mem://bench-bucket-load/logs")
+	st, err := storage.Open(context.Background(), testenv.MemBucket(b)+"/logs")
 	if err != nil {
 		b.Fatal(err)
 	}
