@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/history/table"
@@ -121,12 +117,18 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		return c.Write(stdout, table.CSV)
 	case "json":
 		return c.WriteJSON(stdout)
+	case "markdown":
+		return c.WriteMarkdown(stdout, nil)
 	}
-	h := human(c)
-	if cfg.format == "markdown" {
-		return h.markdown(stdout)
+	omitted, err := c.WriteText(stdout, &table.TextOptions{Width: cfg.width})
+	if err != nil {
+		return err
 	}
-	return h.text(stdout, stderr, cfg.width)
+	if len(omitted) > 0 {
+		fmt.Fprintf(stderr, "tbgo: compare: %d column(s) do not fit in %d characters: %s (-format csv shows every column; -tag and -stats select fewer)\n",
+			len(omitted), cfg.width, strings.Join(omitted, ", "))
+	}
+	return nil
 }
 
 // compare reads the runs cfg selects and tabulates them (table.Compare),
@@ -165,219 +167,6 @@ func queryUsage(err error) error {
 		return err
 	}
 	return fmt.Errorf("%w: -%s %q: %v", errUsage, strings.ToLower(qe.Option), qe.Query, qe.Err)
-}
-
-// humanTable is the table for people: cells as text, numbers rounded,
-// the step columns and the empty columns left out, and the
-// hyper-parameters that every row shares set apart.
-type humanTable struct {
-	head  []string
-	right []bool // numbers, aligned right
-	rows  [][]string
-	same  []string // NAME=VALUE shared by every row
-}
-
-// human returns c's table for people.
-func human(c *table.Comparison) *humanTable {
-	h := &humanTable{}
-	var keep []int
-	for i, col := range c.Columns {
-		tag, _, step, metric := c.Metric(i)
-		if step {
-			continue
-		}
-		if i > 0 && !slices.ContainsFunc(c.Rows, func(r []table.Value) bool { return !r[i].IsNull() }) {
-			continue // empty: runs without sessions have no status
-		}
-		_, hparam := c.HParam(i)
-		if hparam && len(c.Rows) > 1 && !c.Rows[0][i].IsNull() && !slices.ContainsFunc(c.Rows, func(r []table.Value) bool {
-			return r[i].Compare(c.Rows[0][i]) != 0
-		}) {
-			h.same = append(h.same, col.Name+"="+humanValue(col, c.Rows[0][i], true))
-			continue
-		}
-		keep = append(keep, i)
-		name := col.Name
-		if name == "start_time" {
-			name = "start"
-		} else if metric && len(c.Stats) == 1 {
-			name = tag // the statistic is the same for every tag
-		}
-		h.head = append(h.head, name)
-		h.right = append(h.right, col.Type != table.TypeString)
-	}
-	for _, row := range c.Rows {
-		cells := make([]string, len(keep))
-		for j, i := range keep {
-			_, hparam := c.HParam(i)
-			cells[j] = humanValue(c.Columns[i], row[i], hparam)
-		}
-		h.rows = append(h.rows, cells)
-	}
-	return h
-}
-
-// humanValue formats a value for people: a status without its prefix,
-// a start time in local time to the minute, a duration with units,
-// metrics to 4 significant digits, hyper-parameters (exact) as they are.
-func humanValue(c table.Column, v table.Value, exact bool) string {
-	if v.IsNull() {
-		return ""
-	}
-	switch {
-	case c.Name == "status":
-		return strings.ToLower(strings.TrimPrefix(v.String(), "STATUS_"))
-	case c.Name == "start_time":
-		t, err := time.Parse(time.RFC3339, v.String())
-		if err != nil {
-			return v.String()
-		}
-		return t.Local().Format("2006-01-02 15:04")
-	case c.Name == "duration":
-		return humanDuration(v.Float())
-	case c.Type == table.TypeFloat && !exact:
-		return roundFloat(v.Float())
-	}
-	return v.String()
-}
-
-// roundFloat formats f to 4 significant digits: 0.1235, 1235, 1.235e5.
-func roundFloat(f float64) string {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return table.FloatValue(f).String()
-	}
-	s := strconv.FormatFloat(f, 'g', 4, 64)
-	// Go writes e+05 and e-07; people write e5 and e-7.
-	if m, e, ok := strings.Cut(s, "e"); ok {
-		sign := ""
-		if e[0] == '-' {
-			sign = "-"
-		}
-		s = m + "e" + sign + strings.TrimLeft(e[1:], "0")
-	}
-	return s
-}
-
-// humanDuration formats seconds with units: 4.2s, 1m23s, 2h05m, 3d04h.
-func humanDuration(secs float64) string {
-	switch {
-	case math.IsNaN(secs) || secs < 0:
-		return table.FloatValue(secs).String() + "s"
-	case secs < 60:
-		return strconv.FormatFloat(secs, 'f', 1, 64) + "s"
-	}
-	s := int64(math.Round(secs))
-	switch {
-	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
-	}
-	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
-}
-
-// markdown prints the human table as a Markdown table.
-func (h *humanTable) markdown(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	line := func(cells []string) {
-		bw.WriteString("|")
-		for _, c := range cells {
-			bw.WriteString(" " + markdownCell(c) + " |")
-		}
-		bw.WriteString("\n")
-	}
-	line(h.head)
-	bw.WriteString("|")
-	for _, right := range h.right {
-		if right {
-			bw.WriteString("--:|")
-		} else {
-			bw.WriteString("---|")
-		}
-	}
-	bw.WriteString("\n")
-	for _, row := range h.rows {
-		line(row)
-	}
-	if len(h.same) > 0 {
-		bw.WriteString("\nEvery run: " + markdownCell(strings.Join(h.same, ", ")) + "\n")
-	}
-	return bw.Flush()
-}
-
-// markdownCell escapes what would break a Markdown table cell.
-func markdownCell(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
-}
-
-// maxCell bounds a cell of the text table, in characters.
-const maxCell = 40
-
-// text prints the human table in aligned columns, as many as fit width
-// (0: all), the run always; it names the others on stderr.
-func (h *humanTable) text(w, stderr io.Writer, width int) error {
-	cell := func(s string) string {
-		return shorten(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s), maxCell)
-	}
-	cols := len(h.head)
-	widths := make([]int, cols)
-	cells := make([][]string, len(h.rows)+1)
-	for r, row := range append([][]string{h.head}, h.rows...) {
-		cells[r] = make([]string, cols)
-		for i, c := range row {
-			cells[r][i] = cell(c)
-			widths[i] = max(widths[i], utf8.RuneCountInString(cells[r][i]))
-		}
-	}
-	var shown, left []int
-	used := 0
-	for i := range cols {
-		need := widths[i]
-		if len(shown) > 0 {
-			need += 2
-		}
-		if i > 0 && width > 0 && used+need > width {
-			left = append(left, i)
-			continue
-		}
-		shown = append(shown, i)
-		used += need
-	}
-	bw := bufio.NewWriter(w)
-	for _, row := range cells {
-		var line strings.Builder
-		for j, i := range shown {
-			if j > 0 {
-				line.WriteString("  ")
-			}
-			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(row[i]))
-			if h.right[i] {
-				line.WriteString(pad + row[i])
-			} else if j < len(shown)-1 {
-				line.WriteString(row[i] + pad)
-			} else {
-				line.WriteString(row[i])
-			}
-		}
-		bw.WriteString(strings.TrimRight(line.String(), " ") + "\n")
-	}
-	if len(h.same) > 0 {
-		bw.WriteString("every run: " + strings.Join(h.same, ", ") + "\n")
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if len(left) > 0 {
-		names := make([]string, len(left))
-		for j, i := range left {
-			names[j] = h.head[i]
-		}
-		fmt.Fprintf(stderr, "tbgo: compare: %d column(s) do not fit in %d characters: %s (-format csv shows every column; -tag and -stats select fewer)\n",
-			len(left), width, strings.Join(names, ", "))
-	}
-	return nil
 }
 
 // terminalWidth returns the width of the terminal w is, or 0 (unbounded)

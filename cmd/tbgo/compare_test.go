@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"path/filepath"
 	"slices"
@@ -287,30 +285,6 @@ func TestCompareTable(t *testing.T) {
 	}
 }
 
-func TestHumanNumbers(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		f    float64
-		want string
-	}{
-		{0.75, "0.75"}, {1.0 / 3, "0.3333"}, {12345.6, "1.235e4"}, {-1e-7, "-1e-7"}, {100, "100"}, {math.NaN(), "NaN"}, {math.Inf(-1), "-Inf"},
-	} {
-		if got := roundFloat(tc.f); got != tc.want {
-			t.Errorf("roundFloat(%v) = %q, want %q", tc.f, got, tc.want)
-		}
-	}
-	for _, tc := range []struct {
-		secs float64
-		want string
-	}{
-		{0, "0.0s"}, {4.25, "4.2s"}, {59.96, "60.0s"}, {83, "1m23s"}, {7500, "2h05m"}, {3*86400 + 4*3600 + 59, "3d04h"},
-	} {
-		if got := humanDuration(tc.secs); got != tc.want {
-			t.Errorf("humanDuration(%v) = %q, want %q", tc.secs, got, tc.want)
-		}
-	}
-}
-
 func TestCompareBadInput(t *testing.T) {
 	t.Parallel()
 	logdir := compareLogdir(t)
@@ -334,19 +308,5 @@ func TestCompareBadInput(t *testing.T) {
 	}
 	if _, _, err := runTool(t, "compare", "-sort", "nope", logdir); !errors.Is(err, errUsage) {
 		t.Errorf("unknown sort column: %v, want a usage error", err)
-	}
-}
-
-// The text table cuts a long cell to maxCell characters, the last "…",
-// and puts a line break in a cell on one line.
-func TestCompareTextCell(t *testing.T) {
-	h := &humanTable{head: []string{"run"}, right: []bool{false}, rows: [][]string{{strings.Repeat("é", 2*maxCell)}, {"a\nb"}}}
-	var out bytes.Buffer
-	if err := h.text(&out, io.Discard, 0); err != nil {
-		t.Fatal(err)
-	}
-	want := "run\n" + strings.Repeat("é", maxCell-1) + "…\na b\n"
-	if out.String() != want {
-		t.Errorf("text table:\n%q\nwant\n%q", out.String(), want)
 	}
 }

@@ -301,6 +301,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/internal/runes"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
@@ -450,19 +451,8 @@ const (
 )
 
 // shorten returns s cut to at most n runes, the last of them "…" if s was
-// cut.
-func shorten(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	i, k := 0, 0
-	for i = range s {
-		if k++; k == n {
-			break
-		}
-	}
-	return s[:i] + "…"
-}
+// cut: runes.Shorten, which the text tables of history/table use too.
+func shorten(s string, n int) string { return runes.Shorten(s, n) }
 
 // display returns a name as a text report prints it: quoted if it holds
 // characters that would break a line or a column, or is not UTF-8, and

@@ -32,7 +32,9 @@
 // TensorBoard's HParams dashboard shows), the minimum or the maximum with
 // the step of each. CompareOptions filter the rows (Where: "lr<0.01",
 // "run~trial-*") and sort them (Sort: "-loss:last"); Write writes the
-// Comparison as a table in any Format, WriteJSON as a JSON array:
+// Comparison as a table in any Format, WriteJSON as a JSON array, and
+// WriteText and WriteMarkdown as the table people read, rounded and
+// fitted to a width (TextOptions), as "tbgo compare" prints it:
 //
 //	sums, _ := history.Summarize(ctx, src, &history.Options{View: history.TensorBoard})
 //	c, err := table.Compare(sums, &table.CompareOptions{
@@ -40,6 +42,7 @@
 //		Sort:  []string{"loss:last"},
 //	})
 //	err = c.Write(os.Stdout, table.CSV)
+//	omitted, err := c.WriteText(os.Stdout, &table.TextOptions{Width: 100})
 //
 // # Tables
 //
