@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"unicode/utf8"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -17,6 +16,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/internal/runes"
 )
 
 // RunColors are the colours of the runs, in run name order: TensorBoard's
@@ -156,7 +156,7 @@ func newLegend(runs []string, styles map[string]runStyle, width, maxHeight vg.Le
 	line := lg.style.Height("Mg") * 1.4
 	x, y := legendPad, legendPad+line/2
 	for i, r := range runs {
-		name := clip(r, 60)
+		name := runes.Shorten(r, 60)
 		w := legendSwatch + legendGap + lg.style.Width(name)
 		if x > legendPad && x+w > width-legendPad {
 			x, y = legendPad, y+line
@@ -223,7 +223,7 @@ func usable(o *Options, y float64) bool {
 
 func chartPlot(c *Chart, o *Options, styles map[string]runStyle) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = clip(c.Tag, 80)
+	p.Title.Text = runes.Shorten(c.Tag, 80)
 	p.Add(plotter.NewGrid())
 	unit, label := 1.0, "step"
 	switch o.X {
@@ -365,19 +365,4 @@ func addBands(p *plot.Plot, s *Series, o *Options, unit float64, st runStyle, se
 	line.Dashes = st.dashes
 	p.Add(line)
 	return 1, nil
-}
-
-// clip returns s cut to at most n runes, the last of them "…" if s was
-// cut, so that a megabyte tag makes a title, not a wall of text.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	k := 0
-	for i := range s {
-		if k++; k == n {
-			return s[:i] + "…"
-		}
-	}
-	return s
 }
