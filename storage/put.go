@@ -27,35 +27,70 @@ func Put(ctx context.Context, b Bucket, key string, data []byte) error {
 // create is Put with its timeouts (retryFor < 0: no retries). It returns
 // the number of requests made.
 func create(ctx context.Context, b Bucket, key string, data []byte, retryFor, reqFor time.Duration) (requests int, err error) {
+	return write(ctx, b, key, data, "", retryFor, reqFor)
+}
+
+// write stores data at key if the object's version is match (the zero
+// Version: if there is none), as Bucket.Write, retrying transient errors
+// (see retry). An attempt whose answer was lost may have landed, and then
+// a retry is refused (ErrExist, ErrPrecondition): if the object holds
+// exactly data, it is ours, and write succeeds. It returns the number of
+// requests made.
+func write(ctx context.Context, b Bucket, key string, data []byte, match Version, retryFor, reqFor time.Duration) (requests int, err error) {
+	requests, err = retry(ctx, "upload "+key, retryFor, func() error {
+		return call(ctx, reqFor, func(ctx context.Context) error { return b.Write(ctx, key, data, match) })
+	})
+	refused := errors.Is(err, ErrExist) || errors.Is(err, ErrPrecondition)
+	if refused && requests > 1 && holds(ctx, b, key, data, reqFor) {
+		return requests, nil
+	}
+	return requests, err
+}
+
+// stat is Bucket.Stat, retrying transient errors (see retry). It returns
+// the number of requests made.
+func stat(ctx context.Context, b Bucket, key string, retryFor, reqFor time.Duration) (obj Object, requests int, err error) {
+	requests, err = retry(ctx, "stat "+key, retryFor, func() error {
+		return call(ctx, reqFor, func(ctx context.Context) error {
+			var err error
+			obj, err = b.Stat(ctx, key)
+			return err
+		})
+	})
+	return obj, requests, err
+}
+
+// retry makes attempt, a request to a bucket, until it succeeds or fails
+// with an error that a retry will not cure: it retries an error that
+// wraps ErrTransient, or a deadline, with exponential backoff for up to
+// retryFor (< 0: no retries). A refused condition (ErrExist,
+// ErrPrecondition) is returned as it is; other errors say what was done.
+// It returns the number of attempts made.
+func retry(ctx context.Context, what string, retryFor time.Duration, attempt func() error) (attempts int, err error) {
 	deadline := time.Now().Add(retryFor)
 	backoff := 100 * time.Millisecond
 	for {
-		err = call(ctx, reqFor, func(ctx context.Context) error { return b.Write(ctx, key, data, "") })
-		requests++
+		err = attempt()
+		attempts++
 		switch {
 		case err == nil:
-			return requests, nil
-		case errors.Is(err, ErrExist):
-			// An earlier attempt may have landed though its answer was
-			// lost: then the object is ours, byte for byte.
-			if requests > 1 && holds(ctx, b, key, data, reqFor) {
-				return requests, nil
-			}
-			return requests, err
+			return attempts, nil
+		case errors.Is(err, ErrExist), errors.Is(err, ErrPrecondition):
+			return attempts, err
 		case ctx.Err() != nil:
-			return requests, fmt.Errorf("storage: upload %s: %w", key, ctx.Err())
+			return attempts, fmt.Errorf("storage: %s: %w", what, ctx.Err())
 		case !errors.Is(err, ErrTransient) && !errors.Is(err, context.DeadlineExceeded):
 			// (An attempt past reqFor is a stallError, transient; a
 			// driver's own timeouts, a dial's say, are deadlines.)
-			return requests, fmt.Errorf("storage: upload %s: %w", key, err)
+			return attempts, fmt.Errorf("storage: %s: %w", what, err)
 		case retryFor < 0 || time.Now().Add(backoff).After(deadline):
-			return requests, fmt.Errorf("storage: upload %s: gave up after %d attempts: %w", key, requests, err)
+			return attempts, fmt.Errorf("storage: %s: gave up after %d attempts: %w", what, attempts, err)
 		}
 		t := time.NewTimer(backoff/2 + rand.N(backoff/2))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return requests, fmt.Errorf("storage: upload %s: %w", key, ctx.Err())
+			return attempts, fmt.Errorf("storage: %s: %w", what, ctx.Err())
 		case <-t.C:
 		}
 		backoff = min(2*backoff, 10*time.Second)
