@@ -3,11 +3,12 @@
 # a one-hour-equivalent run (a step per simulated second: 10 scalars, a
 # histogram, an image; records handed over every 2 simulated seconds)
 # written by tbgo's Sink at the default policy (a segment per 25 s), by
-# tbgo with 5-minute segments, and by tensorboardX's S3 writer (flush every
-# 2 s); for each: event bytes, bytes uploaded, objects, write requests as
-# the server logged them, peak RSS. Then the requests per hour that a
-# watching TensorBoard (Python loader, s3://, reload every 5 s) makes
-# against tbgo's finished run, counted for 60 s.
+# tbgo with 5-minute segments, by tbgo uploading every 25 s into a segment
+# kept open for 5 minutes (SegmentAge), and by tensorboardX's S3 writer
+# (flush every 2 s); for each: event bytes, bytes uploaded, objects,
+# requests as the server logged them, peak RSS. Then the requests per hour
+# that a watching TensorBoard (Python loader, s3://, reload every 5 s)
+# makes against tbgo's finished run, counted for 60 s.
 #
 #   bench/s3.sh [STEPS]     (default 3600; the tensorboardX run is quadratic)
 #
@@ -38,11 +39,13 @@ requests() { # log: "N (PUT a, GET b, ...)" of the requests logged so far
 url="s3://bench/tbgo?endpoint=$endpoint&use_path_style=true&region=us-east-1&disable_https=true&request_checksum_calculation=when_required&response_checksum_validation=when_required"
 
 echo "one simulated hour = $steps steps; each writer against its own fresh versitygw"
-for seg in 25s 5m; do
-  serve "$out/srv-tbgo-$seg"
-  "$out/s3write" -url "$url" -steps "$steps" -segment "$seg" >"$out/tbgo-$seg.json"
-  echo "tbgo, segment $seg: $(cat "$out/tbgo-$seg.json" | tr -d '\n')  server saw $(requests "$out/srv-tbgo-$seg/versitygw.log") requests"
-  scripts/s3server.sh stop "$out/srv-tbgo-$seg"
+for policy in 25s/0 5m/0 25s/5m; do # upload every / SegmentAge
+  seg=${policy%/*} age=${policy#*/}
+  name=$seg; [ "$age" = 0 ] || name=$seg-open$age
+  serve "$out/srv-tbgo-$name"
+  "$out/s3write" -url "$url" -steps "$steps" -segment "$seg" -segment-age "$age" >"$out/tbgo-$name.json"
+  echo "tbgo, segment $seg, SegmentAge $age: $(cat "$out/tbgo-$name.json" | tr -d '\n')  server saw $(requests "$out/srv-tbgo-$name/versitygw.log") requests"
+  scripts/s3server.sh stop "$out/srv-tbgo-$name"
 done
 
 serve "$out/srv-tbx"

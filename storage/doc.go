@@ -57,38 +57,50 @@
 //     file_version record.
 //   - Replacing or deleting an object a TensorBoard is reading kills the
 //     Python loader's reload thread or duplicates points: segments are
-//     created with create-only writes and never touched again.
+//     created with create-only writes, and never touched again but for
+//     the opt-in open segment below, which only ever grows.
 //
-// Since an open segment is never rewritten, every byte is uploaded once
-// (bytes uploaded = event bytes plus a file_version record of about 40
-// bytes per segment), and the policy is a single trade: MaxAge, how long
-// records wait, against the number of objects. A run that writes without
-// pause makes one segment per MaxAge:
+// By default a segment is never rewritten, so every byte is uploaded
+// once (bytes uploaded = event bytes plus a file_version record of about
+// 40 bytes per segment), and the policy is a single trade: MaxAge, how
+// long records wait, against the number of objects. A run that writes
+// without pause makes one segment per MaxAge:
 //
-//	MaxAge          visible within      objects per 24 h   PUTs per 24 h
-//	25 s (default)  about 30 s          3456               3456
-//	5 min           about 5 min         288                288
+//	policy                          visible within  objects / 24 h  requests / 24 h        bytes uploaded
+//	MaxAge 25 s (default)           about 30 s      3456            3456 PUT               1.001x
+//	MaxAge 5 min                    about 5 min     288             288 PUT                1.0001x
+//	MaxAge 25 s, SegmentAge 5 min   about 30 s      288             3456 PUT, 3168 HEAD    about 6.5x
 //
-// (plus one per MaxSize, 8 MiB, of data; a run that pauses makes fewer).
-// S3 cannot append to an object, so getting both, values within 30 s and
-// a few hundred objects a day, would mean rewriting the open segment in
-// place every 25 s and sealing it every few minutes: k rewrites of a
-// segment upload (k+1)/2 times its data (about 6x for 5-minute
-// segments), where sealed segments upload each byte once. (TensorBoard's
-// Python loader reads an object that grew, same bytes first, from where
-// it was; replacing one with other bytes, or deleting it, breaks it.) The
-// Sink uploads each byte once; MaxAge chooses between freshness and the
-// number of objects. Readers pay per object:
-// TensorBoard's Python loader on S3 tails only the newest file (per run
-// and reload: one delimited LIST, one GET, one HEAD, plus a LIST page per
-// 1000 objects of the logdir), but catching up after a restart reads every
-// object; RustBoard keeps every file of a run open and reads each once
-// per reload (on GCS, a GET per object per reload). Choose MaxAge 5
-// minutes for long runs that nobody watches live.
+// (plus one object per MaxSize, 8 MiB, of data; a run that pauses makes
+// fewer). The last row is SinkOptions.SegmentAge, the open segment: S3
+// cannot append, so to get both, values within 30 s and a few hundred
+// objects a day, the Sink rewrites its segment in place at each upload,
+// its bytes first and the new records after, with a conditional write
+// (If-Match on the version a Stat found, after checking its size is what
+// the Sink stored), and seals it after SegmentAge or at MaxSize. k
+// uploads of a segment upload (k+1)/2 times its data: 12 uploads of a
+// 5-minute segment, 6.5 times. TensorBoard's Python loader, and tbgo's
+// readers (history.Follow, the data server), read an object that grew,
+// same bytes first, from where they were (RustBoard on GCS does too, by
+// its code; untested); replacing one with other bytes, or deleting it,
+// breaks the Python loader. It is not the default because
+// of the bytes: the goal of at most 1.1 times the event bytes
+// uploaded holds only when each byte is uploaded once. Nor is it for a
+// local directory, where NewSink refuses it: a directory replaces a file
+// by renaming a new one over it, and RustBoard keeps reading the old one
+// (a local run is one event file, appended to, anyway).
+//
+// Readers pay per object: TensorBoard's Python loader on S3 tails only
+// the newest file (per run and reload: one delimited LIST, one GET, one
+// HEAD, plus a LIST page per 1000 objects of the logdir), but catching up
+// after a restart reads every object; RustBoard keeps every file of a run
+// open and reads each once per reload (on GCS, a GET per object per
+// reload). For long runs, choose MaxAge 5 minutes if nobody watches them
+// live, SegmentAge 5 minutes if someone does and the bytes are cheap.
 //
 // Sync (which tfevents.Writer calls from Flush and Close) uploads at once
-// and returns when the segment is stored: a Flush is a PUT and an object,
-// so call it at checkpoints, not every step. A timed flush of the summary
+// and returns when the segment is stored: a Flush is a PUT and an object
+// (a rewrite, with SegmentAge), so call it at checkpoints, not every step. A timed flush of the summary
 // writer hands records to the Sink without Sync, and costs nothing.
 //
 // # One writer per run

@@ -3,10 +3,13 @@
 // scalars, one histogram and one image; every 2 simulated seconds the
 // records of those steps reach the Sink (what summary.Writer's timed flush
 // does), and every -segment simulated seconds the pending records are
-// uploaded (what the Sink's MaxAge timer does). It prints one JSON object:
-// event bytes, bytes uploaded, objects, write requests, peak RSS.
+// uploaded (what the Sink's MaxAge timer does). With -segment-age the
+// Sink keeps a segment open that long, on the simulated clock, and
+// rewrites it at each upload (SinkOptions.SegmentAge). It prints one JSON
+// object: event bytes, bytes uploaded, objects, rewrites, write and Stat
+// requests, peak RSS.
 //
-//	s3write -url s3://bucket/prefix?... [-steps 3600] [-segment 25s]
+//	s3write -url s3://bucket/prefix?... [-steps 3600] [-segment 25s] [-segment-age 5m]
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	"image/png"
 	"math"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,14 +39,15 @@ func main() {
 	url := flag.String("url", "", "logdir URL")
 	steps := flag.Int("steps", 3600, "steps, one per simulated second")
 	segment := flag.Duration("segment", storage.DefaultMaxAge, "simulated time between uploads (the Sink's MaxAge)")
+	segmentAge := flag.Duration("segment-age", 0, "simulated time a segment stays open, rewritten at each upload (the Sink's SegmentAge); 0: none")
 	flag.Parse()
-	if err := run(*url, *steps, *segment); err != nil {
+	if err := run(*url, *steps, *segment, *segmentAge); err != nil {
 		fmt.Fprintln(os.Stderr, "s3write:", err)
 		os.Exit(1)
 	}
 }
 
-func run(url string, steps int, segment time.Duration) error {
+func run(url string, steps int, segment, segmentAge time.Duration) error {
 	ctx := context.Background()
 	st, err := storage.Open(ctx, url)
 	if err != nil {
@@ -50,12 +55,15 @@ func run(url string, steps int, segment time.Duration) error {
 	}
 	defer st.Close()
 	// The timer never fires within the run: the loop below uploads on the
-	// simulated clock.
-	sink, err := storage.NewSink(ctx, st.Bucket(), st.Key("run"), &storage.SinkOptions{MaxAge: 24 * time.Hour, AllowShared: true})
+	// simulated clock, which is also the Sink's.
+	start := time.Now()
+	var simulated atomic.Int64 // seconds
+	clock := func() time.Time { return start.Add(time.Duration(simulated.Load()) * time.Second) }
+	sink, err := storage.NewSink(ctx, st.Bucket(), st.Key("run"),
+		&storage.SinkOptions{MaxAge: 24 * time.Hour, SegmentAge: segmentAge, AllowShared: true, Now: clock})
 	if err != nil {
 		return err
 	}
-	start := time.Now()
 	var pending []byte
 	events := 0
 	add := func(ev *tbpb.Event) error {
@@ -99,6 +107,7 @@ func run(url string, steps int, segment time.Duration) error {
 			return err
 		}
 		t := step + 1 // simulated seconds
+		simulated.Store(int64(t))
 		if t%2 == 0 || t == steps {
 			if _, err := sink.Write(pending); err != nil {
 				return err
@@ -125,7 +134,9 @@ func run(url string, steps int, segment time.Duration) error {
 		"uploaded_bytes": s.Bytes,
 		"upload_ratio":   float64(s.Bytes) / float64(events),
 		"objects":        s.Objects,
+		"rewrites":       s.Rewrites,
 		"write_requests": s.Requests,
+		"stat_requests":  s.StatRequests,
 		"peak_rss_kib":   ru.Maxrss,
 		"seconds":        time.Since(start).Seconds(),
 	})
