@@ -91,6 +91,18 @@ func TestTbgoBoardAndServeS3(t *testing.T) {
 	boardAndServe(t, uploadLogdir(t, srv, fx.logdir.Dir, "main"), "")
 }
 
+// runsDataServer returns a serverSpec's ready func for a TensorBoard
+// that launches the data server bin on logdir: it is ready once bin runs
+// (TensorBoard falls back to its own data server if it cannot start it).
+func runsDataServer(bin, logdir string) func(*Server) (bool, error) {
+	return func(*Server) (bool, error) {
+		if !running(bin, "--logdir="+logdir) {
+			return false, fmt.Errorf("no %s --logdir=%s is running", bin, logdir)
+		}
+		return true, nil
+	}
+}
+
 // TestDataServerS3Live has stock TensorBoard read, through
 // tbgo-data-server reloading every second, a bucket that a writer is
 // uploading segments to: at every poll it shows the values 0..k-1 exactly
@@ -103,61 +115,15 @@ func TestDataServerS3Live(t *testing.T) {
 	check(t, err)
 	defer st.Close()
 	const n = 300
-	sink, err := storage.NewSink(context.Background(), st.Bucket(), st.Key("run"),
-		&storage.SinkOptions{MaxAge: 300 * time.Millisecond})
-	check(t, err)
+	sink := liveSink(t, st, &storage.SinkOptions{MaxAge: 300 * time.Millisecond})
 	defer sink.Close()
-	// The first segment, so that the run is there from the start.
-	w, err := tfevents.NewEventWriter(sink, &tfevents.FileOptions{Fsync: true})
-	check(t, err)
-	check(t, w.WriteEvent(liveScalar(0)))
-	check(t, w.Flush())
 
 	bin := tbgoDataServer(t)
 	s := startServers(t, []serverSpec{{"tbgo over s3://", ServerOptions{Logdir: u, Fast: true, DataServer: bin, Reload: time.Second},
-		func(s *Server) (bool, error) {
-			if !running(bin, "--logdir="+u) {
-				return false, fmt.Errorf("no %s --logdir=%s is running", bin, u)
-			}
-			return true, nil
-		}}})[0]
+		runsDataServer(bin, u)}})[0]
 
 	done := writeLive(sink, n, 20*time.Millisecond)
-
-	poll := func(run string) int {
-		var rows [][3]Float
-		if err := s.GetJSON("data/plugin/scalars/scalars", query("run", run, "tag", "x"), &rows); err != nil {
-			return 0 // not loaded yet
-		}
-		for i, r := range rows {
-			if int64(r[1]) != int64(i) || float64(r[2]) != float64(i) {
-				t.Fatalf("run %s: point %d is step %v value %v: want every value once, in order (%d points)", run, i, r[1], r[2], len(rows))
-			}
-		}
-		return len(rows)
-	}
-	seen := map[int]bool{} // distinct counts seen while the writer ran
-	writing := true
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		select {
-		case err := <-done:
-			check(t, err)
-			writing = false
-		default:
-		}
-		k := poll("run")
-		if writing && k > 0 && k < n {
-			seen[k] = true
-		}
-		if !writing && k == n {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("TensorBoard shows %d of the %d values after 2 minutes", k, n)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	seen := watchLive(t, map[string]*Server{"tbgo over s3://": s}, n, done, 2*time.Minute)["tbgo over s3://"]
 	if len(seen) < 3 {
 		t.Errorf("TensorBoard showed %d distinct partial counts while the writer ran; want new segments to appear on reloads", len(seen))
 	}
@@ -165,14 +131,14 @@ func TestDataServerS3Live(t *testing.T) {
 	// A new run.
 	late, err := storage.NewSink(context.Background(), st.Bucket(), st.Key("late"), nil)
 	check(t, err)
-	w, err = tfevents.NewEventWriter(late, nil)
+	w, err := tfevents.NewEventWriter(late, nil)
 	check(t, err)
 	for step := range int64(5) {
 		check(t, w.WriteEvent(liveScalar(step)))
 	}
 	check(t, w.Close())
 	check(t, late.Close())
-	if err := s.WaitFor("the late run", func() (bool, error) { return poll("late") == 5, nil }); err != nil {
+	if err := s.WaitFor("the late run", func() (bool, error) { return liveScalars(t, "tbgo over s3://", s, "late") == 5, nil }); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("partial counts seen: %d; %+v", len(seen), sink.Stats())

@@ -4,13 +4,11 @@ package compat
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"testing"
 	"time"
 
 	"github.com/tbgo/tbgo/storage"
-	"github.com/tbgo/tbgo/tfevents"
 )
 
 // TestS3TensorBoardLiveRewrite is TestS3TensorBoardLive with the open
@@ -35,73 +33,19 @@ func TestS3TensorBoardLiveRewrite(t *testing.T) {
 	check(t, err)
 	defer st.Close()
 	const n = 400
-	sink, err := storage.NewSink(context.Background(), st.Bucket(), st.Key("run"),
-		&storage.SinkOptions{MaxAge: 300 * time.Millisecond, SegmentAge: 2 * time.Second})
-	check(t, err)
+	sink := liveSink(t, st, &storage.SinkOptions{MaxAge: 300 * time.Millisecond, SegmentAge: 2 * time.Second})
 	defer sink.Close()
-	// The first segment, so that TensorBoard finds the run at once.
-	w, err := tfevents.NewEventWriter(sink, &tfevents.FileOptions{Fsync: true})
-	check(t, err)
-	check(t, w.WriteEvent(liveScalar(0)))
-	check(t, w.Flush())
 
 	bin := tbgoDataServer(t)
 	names := []string{"python over s3://", "tbgo-data-server over s3://"}
 	started := startServers(t, []serverSpec{
 		{names[0], ServerOptions{Logdir: "s3://tbgo/rewrite", Reload: time.Second}, nil},
-		{names[1], ServerOptions{Logdir: u, Fast: true, DataServer: bin, Reload: time.Second},
-			func(s *Server) (bool, error) {
-				if !running(bin, "--logdir="+u) {
-					return false, fmt.Errorf("no %s --logdir=%s is running", bin, u)
-				}
-				return true, nil
-			}},
+		{names[1], ServerOptions{Logdir: u, Fast: true, DataServer: bin, Reload: time.Second}, runsDataServer(bin, u)},
 	})
 	servers := map[string]*Server{names[0]: started[0], names[1]: started[1]}
 
 	done := writeLive(sink, n, 30*time.Millisecond)
-
-	poll := func(name string, s *Server) int {
-		var rows [][3]Float
-		if err := s.GetJSON("data/plugin/scalars/scalars", query("run", "run", "tag", "x"), &rows); err != nil {
-			return 0 // not loaded yet
-		}
-		for i, r := range rows {
-			if int64(r[1]) != int64(i) || float64(r[2]) != float64(i) {
-				t.Fatalf("%s: point %d is step %v value %v: want every value once, in order (%d points)", name, i, r[1], r[2], len(rows))
-			}
-		}
-		return len(rows)
-	}
-	seen := map[string]map[int]bool{} // distinct counts seen while the writer ran
-	writing := true
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		select {
-		case err := <-done:
-			check(t, err)
-			writing = false
-		default:
-		}
-		all := true
-		for name, s := range servers {
-			k := poll(name, s)
-			if writing && k > 0 && k < n {
-				if seen[name] == nil {
-					seen[name] = map[int]bool{}
-				}
-				seen[name][k] = true
-			}
-			all = all && k == n
-		}
-		if !writing && all {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("TensorBoard did not show all %d values within 3 minutes", n)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	seen := watchLive(t, servers, n, done, 3*time.Minute)
 	check(t, sink.Close())
 	for name := range servers {
 		if len(seen[name]) < 3 {

@@ -149,14 +149,7 @@ func TestS3TensorBoardLive(t *testing.T) {
 	check(t, err)
 	defer st.Close()
 	const n = 400
-	sink, err := storage.NewSink(context.Background(), st.Bucket(), st.Key("run"),
-		&storage.SinkOptions{MaxAge: 300 * time.Millisecond})
-	check(t, err)
-	// The first segment, so that TensorBoard finds the run at once.
-	w, err := tfevents.NewEventWriter(sink, &tfevents.FileOptions{Fsync: true})
-	check(t, err)
-	check(t, w.WriteEvent(liveScalar(0)))
-	check(t, w.Flush())
+	sink := liveSink(t, st, &storage.SinkOptions{MaxAge: 300 * time.Millisecond})
 
 	names := []string{"python over s3://", "rust over the server's files"}
 	started := startServers(t, []serverSpec{
@@ -166,48 +159,7 @@ func TestS3TensorBoardLive(t *testing.T) {
 	servers := map[string]*Server{names[0]: started[0], names[1]: started[1]}
 
 	done := writeLive(sink, n, 30*time.Millisecond)
-
-	seen := map[string]map[int]bool{} // distinct counts seen before the end
-	poll := func(name string, s *Server) int {
-		var rows [][3]Float
-		if err := s.GetJSON("data/plugin/scalars/scalars", query("run", "run", "tag", "x"), &rows); err != nil {
-			return 0 // not loaded yet
-		}
-		for i, r := range rows {
-			if int64(r[1]) != int64(i) || float64(r[2]) != float64(i) {
-				t.Fatalf("%s: point %d is step %v value %v: want every value once, in order (%d points)", name, i, r[1], r[2], len(rows))
-			}
-		}
-		return len(rows)
-	}
-	writing := true
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		select {
-		case err := <-done:
-			check(t, err)
-			writing = false
-		default:
-		}
-		all := true
-		for name, s := range servers {
-			k := poll(name, s)
-			if writing && k > 0 && k < n {
-				if seen[name] == nil {
-					seen[name] = map[int]bool{}
-				}
-				seen[name][k] = true
-			}
-			all = all && k == n
-		}
-		if !writing && all {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("TensorBoard did not show all %d values within 3 minutes", n)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	seen := watchLive(t, servers, n, done, 3*time.Minute)
 	check(t, sink.Close())
 	for name := range servers {
 		if len(seen[name]) < 3 {
@@ -215,6 +167,77 @@ func TestS3TensorBoardLive(t *testing.T) {
 		}
 	}
 	t.Logf("partial counts seen: %v; %+v", map[string]int{"python": len(seen["python over s3://"]), "rust": len(seen["rust over the server's files"])}, sink.Stats())
+}
+
+// liveSink returns a Sink of the run "run" of st, with its first
+// segment, step 0 of the liveScalar events, uploaded: a TensorBoard
+// finds the run at once.
+func liveSink(t *testing.T, st *storage.Store, opts *storage.SinkOptions) *storage.Sink {
+	t.Helper()
+	sink, err := storage.NewSink(context.Background(), st.Bucket(), st.Key("run"), opts)
+	check(t, err)
+	w, err := tfevents.NewEventWriter(sink, &tfevents.FileOptions{Fsync: true})
+	check(t, err)
+	check(t, w.WriteEvent(liveScalar(0)))
+	check(t, w.Flush())
+	return sink
+}
+
+// liveScalars returns how many values of the tag "x" of run the server
+// shows (0 before it has loaded the run), failing t unless they are the
+// liveScalar values 0..k-1, each once, in order.
+func liveScalars(t *testing.T, name string, s *Server, run string) int {
+	t.Helper()
+	var rows [][3]Float
+	if err := s.GetJSON("data/plugin/scalars/scalars", query("run", run, "tag", "x"), &rows); err != nil {
+		return 0 // not loaded yet
+	}
+	for i, r := range rows {
+		if int64(r[1]) != int64(i) || float64(r[2]) != float64(i) {
+			t.Fatalf("%s, run %s: point %d is step %v value %v: want every value once, in order (%d points)", name, run, i, r[1], r[2], len(rows))
+		}
+	}
+	return len(rows)
+}
+
+// watchLive polls each of the servers, by name, with liveScalars on the
+// run "run" every 250 ms until done gives the writer's result (nil) and
+// every server shows all n values; it fails t if that takes longer than
+// timeout. It returns, by server, the distinct counts 0 < k < n shown
+// while the writer ran.
+func watchLive(t *testing.T, servers map[string]*Server, n int, done <-chan error, timeout time.Duration) map[string]map[int]bool {
+	t.Helper()
+	seen := map[string]map[int]bool{}
+	for name := range servers {
+		seen[name] = map[int]bool{}
+	}
+	writing := true
+	deadline := time.Now().Add(timeout)
+	for {
+		select {
+		case err := <-done:
+			check(t, err)
+			writing = false
+		default:
+		}
+		shown := map[string]int{}
+		all := true
+		for name, s := range servers {
+			k := liveScalars(t, name, s, "run")
+			if writing && k > 0 && k < n {
+				seen[name][k] = true
+			}
+			shown[name] = k
+			all = all && k == n
+		}
+		if !writing && all {
+			return seen
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v the servers show %v of the %d values", timeout, shown, n)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }
 
 // writeLive writes the liveScalar events of steps 1 to n-1 as whole
