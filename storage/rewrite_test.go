@@ -39,6 +39,19 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// finish closes w and the sink under it, and reads back the run "run"
+// of st they wrote.
+func finish(t *testing.T, w *tfevents.Writer, sink *storage.Sink, st *storage.Store) []segment {
+	t.Helper()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return readRun(t, st.FS(), "run")
+}
+
 // fileVersions counts the file_version events of seg.
 func fileVersions(seg segment) int {
 	n := 0
@@ -89,13 +102,7 @@ func TestSinkSegmentAge(t *testing.T) {
 		}
 		uploaded += newestSize(t, st.FS(), "run")
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := sink.Close(); err != nil {
-		t.Fatal(err)
-	}
-	segs := readRun(t, st.FS(), "run")
+	segs := finish(t, w, sink, st)
 	// Created at 0, 60, 120, 180, 240 and 300 s: steps 0-4 join the
 	// first (at 10-50 s), 5-10 the second, ..., 29 the sixth.
 	if len(segs) != 6 {
@@ -150,13 +157,7 @@ func TestSinkSegmentAgeMaxSize(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := sink.Close(); err != nil {
-		t.Fatal(err)
-	}
-	segs := readRun(t, st.FS(), "run")
+	segs := finish(t, w, sink, st)
 	if got := steps(segs); !slices.Equal(got, seq(2000)) {
 		t.Fatalf("read back %d steps, want 0..1999 once each", len(got))
 	}
@@ -322,13 +323,7 @@ func TestSinkSegmentAgeRetries(t *testing.T) {
 				t.Errorf("stats %+v, want one object, rewritten once", after)
 			}
 			w.WriteEvent(scalarEvent(1))
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if err := sink.Close(); err != nil {
-				t.Fatal(err)
-			}
-			segs := readRun(t, st.FS(), "run")
+			segs := finish(t, w, sink, st)
 			if len(segs) != 1 || !slices.Equal(steps(segs), seq(2)) {
 				t.Errorf("%d segments, steps %v: want one segment of steps 0 and 1", len(segs), steps(segs))
 			}
