@@ -83,12 +83,12 @@
 // readers (history.Follow, the data server), read an object that grew,
 // same bytes first, from where they were (RustBoard on GCS does too, by
 // its code; untested); replacing one with other bytes, or deleting it,
-// breaks the Python loader. It is not the default because
-// of the bytes: the goal of at most 1.1 times the event bytes
-// uploaded holds only when each byte is uploaded once. Nor is it for a
-// local directory, where NewSink refuses it: a directory replaces a file
-// by renaming a new one over it, and RustBoard keeps reading the old one
-// (a local run is one event file, appended to, anyway).
+// breaks the Python loader. It is not the default because of the bytes:
+// the goal of at most 1.1 times the event bytes uploaded holds only when
+// each byte is uploaded once. Nor is it for a local directory, where
+// NewSink refuses it: a directory replaces a file by renaming a new one
+// over it, and RustBoard keeps reading the old one (a local run is one
+// event file, appended to, anyway).
 //
 // Readers pay per object: TensorBoard's Python loader on S3 tails only
 // the newest file (per run and reload: one delimited LIST, one GET, one
@@ -100,8 +100,9 @@
 //
 // Sync (which tfevents.Writer calls from Flush and Close) uploads at once
 // and returns when the segment is stored: a Flush is a PUT and an object
-// (a rewrite, with SegmentAge), so call it at checkpoints, not every step. A timed flush of the summary
-// writer hands records to the Sink without Sync, and costs nothing.
+// (a rewrite, with SegmentAge), so call it at checkpoints, not every
+// step. A timed flush of the summary writer hands records to the Sink
+// without Sync, and costs nothing.
 //
 // # One writer per run
 //
