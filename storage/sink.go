@@ -75,8 +75,9 @@ type SinkOptions struct {
 	// made within SegmentAge of the segment's creation, while it is below
 	// MaxSize, rewrites it in place, the same bytes followed by the new
 	// records, rather than creating the next segment. A Sync in that time
-	// rewrites it too. Zero (or negative) means every upload creates a
-	// segment, as it always did.
+	// rewrites it too, so SegmentAge is meant to be several times MaxAge.
+	// Zero (or negative), the default, means every upload creates a
+	// segment.
 	//
 	// It trades bytes for objects at the same freshness: with the default
 	// MaxAge (25 s) and SegmentAge 5 minutes, values are in the bucket
