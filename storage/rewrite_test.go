@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tbgo/tbgo/internal/gcstest"
+	"github.com/tbgo/tbgo/internal/s3test"
 	"github.com/tbgo/tbgo/internal/testenv"
 	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/tfevents"
@@ -77,14 +79,28 @@ func newestSize(t *testing.T, fsys fs.FS, run string) int64 {
 	return info.Size()
 }
 
-// TestSinkSegmentAge writes a scalar every 10 s of a fake clock, each
+func TestSinkSegmentAge(t *testing.T) { testSinkSegmentAge(t, open(t, testenv.MemBucket(t))) }
+
+// The same against real servers: versitygw's If-Match on the ETag, and
+// a GCS emulator's ifGenerationMatch.
+
+func TestSinkSegmentAgeS3(t *testing.T) {
+	srv := s3test.Start(t)
+	testSinkSegmentAge(t, open(t, srv.URL("tbgo", "logs")))
+}
+
+func TestSinkSegmentAgeGCS(t *testing.T) {
+	srv := gcstest.Start(t)
+	testSinkSegmentAge(t, open(t, srv.URL("tbgo", "logs")))
+}
+
+// testSinkSegmentAge writes a scalar every 10 s of a fake clock, each
 // flushed, into a Sink with SegmentAge 1 minute: a segment is created,
 // rewritten in place by the Flushes of its minute, then sealed. So one
 // object a minute, each a file_version event then its records; every
 // value once, in order; every Flush durable when it returns; and the
 // stats count each upload of a whole segment.
-func TestSinkSegmentAge(t *testing.T) {
-	st := open(t, testenv.MemBucket(t))
+func testSinkSegmentAge(t *testing.T, st *storage.Store) {
 	clock := newFakeClock()
 	sink := newSink(t, st.Bucket(), st.Key("run"), storage.SinkOptions{MaxAge: time.Hour, SegmentAge: time.Minute, Now: clock.Now})
 	w := eventWriter(t, sink) // segment 0, the file_version event, at 0 s
@@ -203,7 +219,23 @@ func (r *racing) Stat(ctx context.Context, key string) (storage.Object, error) {
 // change between the Sink's Stat and its write, is a sticky error
 // wrapping ErrCollision, and the other writer's object stays.
 func TestSinkSegmentAgeChanged(t *testing.T) {
-	for _, tc := range []struct {
+	testSinkSegmentAgeChanged(t, func(t *testing.T, _ string) *storage.Store { return open(t, testenv.MemBucket(t)) })
+}
+
+func TestSinkSegmentAgeChangedS3(t *testing.T) {
+	srv := s3test.Start(t)
+	testSinkSegmentAgeChanged(t, func(t *testing.T, name string) *storage.Store { return open(t, srv.URL("tbgo", name)) })
+}
+
+func TestSinkSegmentAgeChangedGCS(t *testing.T) {
+	srv := gcstest.Start(t)
+	testSinkSegmentAgeChanged(t, func(t *testing.T, name string) *storage.Store { return open(t, srv.URL("tbgo", name)) })
+}
+
+// testSinkSegmentAgeChanged runs the cases of TestSinkSegmentAgeChanged,
+// each in a Store that store makes with a name of its own.
+func testSinkSegmentAgeChanged(t *testing.T, store func(t *testing.T, name string) *storage.Store) {
+	for i, tc := range []struct {
 		desc    string
 		race    bool  // the change lands between the Stat and the write
 		wantErr error // besides ErrCollision
@@ -213,7 +245,7 @@ func TestSinkSegmentAgeChanged(t *testing.T) {
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			ctx := context.Background()
-			st := open(t, testenv.MemBucket(t))
+			st := store(t, fmt.Sprintf("changed%d", i))
 			rb := &racing{Bucket: st.Bucket()}
 			sink := newSink(t, rb, st.Key("run"), storage.SinkOptions{MaxAge: time.Hour, SegmentAge: time.Hour})
 			w := eventWriter(t, sink)
