@@ -122,7 +122,8 @@
 // # Conditional writes
 //
 // Update reads an object with its version and writes the merged result
-// only if the version still matches: S3 If-Match on the ETag (AWS since
+// only if the version still matches, and a Sink with SegmentAge rewrites
+// its open segment the same way: S3 If-Match on the ETag (AWS since
 // November 2024; S3-compatible servers vary: versitygw and SeaweedFS
 // honour it, check yours), GCS ifGenerationMatch, Azure If-Match; a local
 // directory holds flock on the directory while it compares and renames.
