@@ -317,11 +317,13 @@ func (s *Source) copyOthers(fsys fs.FS, stage string, done map[string]bool) (cop
 		return s.writeStaged(stage, p, info.Mode().Perm(), func(w io.Writer) error {
 			f, err := fsys.Open(p)
 			if err != nil {
-				return err
+				return fmt.Errorf("history: %w", err)
 			}
 			defer f.Close()
-			_, err = io.Copy(w, f)
-			return err
+			if _, err := io.Copy(w, f); err != nil {
+				return fmt.Errorf("history: copy %s: %w", s.FileName(p), err)
+			}
+			return nil
 		})
 	})
 	if err != nil {
@@ -349,15 +351,16 @@ func (s *Source) writeStaged(stage, name string, perm fs.FileMode, write func(io
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	err = write(f)
-	if err == nil {
-		err = f.Sync()
+	if err := write(f); err != nil {
+		f.Close()
+		return err
 	}
+	err = f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("history: copy %s: %w", s.FileName(name), err)
+		return fmt.Errorf("history: %w", err)
 	}
 	return nil
 }
@@ -382,7 +385,7 @@ func (s *Source) repairFile(c *checker, name string, w io.Writer) (RepairedFile,
 	fr, err := tfevents.Repair(w, r, &tfevents.RepairOptions{Name: s.FileName(name), Check: c.repair})
 	if err != nil {
 		if !errors.Is(err, archive.ErrCorrupt) {
-			return rf, err
+			return rf, fmt.Errorf("history: repair %s: %w", s.FileName(name), err)
 		}
 		fr.Damage.Add(&tfevents.Damage{File: s.FileName(name), Offset: fr.BytesIn, Kind: tfevents.BadFileChecksum, Err: err})
 	}
