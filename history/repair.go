@@ -131,14 +131,11 @@ func (s *Source) writeFile(dst, op string, write func(io.Writer) error) (string,
 	local, ok := storage.Local(dst)
 	if !ok {
 		ctx := context.Background()
-		st, name, err := s.openDestination(ctx, dst)
+		st, name, err := s.openDestination(ctx, dst, op, false)
 		if err != nil {
 			return "", err
 		}
 		defer st.Close()
-		if _, err := st.Bucket().Stat(ctx, st.Key(".")); err == nil {
-			return "", fmt.Errorf("history: %s: %w; %s never overwrites", name, fs.ErrExist, op)
-		}
 		var buf bytes.Buffer // an object is stored whole
 		if err := write(&buf); err != nil {
 			return "", err
@@ -177,16 +174,11 @@ func (s *Source) writeDir(dst, op string, fill func(stage string) error) (name s
 	local, ok := storage.Local(dst)
 	if !ok {
 		ctx := context.Background()
-		st, name, err := s.openDestination(ctx, dst)
+		st, name, err := s.openDestination(ctx, dst, op, true)
 		if err != nil {
 			return "", err
 		}
 		defer st.Close()
-		if entries, err := fs.ReadDir(st.FS(), "."); err != nil {
-			return "", fmt.Errorf("history: %w", err)
-		} else if len(entries) > 0 {
-			return "", fmt.Errorf("history: %s already exists: %w; %s never overwrites", name, storage.ErrNotEmpty, op)
-		}
 		stage, err := os.MkdirTemp("", "tbgo-"+op+"-*")
 		if err != nil {
 			return "", fmt.Errorf("history: %w", err)
@@ -232,16 +224,34 @@ func (s *Source) writeDir(dst, op string, fill func(stage string) error) (name s
 	return local, nil
 }
 
-// openDestination opens the store at the URL dst, refusing one that lies
-// inside the Source, where TensorBoard would read both. It returns the
-// store and dst as messages name it.
-func (s *Source) openDestination(ctx context.Context, dst string) (*storage.Store, string, error) {
+// openDestination opens the store at the URL dst for a copy of the
+// Source, a directory if dir is set, else a file. It refuses a dst that
+// lies inside the Source, where TensorBoard would read both, or that
+// holds something: for a directory any object below it, for a file the
+// object itself. op names the operation in messages. It returns the store
+// and dst as messages name it.
+func (s *Source) openDestination(ctx context.Context, dst, op string, dir bool) (*storage.Store, string, error) {
 	name := storage.Display(dst)
 	if from := s.Path(); !s.archive && storage.IsURL(from) && (name == from || strings.HasPrefix(name, from+"/")) {
 		return nil, "", fmt.Errorf("history: the destination %s lies inside the source %s; TensorBoard would read both", name, from)
 	}
 	st, err := storage.Open(ctx, dst)
 	if err != nil {
+		return nil, "", fmt.Errorf("history: %w", err)
+	}
+	if !dir {
+		if _, err := st.Bucket().Stat(ctx, st.Key(".")); err == nil {
+			st.Close()
+			return nil, "", fmt.Errorf("history: %s: %w; %s never overwrites", name, fs.ErrExist, op)
+		}
+		return st, name, nil
+	}
+	entries, err := fs.ReadDir(st.FS(), ".")
+	if err == nil && len(entries) > 0 {
+		err = fmt.Errorf("%s already exists: %w; %s never overwrites", name, storage.ErrNotEmpty, op)
+	}
+	if err != nil {
+		st.Close()
 		return nil, "", fmt.Errorf("history: %w", err)
 	}
 	return st, name, nil
