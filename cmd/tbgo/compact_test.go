@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tbgo/tbgo/archive"
 	"github.com/tbgo/tbgo/history"
 	"github.com/tbgo/tbgo/proto/tbpb"
 	"github.com/tbgo/tbgo/storage"
@@ -53,7 +54,8 @@ func writeSegmentedRun(t *testing.T, dir string, steps int64) []string {
 }
 
 // TestCompactCommand compacts a logdir of a segmented run into a
-// directory and into a bucket, and checks what it refuses.
+// directory and into a bucket, and an archive of it into a directory, and
+// checks what it refuses.
 func TestCompactCommand(t *testing.T) {
 	t.Parallel()
 	logdir := filepath.Join(t.TempDir(), "logdir")
@@ -76,8 +78,17 @@ func TestCompactCommand(t *testing.T) {
 	if strings.Count(want, "loss") != 20 {
 		t.Fatalf("export of the source:\n%s", want)
 	}
-	for _, dst := range []string{filepath.Join(t.TempDir(), "compacted"), memLogdir(t)} {
-		out, _, err := runTool(t, "compact", logdir, dst)
+	arc := filepath.Join(t.TempDir(), "logdir.tbar")
+	if _, err := archive.CreateFile(arc, logdir, archive.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ src, dst string }{
+		{logdir, filepath.Join(t.TempDir(), "compacted")},
+		{logdir, memLogdir(t)},
+		{arc, filepath.Join(t.TempDir(), "from-archive")},
+	} {
+		src, dst := c.src, c.dst
+		out, _, err := runTool(t, "compact", src, dst)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +101,7 @@ func TestCompactCommand(t *testing.T) {
 		if _, err := verifyJSON(t, "-strict", dst); err != nil {
 			t.Errorf("%s: the copy does not verify: %v", dst, err)
 		}
-		if _, _, err := runTool(t, "compact", logdir, dst); !errors.Is(err, storage.ErrNotEmpty) {
+		if _, _, err := runTool(t, "compact", src, dst); !errors.Is(err, storage.ErrNotEmpty) {
 			t.Errorf("%s: compact into it again: %v, want ErrNotEmpty", dst, err)
 		}
 	}
