@@ -90,7 +90,7 @@ func TestBrowserDashboards(t *testing.T) {
 func TestBrowserS3(t *testing.T) {
 	srv := s3Env(t)
 	logdir, _ := writeArchiveLogdir(t)
-	browseThroughTbgo(t, "s3", uploadLogdir(t, srv, logdir, "browser"))
+	browseThroughTbgo(t, "s3", uploadLogdir(t, srv.URL("tbgo", "browser"), logdir))
 }
 
 // writeBrowserLogdir writes three hparams trials under one experiment and

@@ -12,17 +12,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tbgo/tbgo/internal/s3test"
+	"github.com/tbgo/tbgo/internal/gcstest"
 	"github.com/tbgo/tbgo/storage"
 	"github.com/tbgo/tbgo/tfevents"
 )
 
-// uploadLogdir uploads the event files of the logdir dir on disk to
-// prefix in the server's bucket "tbgo" as tbgo's writers store them, in
-// segments (copyThroughSinks), and returns the logdir's URL.
-func uploadLogdir(t *testing.T, srv *s3test.Server, dir, prefix string) string {
+// uploadLogdir uploads the event files of the logdir dir on disk to the
+// logdir at URL u as tbgo's writers store them, in segments
+// (copyThroughSinks), and returns u.
+func uploadLogdir(t *testing.T, u, dir string) string {
 	t.Helper()
-	u := srv.URL("tbgo", prefix)
 	st, err := storage.Open(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +41,7 @@ func uploadLogdir(t *testing.T, srv *s3test.Server, dir, prefix string) string {
 func TestDifferenceURLs(t *testing.T) {
 	srv := s3Env(t)
 	logdir, _ := writeArchiveLogdir(t)
-	u := uploadLogdir(t, srv, logdir, "diff")
+	u := uploadLogdir(t, srv.URL("tbgo", "diff"), logdir)
 
 	errFile := filepath.Join(t.TempDir(), "error")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -64,6 +63,20 @@ func TestDifferenceURLs(t *testing.T) {
 	checkReport(t, r, 300)
 }
 
+// TestDataServerGCS: tbgo-data-server serving a gs:// logdir, uploaded as
+// tbgo's segments to a GCS emulator (fake-gcs-server), answers every RPC
+// as RustBoard does for the directory it was uploaded from. (RustBoard
+// reads gs:// itself, but only from Google's endpoint, not an emulator.)
+func TestDataServerGCS(t *testing.T) {
+	srv := gcstest.Start(t)
+	logdir, _ := writeArchiveLogdir(t)
+	u := uploadLogdir(t, srv.URL("tbgo", "diff"), logdir)
+	ours := startDataServer(t, "tbgo-data-server", tbgoDataServer(t), u, "--reload=once", "--checksum", keepAll)
+	theirs := startDataServer(t, "rustboard", rustBoard(t), logdir, "--reload=once", "--checksum", keepAll)
+	r := diffServers(t, diffConfig{}, ours, theirs, nil)
+	checkReport(t, r, 300)
+}
+
 // TestTensorBoardThroughTbgoS3 runs the dashboard assertions of
 // TestTensorBoardThroughTbgo (every run, series, metadata and value the
 // HTTP API of every plugin serves) on the suite's logdirs uploaded as
@@ -77,7 +90,7 @@ func TestTensorBoardThroughTbgoS3(t *testing.T) {
 	n := 0
 	tbgoDashboards(t, func(t *testing.T, dir string) string {
 		n++
-		return uploadLogdir(t, srv, dir, fmt.Sprintf("logdir%d", n))
+		return uploadLogdir(t, srv.URL("tbgo", fmt.Sprintf("logdir%d", n)), dir)
 	}, false)
 }
 
@@ -88,7 +101,7 @@ func TestTensorBoardThroughTbgoS3(t *testing.T) {
 func TestTbgoBoardAndServeS3(t *testing.T) {
 	setup(t)
 	srv := s3Env(t)
-	boardAndServe(t, uploadLogdir(t, srv, fx.logdir.Dir, "main"), "")
+	boardAndServe(t, uploadLogdir(t, srv.URL("tbgo", "main"), fx.logdir.Dir), "")
 }
 
 // TestDataServerS3Live has stock TensorBoard read, through

@@ -104,14 +104,16 @@ func Follow(ctx context.Context, path string, o *FollowOptions, fn func(*Scalar)
 			return nil
 		case <-timer.C:
 		}
-		if err := f.discover(ctx, first); err != nil {
-			return err
+		err := f.discover(ctx, first)
+		if err == nil {
+			err = f.read(ctx)
 		}
-		err := f.read(ctx)
 		if err == nil && f.CaughtUp != nil {
 			err = f.CaughtUp()
 		}
 		if err != nil {
+			// A request that ctx's end cut short is the end asked for,
+			// not a failure, whichever step it cut.
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -168,7 +170,7 @@ func (f *follower) discover(ctx context.Context, first bool) error {
 				}
 			}
 		}
-		src, err := Open(f.path)
+		src, err := openContext(ctx, f.path)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, tfevents.ErrNoEventFiles) {
 			src, err = nil, nil // waited for
 		}

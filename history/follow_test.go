@@ -3,6 +3,8 @@ package history_test
 import (
 	"context"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -167,5 +169,28 @@ func TestFollowDiscovered(t *testing.T) {
 	last := looks[len(looks)-1]
 	if !slices.Equal(last, []string{"a", "b"}) {
 		t.Errorf("last look found %q, want a and b", last)
+	}
+}
+
+// TestFollowEndsWhileListing ends a Follow while it lists a bucket that
+// does not answer: the end asked for is no error, whichever request it
+// cuts short.
+func TestFollowEndsWhileListing(t *testing.T) {
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}))
+	t.Cleanup(func() { close(done); srv.Close() })
+	t.Setenv("AWS_ACCESS_KEY_ID", "tbgo")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "tbgo")
+	loc := "s3://bucket/logs?region=us-east-1&use_path_style=true&disable_https=true&endpoint=" + url.QueryEscape(srv.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err := history.Follow(ctx, loc, nil, func(*history.Scalar) error { return nil })
+	if err != nil {
+		t.Errorf("Follow ended by its context while listing: %v, want nil", err)
 	}
 }

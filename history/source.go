@@ -47,15 +47,21 @@ type Source struct {
 // gs://, azblob:// and mem:// once storage/cloud is imported; an object
 // store is read through its listings and streamed reads (Store.FS).
 func Open(path string) (*Source, error) {
+	return openContext(context.Background(), path)
+}
+
+// openContext is Open with a context, which bounds the requests of
+// opening a URL and, after, of the Source's Store.
+func openContext(ctx context.Context, path string) (*Source, error) {
 	if storage.IsURL(path) {
-		return openURL(path)
+		return openURL(ctx, path)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	if info.IsDir() {
-		return open(path, os.DirFS(path), ".", nil, false, nil)
+		return open(ctx, path, os.DirFS(path), ".", nil, false, nil)
 	}
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("history: %s: %w", path, ErrUnknownFormat)
@@ -65,25 +71,24 @@ func Open(path string) (*Source, error) {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	if ok {
-		return open(path, fsys, ".", closer, true, nil)
+		return open(ctx, path, fsys, ".", closer, true, nil)
 	}
 	base := filepath.Base(path)
 	if !tfevents.IsEventFile(base) {
 		return nil, fmt.Errorf("history: %s: %w (an event file's name contains %q)", path, ErrUnknownFormat, tfevents.Infix)
 	}
-	return open(filepath.Dir(path), os.DirFS(filepath.Dir(path)), base, nil, false, nil)
+	return open(ctx, filepath.Dir(path), os.DirFS(filepath.Dir(path)), base, nil, false, nil)
 }
 
 // openURL opens the logdir, run or event file at a URL.
-func openURL(location string) (*Source, error) {
-	ctx := context.Background()
+func openURL(ctx context.Context, location string) (*Source, error) {
 	st, err := storage.Open(ctx, location)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	if dir, ok := st.Dir(); ok {
 		st.Close()
-		return Open(dir) // file://: a local path, archives included
+		return openContext(ctx, dir) // file://: a local path, archives included
 	}
 	name := storage.Display(st.Name())
 	// An event file is an object whose name says so: read its parent
@@ -99,24 +104,24 @@ func openURL(location string) (*Source, error) {
 		if st, err = storage.Open(ctx, u.String()); err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
-		return open(storage.Display(st.Name()), st.FS(), base, st, false, nil)
+		return open(ctx, storage.Display(st.Name()), st.FS(), base, st, false, nil)
 	}
 	// A logdir: its runs are discovered in one listing of it, where a
 	// walk of st.FS() would cost one per directory.
-	return open(name, st.FS(), ".", st, false, st)
+	return open(ctx, name, st.FS(), ".", st, false, st)
 }
 
 // OpenFS opens the logdir, run directory or event file at root in fsys
 // ("." for the whole file system). name is the Source's path, which names
 // its files in messages.
 func OpenFS(fsys fs.FS, root, name string) (*Source, error) {
-	return open(name, fsys, root, nil, false, nil)
+	return open(context.Background(), name, fsys, root, nil, false, nil)
 }
 
-func open(name string, fsys fs.FS, root string, closer io.Closer, archive bool, store *storage.Store) (*Source, error) {
+func open(ctx context.Context, name string, fsys fs.FS, root string, closer io.Closer, archive bool, store *storage.Store) (*Source, error) {
 	s := &Source{path: name, fsys: fsys, root: root, closer: closer, archive: archive, store: store}
 	d := tfevents.Discovery{Skipped: func(sk tfevents.Skip) { s.skipped = append(s.skipped, sk) }}
-	listed, err := s.discovery(context.Background())
+	listed, err := s.discovery(ctx)
 	var runs []tfevents.Run
 	if err == nil {
 		runs, err = d.RunsFS(listed, root)

@@ -29,6 +29,9 @@ fi
 # A real S3 server (versitygw, built from its Go module into .tools/bin)
 # for the object-storage tests; about 2 minutes the first time.
 scripts/s3server.sh install
+# A GCS emulator (fake-gcs-server, into .tools/bin) for the gs:// tests;
+# about 40 s the first time.
+scripts/gcsserver.sh install
 
 # PyTorch, in a venv of its own (scripts/requirements-torch.txt), for the
 # golden logdir written by torch.utils.tensorboard (the compatibility suite

@@ -195,7 +195,16 @@ func testBucket(t *testing.T, s *storage.Store) {
 			t.Fatal(err)
 		}
 		if err := b.Write(ctx, key("counter"), []byte("0"), obj.Version+"x"); !errors.Is(err, storage.ErrPrecondition) {
-			t.Errorf("write with a stale version: %v, want ErrPrecondition", err)
+			t.Errorf("write with a version no object has: %v, want ErrPrecondition", err)
+		}
+		if err := b.Write(ctx, key("counter"), []byte("41"), obj.Version); err != nil {
+			t.Fatalf("write with the current version: %v", err)
+		}
+		if err := b.Write(ctx, key("counter"), []byte("0"), obj.Version); !errors.Is(err, storage.ErrPrecondition) {
+			t.Errorf("write with the version before the last write: %v, want ErrPrecondition", err)
+		}
+		if got := readAll(t, b, key("counter"), 0, -1); got != "41" {
+			t.Errorf("counter = %s after a refused write, want 41", got)
 		}
 	})
 }

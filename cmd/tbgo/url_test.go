@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/internal/gcstest"
 	"github.com/tbgo/tbgo/internal/readme"
 	"github.com/tbgo/tbgo/internal/s3test"
 	"github.com/tbgo/tbgo/internal/testenv"
@@ -39,91 +40,99 @@ func urlLogdirs(t *testing.T) map[string]string {
 // checks that each sees the same logdir.
 func TestCommandsTakeURLs(t *testing.T) {
 	for scheme, logdir := range urlLogdirs(t) {
-		t.Run(scheme, func(t *testing.T) {
-			_, status, err := runTool(t, "demo", "-logdir", logdir, "-steps", "20")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(status, "tensorboard --logdir ") {
-				t.Errorf("demo's status lacks the tensorboard command:\n%s", status)
-			}
-			out, _, err := runTool(t, "inspect", "-json", logdir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var rep inspectReport
-			if err := json.Unmarshal([]byte(out), &rep); err != nil {
-				t.Fatal(err)
-			}
-			if len(rep.Runs) != 2 || rep.Runs[0].Name != "eval" || rep.Runs[1].Name != "train" {
-				t.Fatalf("inspect %s: runs %+v, want eval and train", logdir, rep.Runs)
-			}
-			if out, _, err = runTool(t, "verify", "-q", logdir); err != nil || !strings.Contains(out, "intact") {
-				t.Errorf("verify: %v\n%s", err, out)
-			}
-			csv := filepath.Join(t.TempDir(), "s.csv")
-			if _, _, err := runTool(t, "export", "-o", csv, logdir); err != nil {
-				t.Fatal(err)
-			}
-			exported, _ := os.ReadFile(csv)
-			if n := strings.Count(string(exported), "\ntrain,loss,"); n != 20 {
-				t.Errorf("export: %d rows of train/loss, want 20", n)
-			}
-			if out, _, err = runTool(t, "compare", "-tag", "loss", "-format", "csv", logdir); err != nil || !strings.Contains(out, "train,") {
-				t.Errorf("compare: %v\n%s", err, out)
-			}
-			png := filepath.Join(t.TempDir(), "p.png")
-			if _, _, err := runTool(t, "plot", "-o", png, "-tag", "loss", logdir); err != nil {
-				t.Fatal(err)
-			}
+		t.Run(scheme, func(t *testing.T) { testCommandsTakeURL(t, logdir) })
+	}
+}
 
-			arc := filepath.Join(t.TempDir(), "a.tbar")
-			if _, _, err := runTool(t, "archive", logdir, arc); err != nil {
-				t.Fatal(err)
-			}
-			restored := storage.Join(logdir, "..", "restored")
-			if out, _, err = runTool(t, "restore", arc, restored); err != nil || !strings.Contains(out, "restored") {
-				t.Fatalf("restore into %s: %v\n%s", restored, err, out)
-			}
-			repaired := storage.Join(logdir, "..", "repaired")
-			if out, _, err = runTool(t, "repair", logdir, repaired); err != nil {
-				t.Fatalf("repair into %s: %v\n%s", repaired, err, out)
-			}
-			for _, copy := range []string{restored, repaired} {
-				out2 := filepath.Join(t.TempDir(), "c.csv")
-				if _, _, err := runTool(t, "export", "-o", out2, copy); err != nil {
-					t.Fatal(err)
-				}
-				if got, _ := os.ReadFile(out2); string(got) != string(exported) {
-					t.Errorf("%s exports %d bytes, the original %d", copy, len(got), len(exported))
-				}
-			}
+// TestCommandsTakeGCS runs TestCommandsTakeURLs's commands on a gs://
+// logdir, against a GCS emulator.
+func TestCommandsTakeGCS(t *testing.T) {
+	testCommandsTakeURL(t, gcstest.Start(t).URL("tbgo", "logs"))
+}
 
-			var tailOut syncBuffer
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			errc := make(chan error, 1)
-			go func() {
-				errc <- tail(ctx, logdir, &history.FollowOptions{Poll: 10 * time.Millisecond}, "csv", &tailOut, &syncBuffer{})
-			}()
-			time.Sleep(50 * time.Millisecond) // tail takes what is there as read
-			w, err := summary.NewWriter(storage.Join(logdir, "late"), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.Scalar("x", 7, 1)
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			waitFor(t, &tailOut, errc, "late,x,7")
-			cancel()
-			if err := <-errc; err != nil {
-				t.Fatal(err)
-			}
-			if strings.Contains(tailOut.String(), "train,loss") {
-				t.Errorf("tail printed values written before it started:\n%s", tailOut.String())
-			}
-		})
+func testCommandsTakeURL(t *testing.T, logdir string) {
+	_, status, err := runTool(t, "demo", "-logdir", logdir, "-steps", "20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(status, "tensorboard --logdir ") {
+		t.Errorf("demo's status lacks the tensorboard command:\n%s", status)
+	}
+	out, _, err := runTool(t, "inspect", "-json", logdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep inspectReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Runs) != 2 || rep.Runs[0].Name != "eval" || rep.Runs[1].Name != "train" {
+		t.Fatalf("inspect %s: runs %+v, want eval and train", logdir, rep.Runs)
+	}
+	if out, _, err = runTool(t, "verify", "-q", logdir); err != nil || !strings.Contains(out, "intact") {
+		t.Errorf("verify: %v\n%s", err, out)
+	}
+	csv := filepath.Join(t.TempDir(), "s.csv")
+	if _, _, err := runTool(t, "export", "-o", csv, logdir); err != nil {
+		t.Fatal(err)
+	}
+	exported, _ := os.ReadFile(csv)
+	if n := strings.Count(string(exported), "\ntrain,loss,"); n != 20 {
+		t.Errorf("export: %d rows of train/loss, want 20", n)
+	}
+	if out, _, err = runTool(t, "compare", "-tag", "loss", "-format", "csv", logdir); err != nil || !strings.Contains(out, "train,") {
+		t.Errorf("compare: %v\n%s", err, out)
+	}
+	png := filepath.Join(t.TempDir(), "p.png")
+	if _, _, err := runTool(t, "plot", "-o", png, "-tag", "loss", logdir); err != nil {
+		t.Fatal(err)
+	}
+
+	arc := filepath.Join(t.TempDir(), "a.tbar")
+	if _, _, err := runTool(t, "archive", logdir, arc); err != nil {
+		t.Fatal(err)
+	}
+	restored := storage.Join(logdir, "..", "restored")
+	if out, _, err = runTool(t, "restore", arc, restored); err != nil || !strings.Contains(out, "restored") {
+		t.Fatalf("restore into %s: %v\n%s", restored, err, out)
+	}
+	repaired := storage.Join(logdir, "..", "repaired")
+	if out, _, err = runTool(t, "repair", logdir, repaired); err != nil {
+		t.Fatalf("repair into %s: %v\n%s", repaired, err, out)
+	}
+	for _, copy := range []string{restored, repaired} {
+		out2 := filepath.Join(t.TempDir(), "c.csv")
+		if _, _, err := runTool(t, "export", "-o", out2, copy); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(out2); string(got) != string(exported) {
+			t.Errorf("%s exports %d bytes, the original %d", copy, len(got), len(exported))
+		}
+	}
+
+	var tailOut syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- tail(ctx, logdir, &history.FollowOptions{Poll: 10 * time.Millisecond}, "csv", &tailOut, &syncBuffer{})
+	}()
+	time.Sleep(50 * time.Millisecond) // tail takes what is there as read
+	w, err := summary.NewWriter(storage.Join(logdir, "late"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Scalar("x", 7, 1)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, &tailOut, errc, "late,x,7")
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(tailOut.String(), "train,loss") {
+		t.Errorf("tail printed values written before it started:\n%s", tailOut.String())
 	}
 }
 
@@ -132,40 +141,49 @@ func TestCommandsTakeURLs(t *testing.T) {
 // print a tensorboard command line without the URL's settings.
 func TestTrainAndSweepToURL(t *testing.T) {
 	for scheme, logdir := range urlLogdirs(t) {
-		t.Run(scheme, func(t *testing.T) {
-			out, _, err := runTool(t, "train", "-logdir", logdir, "-data", "xor", "-steps", "6", "-eval_every", "3",
-				"-diagnostics.enabled=false", "-progress", "quiet", "-name", "short")
-			if err != nil {
-				t.Fatalf("train: %v\n%s", err, out)
-			}
-			if !strings.Contains(out, "tensorboard --logdir ") {
-				t.Errorf("train's output lacks the tensorboard command:\n%s", out)
-			}
-			src, err := history.Open(logdir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if runs := src.Runs(); len(runs) != 1 || !strings.HasSuffix(runs[0].Name, "-short") {
-				t.Errorf("runs %v, want one named <timestamp>-short", runs)
-			}
-			src.Close()
+		t.Run(scheme, func(t *testing.T) { testTrainAndSweepToURL(t, logdir) })
+	}
+}
 
-			cfg := writeSweep(t, t.TempDir(), "trials: 2\nparams:\n  schedule.lr: {type: log_uniform, low: 1e-3, high: 1e-1}\n")
-			sweepDir := storage.Join(logdir, "..", "sweeps")
-			for i := range 2 {
-				if out, _, err = runTool(t, "sweep", cfg, "-logdir", sweepDir, "-trial", string(rune('0'+i))); err != nil {
-					t.Fatalf("sweep -trial %d: %v\n%s", i, err, out)
-				}
-			}
-			exp, err := summary.ReadExperiment(storage.Join(sweepDir, "sw"))
-			if err != nil || len(exp.HParams) == 0 {
-				t.Fatalf("experiment %+v, %v", exp, err)
-			}
-			out, _, err = runTool(t, "compare", "-format", "csv", storage.Join(sweepDir, "sw"))
-			if err != nil || strings.Count(out, "STATUS_SUCCESS") != 2 {
-				t.Errorf("compare of the sweep: %v; want two successful sessions:\n%s", err, out)
-			}
-		})
+// TestTrainAndSweepToGCS trains and sweeps into a gs:// logdir, against a
+// GCS emulator: the trials' sessions merge into the experiment with
+// generation-matched writes.
+func TestTrainAndSweepToGCS(t *testing.T) {
+	testTrainAndSweepToURL(t, gcstest.Start(t).URL("tbgo", "logs"))
+}
+
+func testTrainAndSweepToURL(t *testing.T, logdir string) {
+	out, _, err := runTool(t, "train", "-logdir", logdir, "-data", "xor", "-steps", "6", "-eval_every", "3",
+		"-diagnostics.enabled=false", "-progress", "quiet", "-name", "short")
+	if err != nil {
+		t.Fatalf("train: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "tensorboard --logdir ") {
+		t.Errorf("train's output lacks the tensorboard command:\n%s", out)
+	}
+	src, err := history.Open(logdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs := src.Runs(); len(runs) != 1 || !strings.HasSuffix(runs[0].Name, "-short") {
+		t.Errorf("runs %v, want one named <timestamp>-short", runs)
+	}
+	src.Close()
+
+	cfg := writeSweep(t, t.TempDir(), "trials: 2\nparams:\n  schedule.lr: {type: log_uniform, low: 1e-3, high: 1e-1}\n")
+	sweepDir := storage.Join(logdir, "..", "sweeps")
+	for i := range 2 {
+		if out, _, err = runTool(t, "sweep", cfg, "-logdir", sweepDir, "-trial", string(rune('0'+i))); err != nil {
+			t.Fatalf("sweep -trial %d: %v\n%s", i, err, out)
+		}
+	}
+	exp, err := summary.ReadExperiment(storage.Join(sweepDir, "sw"))
+	if err != nil || len(exp.HParams) == 0 {
+		t.Fatalf("experiment %+v, %v", exp, err)
+	}
+	out, _, err = runTool(t, "compare", "-format", "csv", storage.Join(sweepDir, "sw"))
+	if err != nil || strings.Count(out, "STATUS_SUCCESS") != 2 {
+		t.Errorf("compare of the sweep: %v; want two successful sessions:\n%s", err, out)
 	}
 }
 

@@ -50,24 +50,8 @@ type Server struct {
 // when there is none.
 func Binary(t testing.TB) string {
 	t.Helper()
-	if b := os.Getenv("TBGO_VERSITYGW"); b != "" {
-		return b
-	}
-	if root, err := testenv.Root(); err == nil {
-		b := filepath.Join(root, ".tools", "bin", "versitygw")
-		if _, err := os.Stat(b); err == nil {
-			return b
-		}
-	}
-	if b, err := exec.LookPath("versitygw"); err == nil {
-		return b
-	}
-	msg := "no versitygw S3 server: run scripts/s3server.sh install (or set TBGO_VERSITYGW) to run the tests against a real S3 server"
-	if testenv.CI() {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+	return testenv.Tool(t, "versitygw", "TBGO_VERSITYGW",
+		"run scripts/s3server.sh install to run the tests against a real S3 server")
 }
 
 // Start starts a server on a free port of 127.0.0.1, with one bucket

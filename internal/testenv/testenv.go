@@ -8,7 +8,9 @@ package testenv
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -69,4 +71,28 @@ func Root() (string, error) {
 // process) of an earlier run.
 func MemBucket(t testing.TB) string {
 	return "mem://" + filepath.Base(filepath.Dir(t.TempDir()))
+}
+
+// Tool returns the path of a program the project's scripts install into
+// .tools/bin at the repository root: the value of the environment
+// variable env if set, else .tools/bin/name, else name on the PATH. If
+// there is none it ends the test as Need does, with how as the way to get
+// it.
+func Tool(t testing.TB, name, env, how string) string {
+	t.Helper()
+	if p := os.Getenv(env); p != "" {
+		return p
+	}
+	if root, err := Root(); err == nil {
+		p := filepath.Join(root, ".tools", "bin", name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		err = fmt.Errorf("not in .tools/bin, not on the PATH, and %s is not set", env)
+	}
+	Need(t, err, name, how)
+	return p
 }

@@ -15,7 +15,9 @@
 //     such as versitygw or MinIO:
 //     s3://b/runs?endpoint=http://127.0.0.1:7070&use_path_style=true&region=us-east-1
 //   - gs://bucket/prefix — Google Cloud Storage, with Application Default
-//     Credentials (STORAGE_EMULATOR_HOST for an emulator).
+//     Credentials. For an emulator, set STORAGE_EMULATOR_HOST and add
+//     anonymous=true to the query (tbgo's tests use fake-gcs-server:
+//     internal/gcstest, scripts/gcsserver.sh).
 //   - azblob://container/prefix — Azure Blob Storage, with AZURE_STORAGE_*
 //     variables or the default Azure credential.
 //   - mem://name/prefix — an in-memory bucket, shared by every Open of the
@@ -48,6 +50,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	gcs "cloud.google.com/go/storage"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -214,7 +217,7 @@ func (b *bucket) List(ctx context.Context, prefix string, recursive bool, fn fun
 		if err != nil {
 			return b.mapErr(err, prefix)
 		}
-		if err := fn(storage.Object{Key: o.Key, Size: o.Size, ModTime: o.ModTime, IsDir: o.IsDir}); err != nil {
+		if err := fn(storage.Object{Key: o.Key, Size: o.Size, ModTime: modTime(o.ModTime), IsDir: o.IsDir}); err != nil {
 			return err
 		}
 	}
@@ -225,7 +228,7 @@ func (b *bucket) Stat(ctx context.Context, key string) (storage.Object, error) {
 	if err != nil {
 		return storage.Object{}, b.mapErr(err, key)
 	}
-	obj := storage.Object{Key: key, Size: a.Size, ModTime: a.ModTime, Version: storage.Version(a.ETag)}
+	obj := storage.Object{Key: key, Size: a.Size, ModTime: modTime(a.ModTime), Version: storage.Version(a.ETag)}
 	if b.kind == gcsKind {
 		var oa gcs.ObjectAttrs
 		if a.As(&oa) {
@@ -253,8 +256,15 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 		}
 		return nil, storage.Object{}, b.mapErr(err, key)
 	}
-	return r, storage.Object{Key: key, Size: r.Size(), ModTime: r.ModTime()}, nil
+	return r, storage.Object{Key: key, Size: r.Size(), ModTime: modTime(r.ModTime())}, nil
 }
+
+// modTime returns t to the second. Stores give an object's time in a
+// listing or its attributes to the millisecond (S3, GCS: to the
+// microsecond) but with a read only to the second (the Last-Modified
+// header): one precision makes a file's Stat agree with its directory
+// entry, as io/fs asks.
+func modTime(t time.Time) time.Time { return t.Truncate(time.Second) }
 
 func (b *bucket) Write(ctx context.Context, key string, data []byte, match storage.Version) error {
 	opts := &blob.WriterOptions{
@@ -266,6 +276,12 @@ func (b *bucket) Write(ctx context.Context, key string, data []byte, match stora
 	if match == "" {
 		opts.IfNotExist = true
 	} else {
+		if b.kind == gcsKind {
+			if _, err := strconv.ParseInt(string(match), 10, 64); err != nil {
+				// No object has it: the condition cannot hold.
+				return fmt.Errorf("storage: %s: version %q is not a GCS generation: %w", b.where(key), match, storage.ErrPrecondition)
+			}
+		}
 		if b.kind == emulated {
 			emulatedCAS.Lock()
 			defer emulatedCAS.Unlock()
