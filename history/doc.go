@@ -2,8 +2,8 @@
 // run directory, a single event file or a tbgo archive, written by tbgo,
 // tensorboardX, PyTorch or TensorFlow (legacy and modern forms alike). It
 // is the reading layer under every tbgo command that reads: inspect,
-// verify, repair, export (history/table), compare, plot (history/chart),
-// tail, and the data server.
+// verify, repair, compact, export (history/table), compare, plot
+// (history/chart), tail, and the data server.
 //
 // # Opening
 //
@@ -86,7 +86,11 @@
 // Source.Repair writes a copy keeping every valid record byte for byte,
 // dropping damage and the values that do not decode, so that Verify
 // passes on it. All three judge damage alike, by one record checker, and
-// hold memory bounded by the largest record. Follow watches a logdir that
+// hold memory bounded by the largest record. Source.Compact writes a copy
+// of a finished logdir in which the many segments a storage.Sink uploaded
+// for each writer are merged into a few objects, every record copied byte
+// for byte; it refuses a run written in the last two minutes, or damaged.
+// Follow watches a logdir that
 // is still being written, picking up new runs and files and waiting for
 // torn records to complete, and hands each new scalar to a function.
 //

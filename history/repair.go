@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -73,20 +74,18 @@ type RepairedFile struct {
 // (storage.PutFS; for an event file, dst names the object), into a
 // prefix that must hold nothing.
 func (s *Source) Repair(dst string) (*RepairReport, error) {
-	local, ok := storage.Local(dst)
-	if !ok {
-		return s.repairToStore(dst)
-	}
-	dst = local
-	if err := s.checkDestination(dst); err != nil {
-		return nil, err
-	}
-	rep := &RepairReport{Source: s.Path(), Destination: dst}
+	rep := &RepairReport{Source: s.Path()}
 	var err error
 	if s.root != "." {
-		err = s.repairToFile(dst, rep)
+		rep.Destination, err = s.writeFile(dst, "repair", func(w io.Writer) error {
+			rf, err := s.repairFile(newChecker(), s.root, w)
+			rep.Files = append(rep.Files, rf)
+			return err
+		})
 	} else {
-		err = s.repairToDir(dst, rep)
+		rep.Destination, err = s.writeDir(dst, "repair", func(stage string) error {
+			return s.repairInto(stage, rep)
+		})
 	}
 	if err != nil {
 		return nil, err
@@ -100,23 +99,182 @@ func (s *Source) Repair(dst string) (*RepairReport, error) {
 	return rep, nil
 }
 
-// checkDestination refuses a destination that exists (but for an empty
-// directory where a directory is written) or lies inside the Source.
-func (s *Source) checkDestination(dst string) error {
+// repairInto writes the repaired logdir into the directory stage.
+func (s *Source) repairInto(stage string, rep *RepairReport) error {
+	done := map[string]bool{}
+	for _, run := range s.runs {
+		c := newChecker()
+		for _, name := range run.Files {
+			var rf RepairedFile
+			err := s.writeStaged(stage, name, s.perm(name), func(w io.Writer) (err error) {
+				rf, err = s.repairFile(c, name, w)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			rep.Files = append(rep.Files, rf)
+			done[name] = true
+		}
+	}
+	var err error
+	rep.Copied, rep.Skipped, err = s.copyOthers(s.fsys, stage, done)
+	return err
+}
+
+// writeFile writes a copy of the Source's one event file to dst with
+// write: on local disk, dst must not exist, and appears only once
+// complete; a URL names the object, which must not exist and is created
+// with a create-only write. op names the operation in messages. It
+// returns dst as messages name it.
+func (s *Source) writeFile(dst, op string, write func(io.Writer) error) (string, error) {
+	local, ok := storage.Local(dst)
+	if !ok {
+		ctx := context.Background()
+		st, name, err := s.openDestination(ctx, dst, op, false)
+		if err != nil {
+			return "", err
+		}
+		defer st.Close()
+		var buf bytes.Buffer // an object is stored whole
+		if err := write(&buf); err != nil {
+			return "", err
+		}
+		if err := storage.Put(ctx, st.Bucket(), st.Key("."), buf.Bytes()); err != nil {
+			return "", fmt.Errorf("history: %w", err)
+		}
+		return name, nil
+	}
+	if err := s.checkDestination(local, op); err != nil {
+		return "", err
+	}
+	f, err := atomicfile.Create(local, s.perm(s.root))
+	if err != nil {
+		return "", fmt.Errorf("history: %w", err)
+	}
+	defer f.Abort()
+	if err := write(f); err != nil {
+		return "", err
+	}
+	if err := f.Commit(); err != nil {
+		return "", fmt.Errorf("history: %w", err)
+	}
+	return local, nil
+}
+
+// writeDir writes a copy of the Source, a logdir, to the directory dst:
+// fill writes the copy's files into the staging directory it is given.
+// On local disk, dst must not exist (or be an empty directory) nor lie
+// inside the Source; the copy is staged beside it and renamed to it once
+// complete. A URL is a prefix that must hold nothing: the copy is staged
+// in a temporary directory (room for it is needed there), then every file
+// is uploaded with a create-only write (storage.PutFS). op names the
+// operation in messages. It returns dst as messages name it.
+func (s *Source) writeDir(dst, op string, fill func(stage string) error) (name string, err error) {
+	local, ok := storage.Local(dst)
+	if !ok {
+		ctx := context.Background()
+		st, name, err := s.openDestination(ctx, dst, op, true)
+		if err != nil {
+			return "", err
+		}
+		defer st.Close()
+		stage, err := os.MkdirTemp("", "tbgo-"+op+"-*")
+		if err != nil {
+			return "", fmt.Errorf("history: %w", err)
+		}
+		defer os.RemoveAll(stage)
+		if err := fill(stage); err != nil {
+			return "", err
+		}
+		if _, _, err := storage.PutFS(ctx, st, os.DirFS(stage)); err != nil {
+			return "", fmt.Errorf("history: %w", err)
+		}
+		return name, nil
+	}
+	if err := s.checkDestination(local, op); err != nil {
+		return "", err
+	}
+	stage, err := os.MkdirTemp(filepath.Dir(filepath.Clean(local)), "."+filepath.Base(local)+"."+op+"-*")
+	if err != nil {
+		return "", fmt.Errorf("history: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(stage)
+		}
+	}()
+	if err := os.Chmod(stage, 0o755); err != nil {
+		return "", fmt.Errorf("history: %w", err)
+	}
+	if err := fill(stage); err != nil {
+		return "", err
+	}
+	if err := atomicfile.SyncTree(stage); err != nil { // the names in it, before it appears
+		return "", fmt.Errorf("history: %w", err)
+	}
+	if info, err := os.Stat(local); err == nil && info.IsDir() {
+		if err := os.Remove(local); err != nil { // empty, as checked
+			return "", fmt.Errorf("history: %w", err)
+		}
+	}
+	if err := atomicfile.Rename(stage, local); err != nil {
+		return "", err
+	}
+	return local, nil
+}
+
+// openDestination opens the store at the URL dst for a copy of the
+// Source, a directory if dir is set, else a file. It refuses a dst that
+// lies inside the Source, where TensorBoard would read both, or that
+// holds something: for a directory any object below it, for a file the
+// object itself. op names the operation in messages. It returns the store
+// and dst as messages name it.
+func (s *Source) openDestination(ctx context.Context, dst, op string, dir bool) (*storage.Store, string, error) {
+	name := storage.Display(dst)
+	if from := s.Path(); !s.archive && storage.IsURL(from) && (name == from || strings.HasPrefix(name, from+"/")) {
+		return nil, "", fmt.Errorf("history: the destination %s lies inside the source %s; TensorBoard would read both", name, from)
+	}
+	st, err := storage.Open(ctx, dst)
+	if err != nil {
+		return nil, "", fmt.Errorf("history: %w", err)
+	}
+	if !dir {
+		if _, err := st.Bucket().Stat(ctx, st.Key(".")); err == nil {
+			st.Close()
+			return nil, "", fmt.Errorf("history: %s: %w; %s never overwrites", name, fs.ErrExist, op)
+		}
+		return st, name, nil
+	}
+	entries, err := fs.ReadDir(st.FS(), ".")
+	if err == nil && len(entries) > 0 {
+		err = fmt.Errorf("%s already exists: %w; %s never overwrites", name, storage.ErrNotEmpty, op)
+	}
+	if err != nil {
+		st.Close()
+		return nil, "", fmt.Errorf("history: %w", err)
+	}
+	return st, name, nil
+}
+
+// checkDestination refuses a local destination that exists (but for an
+// empty directory where a directory is written) or lies inside the
+// Source. op names the operation in messages.
+func (s *Source) checkDestination(dst, op string) error {
 	info, err := os.Stat(dst)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
 		return fmt.Errorf("history: %w", err)
 	case s.root != "." || !info.IsDir():
-		return fmt.Errorf("history: %s already exists; repair never overwrites", dst)
+		return fmt.Errorf("history: %s: %w; %s never overwrites", dst, fs.ErrExist, op)
 	default:
 		entries, err := os.ReadDir(dst)
 		if err != nil {
 			return fmt.Errorf("history: %w", err)
 		}
 		if len(entries) > 0 {
-			return fmt.Errorf("history: %s already exists and is not empty; repair never overwrites", dst)
+			return fmt.Errorf("history: %s already exists: %w; %s never overwrites", dst, storage.ErrNotEmpty, op)
 		}
 	}
 	if s.archive {
@@ -136,104 +294,52 @@ func (s *Source) checkDestination(dst string) error {
 	return nil
 }
 
-// repairToFile repairs the Source's one event file into the file dst.
-func (s *Source) repairToFile(dst string, rep *RepairReport) error {
-	f, err := atomicfile.Create(dst, s.perm(s.root))
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	defer f.Abort()
-	rf, err := s.repairFile(newChecker(), s.root, f)
-	if err != nil {
-		return err
-	}
-	if err := f.Commit(); err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	rep.Files = append(rep.Files, rf)
-	return nil
-}
-
-// repairToDir writes the repaired logdir into a staging directory beside
-// dst and renames it to dst once complete.
-func (s *Source) repairToDir(dst string, rep *RepairReport) (err error) {
-	stage, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dst)), "."+filepath.Base(dst)+".repair-*")
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(stage)
-		}
-	}()
-	if err := os.Chmod(stage, 0o755); err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	done := map[string]bool{}
-	for _, run := range s.runs {
-		c := newChecker()
-		for _, name := range run.Files {
-			var rf RepairedFile
-			err := s.writeStaged(stage, name, func(w io.Writer) (err error) {
-				rf, err = s.repairFile(c, name, w)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			rep.Files = append(rep.Files, rf)
-			done[name] = true
-		}
-	}
-	// Everything else is copied byte for byte: projector configs and
-	// assets, and event files TensorBoard does not read (profiler markers).
-	err = fs.WalkDir(s.fsys, ".", func(p string, d fs.DirEntry, err error) error {
+// copyOthers copies into stage, byte for byte, every regular file of
+// fsys (the Source's files, as listed) that done does not hold: projector
+// configs and assets, and event files TensorBoard does not read (profiler
+// markers). It returns how many it copied and what it could not.
+func (s *Source) copyOthers(fsys fs.FS, stage string, done map[string]bool) (copied int, skipped []tfevents.Skip, err error) {
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == "." {
 				return err
 			}
 			// A directory that cannot be read, such as one whose name is
 			// not UTF-8, is left out, not the whole logdir.
-			rep.Skipped = append(rep.Skipped, tfevents.Skip{Path: p, Reason: err.Error()})
+			skipped = append(skipped, tfevents.Skip{Path: p, Reason: err.Error()})
 			return nil
 		}
 		if d.IsDir() || done[p] {
 			return nil
 		}
-		info, err := fs.Stat(s.fsys, p) // follows a link to a file
+		info, err := fs.Stat(fsys, p) // follows a link to a file
 		switch {
 		case err != nil:
-			rep.Skipped = append(rep.Skipped, tfevents.Skip{Path: p, Reason: err.Error()})
+			skipped = append(skipped, tfevents.Skip{Path: p, Reason: err.Error()})
 			return nil
 		case info.IsDir():
 			return nil // a link to a directory, which discovery read if it holds runs
 		case !info.Mode().IsRegular():
-			rep.Skipped = append(rep.Skipped, tfevents.Skip{Path: p, Reason: "not a regular file"})
+			skipped = append(skipped, tfevents.Skip{Path: p, Reason: "not a regular file"})
 			return nil
 		}
-		rep.Copied++
-		return s.writeStaged(stage, p, func(w io.Writer) error {
-			f, err := s.fsys.Open(p)
+		copied++
+		return s.writeStaged(stage, p, info.Mode().Perm(), func(w io.Writer) error {
+			f, err := fsys.Open(p)
 			if err != nil {
-				return err
+				return fmt.Errorf("history: %w", err)
 			}
 			defer f.Close()
-			_, err = io.Copy(w, f)
-			return err
+			if _, err := io.Copy(w, f); err != nil {
+				return fmt.Errorf("history: copy %s: %w", s.FileName(p), err)
+			}
+			return nil
 		})
 	})
 	if err != nil {
-		return fmt.Errorf("history: %w", err)
+		return copied, skipped, fmt.Errorf("history: %w", err)
 	}
-	if err := atomicfile.SyncTree(stage); err != nil { // the names in it, before it appears
-		return fmt.Errorf("history: %w", err)
-	}
-	if info, err := os.Stat(dst); err == nil && info.IsDir() {
-		if err := os.Remove(dst); err != nil { // empty, as checked
-			return fmt.Errorf("history: %w", err)
-		}
-	}
-	return atomicfile.Rename(stage, dst)
+	return copied, skipped, nil
 }
 
 // perm returns the permissions of a file of FS, or the usual ones.
@@ -244,26 +350,27 @@ func (s *Source) perm(name string) fs.FileMode {
 	return atomicfile.DefaultPerm
 }
 
-// writeStaged creates the file name under stage, with the permissions of
-// name in FS, and fills it with write.
-func (s *Source) writeStaged(stage, name string, write func(io.Writer) error) error {
+// writeStaged creates the file name under stage, with permissions perm,
+// and fills it with write.
+func (s *Source) writeStaged(stage, name string, perm fs.FileMode, write func(io.Writer) error) error {
 	out := filepath.Join(stage, filepath.FromSlash(name))
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, s.perm(name))
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	err = write(f)
-	if err == nil {
-		err = f.Sync()
+	if err := write(f); err != nil {
+		f.Close()
+		return err
 	}
+	err = f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("history: repair %s: %w", s.FileName(name), err)
+		return fmt.Errorf("history: %w", err)
 	}
 	return nil
 }
@@ -288,7 +395,7 @@ func (s *Source) repairFile(c *checker, name string, w io.Writer) (RepairedFile,
 	fr, err := tfevents.Repair(w, r, &tfevents.RepairOptions{Name: s.FileName(name), Check: c.repair})
 	if err != nil {
 		if !errors.Is(err, archive.ErrCorrupt) {
-			return rf, err
+			return rf, fmt.Errorf("history: repair %s: %w", s.FileName(name), err)
 		}
 		fr.Damage.Add(&tfevents.Damage{File: s.FileName(name), Offset: fr.BytesIn, Kind: tfevents.BadFileChecksum, Err: err})
 	}
@@ -296,53 +403,4 @@ func (s *Source) repairFile(c *checker, name string, w io.Writer) (RepairedFile,
 	rf.Records, rf.Rewritten, rf.AddedFileVersion = fr.Records, fr.Rewritten, fr.AddedFileVersion
 	rf.Dropped, rf.DroppedOmitted = fr.Damage.Listed, fr.Damage.Omitted
 	return rf, nil
-}
-
-// repairToStore is Repair into an object store: a repaired copy staged on
-// local disk, then uploaded.
-func (s *Source) repairToStore(dst string) (*RepairReport, error) {
-	ctx := context.Background()
-	name := storage.Display(dst)
-	if from := s.Path(); !s.archive && storage.IsURL(from) && (name == from || strings.HasPrefix(name, from+"/")) {
-		return nil, fmt.Errorf("history: the destination %s lies inside the source %s; TensorBoard would read both", name, from)
-	}
-	st, err := storage.Open(ctx, dst)
-	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	}
-	defer st.Close()
-	if s.root != "." {
-		if _, err := st.Bucket().Stat(ctx, st.Key(".")); err == nil {
-			return nil, fmt.Errorf("history: %s already exists; repair never overwrites", name)
-		}
-	} else if entries, err := fs.ReadDir(st.FS(), "."); err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	} else if len(entries) > 0 {
-		return nil, fmt.Errorf("history: %s already exists and is not empty; repair never overwrites", name)
-	}
-	stage, err := os.MkdirTemp("", "tbgo-repair-*")
-	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	}
-	defer os.RemoveAll(stage)
-	out := filepath.Join(stage, "repaired")
-	rep, err := s.Repair(out)
-	if err != nil {
-		return nil, err
-	}
-	rep.Destination = name
-	if s.root != "." {
-		data, err := os.ReadFile(out)
-		if err == nil {
-			err = storage.Put(ctx, st.Bucket(), st.Key("."), data)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("history: %w", err)
-		}
-		return rep, nil
-	}
-	if _, _, err := storage.PutFS(ctx, st, os.DirFS(out)); err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	}
-	return rep, nil
 }

@@ -264,7 +264,8 @@ func NewSink(ctx context.Context, b Bucket, dir string, opts *SinkOptions) (*Sin
 	start := o.Now().Unix()
 	pid := os.Getpid()
 	s.base = fmt.Sprintf("events.out.%s.%010d.%s.%d.", tfevents.Infix, start, o.Hostname, pid)
-	var last, busy Object
+	var last Object
+	var others LastWrite
 	err := list(ctx, b, o.RequestTimeout, dir, false, func(obj Object) error {
 		name := path.Base(obj.Key)
 		if obj.IsDir || !tfevents.IsEventFile(name) {
@@ -273,17 +274,17 @@ func NewSink(ctx context.Context, b Bucket, dir string, opts *SinkOptions) (*Sin
 		if name > path.Base(last.Key) {
 			last = obj
 		}
-		if !strings.HasPrefix(name, s.base) && obj.ModTime.After(busy.ModTime) {
-			busy = obj
+		if !strings.HasPrefix(name, s.base) {
+			others.Add(obj.Key, obj.ModTime)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: list run %s: %w", dir, err)
 	}
-	if window := 2*o.MaxAge + time.Minute; !o.AllowShared && busy.Key != "" && o.Now().Sub(busy.ModTime) < window {
-		return nil, fmt.Errorf("storage: %s was written %v ago: %w; one writer per run (wait %v after it stops, write to another run, or set AllowShared)",
-			busy.Key, o.Now().Sub(busy.ModTime).Round(time.Second), ErrRunBusy, window)
+	if err := others.Busy(o.Now(), o.MaxAge); err != nil && !o.AllowShared {
+		return nil, fmt.Errorf("storage: %w; one writer per run (wait %v after it stops, write to another run, or set AllowShared)",
+			err, BusyWindow(o.MaxAge))
 	}
 	if lastName := path.Base(last.Key); last.Key != "" && lastName >= s.name(0) {
 		later, ok := startOf(lastName)

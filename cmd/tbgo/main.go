@@ -18,6 +18,7 @@
 //	tail     follow a live logdir and print new scalars
 //	verify   check every record of a logdir's event files
 //	repair   write a repaired copy of damaged event files
+//	compact  copy a finished logdir, its runs' segments merged into few objects
 //	archive  pack a logdir into one compressed archive
 //	restore  unpack an archive into a logdir
 //	serve    serve a logdir, archive or bucket to TensorBoard (--grpc_data_provider)
@@ -44,14 +45,14 @@
 // azblob://container/prefix, file:///abs/path, and mem:// (within one
 // process, for tests). So train -logdir, doctor -logdir, demo -logdir, sweep -logdir (and
 // the configuration's logdir), inspect, verify, export, compare, plot,
-// tail, archive (from a URL), restore (into a URL) and repair (to a URL)
-// take them; errors name the URL with its secrets redacted. Writers
+// tail, archive (from a URL), restore (into a URL), repair and compact
+// (to a URL) take them; errors name the URL with its secrets redacted. Writers
 // upload each run as segments, objects TensorBoard reads as consecutive
 // event files (package storage): values reach the bucket within about
 // 30 s, and at once when a run ends. Each process writes runs of its own:
 // a second writer of a run that another process is writing is refused.
-// Nothing in a bucket is ever replaced or deleted: restore and repair
-// write into a prefix that holds nothing, with create-only writes.
+// Nothing in a bucket is ever replaced or deleted: restore, repair and
+// compact write into a prefix that holds nothing, with create-only writes.
 //
 // Every reading command reads event files the same way: a record whose
 // checksum fails is skipped, after a length whose checksum fails the read
@@ -246,6 +247,27 @@
 // made in a temporary directory, then uploaded, create-only, into a
 // prefix that must hold nothing.
 //
+// # compact
+//
+//	tbgo compact [-max-size MiB] [-json] SOURCE DEST
+//
+// Compact writes a copy of a finished logdir or run in which the segments
+// a writer uploaded to a bucket (one per 25 s of steady writing, 3456 a
+// day) are merged, in name order, into objects of up to -max-size MiB (64
+// by default), each named like its first segment and beginning with its
+// file_version record; every other record is copied byte for byte, other
+// event files and files as they are. Every reader, TensorBoard included,
+// reads the same values from the copy, each once, from far fewer objects.
+// It prints, per run, the event files and bytes before and after. A run
+// written less than 1m50s ago is refused (a writer may still be adding
+// segments), and so is a run with damage (repair it first, then compact
+// the repaired copy). DEST, a directory or a URL, must be empty; a copy
+// into a bucket is staged on local disk first. The source is never
+// modified: a TensorBoard watching it sees nothing change, and one
+// pointed at DEST shows every value once. Deleting the source while a
+// TensorBoard watches it stops its reloads (the Python loader's, on
+// s3://): restart TensorBoard on DEST.
+//
 // # archive and restore
 //
 //	tbgo archive [-f] [-keep-images N] [-keep-audio N] [-thin-scalars K] [-json] LOGDIR OUT.tbar
@@ -342,6 +364,7 @@ func commands() []command {
 		{"tail", "follow a live logdir and print new scalars", runTail},
 		{"verify", "check every record of a logdir's event files", runVerify},
 		{"repair", "write a repaired copy of damaged event files", runRepair},
+		{"compact", "copy a finished logdir, its runs' segments merged into few objects", runCompact},
 		{"archive", "pack a logdir into one compressed archive", runArchive},
 		{"restore", "unpack an archive into a logdir", runRestore},
 		{"serve", "serve a logdir, archive or bucket to TensorBoard (--grpc_data_provider)", runServe},
