@@ -97,6 +97,11 @@
 // open and reads each once per reload (on GCS, a GET per object per
 // reload). For long runs, choose MaxAge 5 minutes if nobody watches them
 // live, SegmentAge 5 minutes if someone does and the bytes are cheap.
+// Once a run is finished, history's Source.Compact (tbgo compact) writes
+// a copy of it to a new location with each writer's segments merged into
+// a few objects (SplitSegment tells a segment's writer by its name); the
+// run itself is left as it is, since rewriting it would break a
+// TensorBoard watching it.
 //
 // Sync (which tfevents.Writer calls from Flush and Close) uploads at once
 // and returns when the segment is stored: a Flush is a PUT and an object
@@ -111,10 +116,10 @@
 // and the Python loader reads one file after the other and then tails the
 // last. Processes of a distributed job or the trials of a sweep write
 // sibling runs under one logdir (runs/rank0, runs/rank1, ...). NewSink
-// refuses a run another writer wrote recently (ErrRunBusy), and a segment
-// name taken meanwhile is a sticky ErrCollision; the names include host
-// and pid, so only two containers with the same host name, pid and start
-// second can collide. summary.NewWriter uploads its first event as it
+// refuses a run another writer wrote in the last BusyWindow (ErrRunBusy),
+// and a segment name taken meanwhile is a sticky ErrCollision; the names
+// include host and pid, so only two containers with the same host name,
+// pid and start second can collide. summary.NewWriter uploads its first event as it
 // opens, so that a run is claimed from the start: two processes that
 // open one run within the same few milliseconds can still both pass the
 // check.
