@@ -119,10 +119,10 @@
 // refuses a run another writer wrote in the last BusyWindow (ErrRunBusy),
 // and a segment name taken meanwhile is a sticky ErrCollision; the names
 // include host and pid, so only two containers with the same host name,
-// pid and start second can collide. summary.NewWriter uploads its first event as it
-// opens, so that a run is claimed from the start: two processes that
-// open one run within the same few milliseconds can still both pass the
-// check.
+// pid and start second can collide. summary.NewWriter uploads its first
+// event as it opens, so that a run is claimed from the start: two
+// processes that open one run within the same few milliseconds can still
+// both pass the check.
 //
 // # Conditional writes
 //
