@@ -3,8 +3,6 @@ package history_test
 import (
 	"context"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tbgo/tbgo/history"
+	"github.com/tbgo/tbgo/internal/s3test"
 	"github.com/tbgo/tbgo/storage"
 	_ "github.com/tbgo/tbgo/storage/cloud"
 	"github.com/tbgo/tbgo/summary"
@@ -176,17 +175,7 @@ func TestFollowDiscovered(t *testing.T) {
 // does not answer: the end asked for is no error, whichever request it
 // cuts short.
 func TestFollowEndsWhileListing(t *testing.T) {
-	done := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-done:
-		}
-	}))
-	t.Cleanup(func() { close(done); srv.Close() })
-	t.Setenv("AWS_ACCESS_KEY_ID", "tbgo")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "tbgo")
-	loc := "s3://bucket/logs?region=us-east-1&use_path_style=true&disable_https=true&endpoint=" + url.QueryEscape(srv.URL)
+	loc := s3test.Stalled(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	err := history.Follow(ctx, loc, nil, func(*history.Scalar) error { return nil })

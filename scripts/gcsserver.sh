@@ -15,17 +15,12 @@
 # gs://BUCKET/PREFIX?anonymous=true (the emulator takes no credentials).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/gotool.sh"
 version=v1.56.1
 bin=$root/.tools/bin/fake-gcs-server
 
 install() {
-  if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$version" ]; then
-    return
-  fi
-  echo "gcsserver: building fake-gcs-server $version into .tools/bin (about 40 s)"
-  mkdir -p "$root/.tools/bin"
-  GOBIN=$root/.tools/bin GOFLAGS=-mod=mod go install "github.com/fsouza/fake-gcs-server@$version"
-  echo "$version" >"$bin.version"
+  gotool_install fake-gcs-server "github.com/fsouza/fake-gcs-server@$version" "about 40 s"
 }
 
 case "${1:-}" in

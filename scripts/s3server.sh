@@ -14,17 +14,12 @@
 # (internal/s3test) start and stop their own servers with the same binary.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/gotool.sh"
 version=v1.8.0
 bin=$root/.tools/bin/versitygw
 
 install() {
-  if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$version" ]; then
-    return
-  fi
-  echo "s3server: building versitygw $version into .tools/bin (about 2 minutes)"
-  mkdir -p "$root/.tools/bin"
-  GOBIN=$root/.tools/bin GOFLAGS=-mod=mod go install "github.com/versity/versitygw/cmd/versitygw@$version"
-  echo "$version" >"$bin.version"
+  gotool_install versitygw "github.com/versity/versitygw/cmd/versitygw@$version" "about 2 minutes"
 }
 
 case "${1:-}" in

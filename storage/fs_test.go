@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"slices"
@@ -78,29 +77,12 @@ func closedPort(t *testing.T) string {
 	return port
 }
 
-// stalled returns the s3:// URL of a server that accepts requests and
-// never answers, until the test ends.
-func stalled(t *testing.T) string {
-	t.Helper()
-	done := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-done:
-		}
-	}))
-	t.Cleanup(func() { close(done); srv.Close() })
-	t.Setenv("AWS_ACCESS_KEY_ID", "tbgo")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "tbgo")
-	return "s3://bucket/logs?region=us-east-1&use_path_style=true&disable_https=true&endpoint=" + url.QueryEscape(srv.URL)
-}
-
 // TestFSRequestTimeout reads from a store that stops answering: every way
 // into the FS fails within its RequestTimeout (give or take the driver's
 // retries), with an error that is transient and a deadline, naming the
 // file.
 func TestFSRequestTimeout(t *testing.T) {
-	st, err := storage.OpenWith(context.Background(), stalled(t), &storage.StoreOptions{RequestTimeout: 200 * time.Millisecond})
+	st, err := storage.OpenWith(context.Background(), s3test.Stalled(t), &storage.StoreOptions{RequestTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +117,7 @@ func TestFSRequestTimeout(t *testing.T) {
 // TestFSCloseEndsRequests closes a Store while its FS waits for a store
 // that never answers, with no timeout: the wait ends, with fs.ErrClosed.
 func TestFSCloseEndsRequests(t *testing.T) {
-	st, err := storage.OpenWith(context.Background(), stalled(t), &storage.StoreOptions{RequestTimeout: -1})
+	st, err := storage.OpenWith(context.Background(), s3test.Stalled(t), &storage.StoreOptions{RequestTimeout: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -532,7 +532,7 @@ func TestSinkRequestTimeout(t *testing.T) {
 // answers: NewSink's listing of the run fails within RequestTimeout
 // rather than hanging, with a transient deadline error.
 func TestNewSinkStalled(t *testing.T) {
-	st := open(t, stalled(t))
+	st := open(t, s3test.Stalled(t))
 	start := time.Now()
 	_, err := storage.NewSink(context.Background(), st.Bucket(), st.Key("run"), &storage.SinkOptions{RequestTimeout: 200 * time.Millisecond})
 	if !errors.Is(err, storage.ErrTransient) || !errors.Is(err, os.ErrDeadlineExceeded) {

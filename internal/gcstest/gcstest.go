@@ -22,7 +22,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -117,14 +116,4 @@ func (s *Server) URL(bucket, prefix string) string {
 }
 
 // stop stops the server (SIGTERM, then SIGKILL after 5 s).
-func (s *Server) stop() {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		s.cmd.Process.Kill()
-		<-done
-	}
-}
+func (s *Server) stop() { testenv.Stop(s.cmd, 5*time.Second) }

@@ -21,7 +21,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -177,15 +176,7 @@ func (s *Server) Stop() {
 	if s.cmd == nil {
 		return
 	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		s.cmd.Process.Kill()
-		<-done
-	}
+	testenv.Stop(s.cmd, 5*time.Second)
 	s.cmd = nil
 }
 
@@ -259,4 +250,21 @@ func (c *Counter) Take() []Request {
 	r := c.requests
 	c.requests = nil
 	return r
+}
+
+// Stalled returns the s3:// URL of a server that accepts requests and
+// never answers, until t ends, and sets credentials for it.
+func Stalled(t testing.TB) string {
+	t.Helper()
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}))
+	t.Cleanup(func() { close(done); srv.Close() })
+	t.Setenv("AWS_ACCESS_KEY_ID", "tbgo")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "tbgo")
+	return "s3://bucket/logs?region=us-east-1&use_path_style=true&disable_https=true&endpoint=" + url.QueryEscape(srv.URL)
 }

@@ -13,7 +13,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // CI reports whether the tests run in continuous integration, where every
@@ -95,4 +97,18 @@ func Tool(t testing.TB, name, env, how string) string {
 	}
 	Need(t, err, name, how)
 	return p
+}
+
+// Stop stops a server process a test started: SIGTERM, then SIGKILL if it
+// has not exited after grace; it returns once the process has exited.
+func Stop(cmd *exec.Cmd, grace time.Duration) {
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		cmd.Process.Kill()
+		<-done
+	}
 }
