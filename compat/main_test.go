@@ -52,6 +52,9 @@ func TestMain(m *testing.M) {
 	if fx.tmp != "" {
 		os.RemoveAll(fx.tmp)
 	}
+	if dataServerBin.path != "" { // built once for the whole suite
+		os.RemoveAll(filepath.Dir(dataServerBin.path))
+	}
 	os.Exit(code)
 }
 
