@@ -346,3 +346,49 @@ func TestDoctorToURL(t *testing.T) {
 		t.Errorf("runs %v, want the doctor's report run", runs)
 	}
 }
+
+// TestTrainUploadPolicy: the upload.* knobs reach the run's Sink. With
+// upload.segment_age longer than the run, every upload after the first
+// rewrites the run's one segment; without it each is a new object. A
+// local logdir (file:// too) is one file appended to, whatever they say.
+func TestTrainUploadPolicy(t *testing.T) {
+	train := func(logdir string, extra ...string) (string, error) {
+		args := append([]string{"train", "-logdir", logdir, "-data", "xor", "-steps", "40", "-eval_every", "10",
+			"-diagnostics.enabled=false", "-progress", "quiet", "-name", "p"}, extra...)
+		out, _, err := runTool(t, args...)
+		return out, err
+	}
+	eventFiles := func(logdir string) int {
+		src, err := history.Open(logdir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		runs := src.Runs()
+		if len(runs) != 1 {
+			t.Fatalf("%s: runs %v, want one", logdir, runs)
+		}
+		return len(runs[0].Files)
+	}
+	open := storage.Join(memLogdir(t), "open")
+	if out, err := train(open, "-upload.max_age", "1s", "-upload.segment_age", "1h"); err != nil {
+		t.Fatalf("train: %v\n%s", err, out)
+	}
+	if n := eventFiles(open); n != 1 {
+		t.Errorf("with upload.segment_age 1h: %d event files, want the one open segment", n)
+	}
+	sealed := storage.Join(memLogdir(t), "sealed")
+	if out, err := train(sealed); err != nil {
+		t.Fatalf("train: %v\n%s", err, out)
+	}
+	if n := eventFiles(sealed); n < 2 {
+		t.Errorf("by default: %d event files, want a new segment per upload (at least 2)", n)
+	}
+	local := "file://" + filepath.ToSlash(t.TempDir())
+	if out, err := train(local, "-upload.segment_age", "5m"); err != nil {
+		t.Fatalf("train: %v\n%s", err, out)
+	}
+	if n := eventFiles(local); n != 1 {
+		t.Errorf("on the local disk: %d event files, want the one file appended to", n)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gonum.org/v1/gonum/mat"
@@ -76,6 +77,10 @@ func (c *Config) Validate() error {
 		{"epochs", c.Epochs == 0 && c.Steps == 0, "0 epochs and 0 steps: nothing to train"},
 		{"batch_size", c.BatchSize < 1, fmt.Sprintf("%d, want at least 1", c.BatchSize)},
 		{"eval_every", c.EvalEvery < 0, "negative"},
+		{"upload.max_age", c.Upload.MaxAge != 0 && c.Upload.MaxAge < time.Second,
+			fmt.Sprintf("%v, want 0 (the default) or a duration of at least 1s, with its unit (25s, 5m)", c.Upload.MaxAge)},
+		{"upload.segment_age", c.Upload.SegmentAge != 0 && c.Upload.SegmentAge < time.Second,
+			fmt.Sprintf("%v, want 0 (off) or a duration of at least 1s, with its unit (5m)", c.Upload.SegmentAge)},
 		{"patience", c.Patience < 0, "negative"},
 		{"min_delta", !(c.MinDelta >= 0) || math.IsInf(c.MinDelta, 0), "want a finite value ≥ 0"},
 		{"diagnostics.diag_every", c.Diagnostics.DiagEvery < 1, fmt.Sprintf("%d, want at least 1", c.Diagnostics.DiagEvery)},

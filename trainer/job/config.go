@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -46,7 +47,8 @@ type Config struct {
 	Patience  int                   `yaml:"patience" doc:"stop early after this many evaluations without improvement (0: off)"`
 	MinDelta  float64               `yaml:"min_delta" doc:"smallest validation-loss decrease that counts as an improvement for patience"`
 
-	Diagnostics DiagConfig `yaml:"diagnostics"`
+	Diagnostics DiagConfig   `yaml:"diagnostics"`
+	Upload      UploadConfig `yaml:"upload"`
 
 	// file and lines locate the keys of a parsed file, for errors.
 	file  string
@@ -111,6 +113,20 @@ type ModelConfig struct {
 
 	OutputInit trainer.Init `yaml:"output_init,omitempty" doc:"initialiser of the last dense layer's weights, for any model (default glorot_uniform)"`
 	Output     string       `yaml:"output" doc:"an activation after the last layer (sigmoid, softmax, tanh, relu); the losses expect none"`
+}
+
+// UploadConfig is how a run in an object store reaches it: in segments,
+// with the policy of storage.SinkOptions (see the storage package's
+// documentation for the trade). A run on a local disk is one file,
+// appended to, and ignores it.
+type UploadConfig struct {
+	MaxAge     time.Duration `yaml:"max_age" doc:"object stores: longest a value waits before it is uploaded (0: 25s); each upload is a new object unless upload.segment_age is set"`
+	SegmentAge time.Duration `yaml:"segment_age" doc:"object stores: keep a segment open this long, rewriting it at each upload: 5m makes 288 objects a day instead of 3456, for about 6.5 times the bytes uploaded (0: every upload a new object)"`
+}
+
+// SinkOptions returns the Sink options of u.
+func (u UploadConfig) SinkOptions() *storage.SinkOptions {
+	return &storage.SinkOptions{MaxAge: u.MaxAge, SegmentAge: u.SegmentAge}
 }
 
 // DiagConfig says what the diagnostics Monitor measures and logs (see
@@ -267,6 +283,8 @@ func kindPhrase(t reflect.Type) string {
 		return "a list of integers such as [64, 64]"
 	case "spec":
 		return "a layer description"
+	case "duration":
+		return "a duration with its unit, such as 25s or 5m"
 	}
 	return "a " + t.String()
 }
@@ -526,6 +544,8 @@ func kindName(t reflect.Type) string {
 		return "init"
 	case t == reflect.TypeFor[*trainer.Spec]():
 		return "spec"
+	case t == reflect.TypeFor[time.Duration]():
+		return "duration"
 	}
 	switch t.Kind() {
 	case reflect.Float64:
@@ -627,6 +647,8 @@ func (c *Config) Values() map[string]any {
 			out[key] = storage.Display(v.String())
 		case v.Kind() == reflect.Bool, v.Kind() == reflect.String:
 			out[key] = v.Interface()
+		case v.Type() == reflect.TypeFor[time.Duration]():
+			out[key] = time.Duration(v.Int()).String()
 		case v.CanInt():
 			out[key] = v.Int()
 		case v.CanUint():

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -190,6 +191,8 @@ func TestSet(t *testing.T) {
 		{"a section is not a knob", "schedule", "1", nil, `unknown key "schedule"`},
 		{"too deep", "schedule.lr.x", "1", nil, `unknown key "schedule.lr.x"`},
 		{"bad value", "batch_size", "big", nil, `batch_size: "big" is not an integer`},
+		{"duration", "upload.segment_age", "5m", func(c Config) bool { return c.Upload.SegmentAge == 5*time.Minute }, ""},
+		{"duration without its unit", "upload.max_age", "30", nil, `upload.max_age: "30" is not a duration with its unit, such as 25s or 5m`},
 	} {
 		t.Run(tt.desc, func(t *testing.T) {
 			c := Default()
@@ -265,6 +268,10 @@ func TestValidate(t *testing.T) {
 		{"k 0", []string{"diagnostics.k=0"}, "diagnostics.k"},
 		{"no logdir", []string{"logdir="}, "logdir"},
 		{"name with a slash", []string{"name=a/b"}, "name"},
+		{"upload policy", []string{"upload.max_age=25s", "upload.segment_age=5m"}, ""},
+		{"max_age of nanoseconds", []string{"upload.max_age=30ns"}, "upload.max_age"},
+		{"negative segment_age", []string{"upload.segment_age=-5m"}, "upload.segment_age"},
+		{"segment_age below a second", []string{"upload.segment_age=500ms"}, "upload.segment_age"},
 	} {
 		t.Run(tt.desc, func(t *testing.T) {
 			c := Default()

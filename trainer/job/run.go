@@ -156,7 +156,7 @@ func (r *Runner) RunJob(ctx context.Context, job *Job) (res *Result, err error) 
 	if err != nil {
 		return nil, err
 	}
-	w, err := summary.NewWriter(dir, nil)
+	w, err := summary.NewWriter(dir, &summary.Options{Sink: cfg.Upload.SinkOptions()})
 	if err != nil {
 		return nil, fmt.Errorf("job: %w", err)
 	}
