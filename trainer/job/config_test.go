@@ -322,6 +322,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("model: {spec: {layers: [{type: dense, units: 3}]}}\n"))
 	f.Add([]byte("seed: [\n"))
+	f.Add([]byte("upload: {max_age: 25s, segment_age: 5m}\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c := Default()
 		if err := c.Parse(b, "fuzz.yaml"); err != nil {
