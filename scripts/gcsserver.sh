@@ -15,12 +15,12 @@
 # gs://BUCKET/PREFIX?anonymous=true (the emulator takes no credentials).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-. "$root/scripts/gotool.sh"
+. "$root/scripts/testserver.sh"
 version=v1.56.1
 bin=$root/.tools/bin/fake-gcs-server
 
 install() {
-  gotool_install fake-gcs-server "github.com/fsouza/fake-gcs-server@$version" "about 40 s"
+  server_install fake-gcs-server "github.com/fsouza/fake-gcs-server@$version" "about 40 s"
 }
 
 case "${1:-}" in
@@ -36,22 +36,12 @@ start)
     -external-url "http://127.0.0.1:$port" -backend filesystem -filesystem-root "$dir/objects" \
     -data "$dir/buckets" -log-level warn >"$dir/fake-gcs-server.log" 2>&1 &
   echo $! >"$dir/fake-gcs-server.pid"
-  for _ in $(seq 100); do
-    if curl -fs "http://127.0.0.1:$port/storage/v1/b" >/dev/null 2>&1; then
-      echo "127.0.0.1:$port"
-      exit 0
-    fi
-    sleep 0.1
-  done
-  echo "gcsserver: fake-gcs-server did not answer on 127.0.0.1:$port; see $dir/fake-gcs-server.log" >&2
-  exit 1
+  server_wait fake-gcs-server "http://127.0.0.1:$port/storage/v1/b" "$dir/fake-gcs-server.log"
+  echo "127.0.0.1:$port"
   ;;
 stop)
   dir=${2:?usage: gcsserver.sh stop DIR}
-  if [ -f "$dir/fake-gcs-server.pid" ]; then
-    kill "$(cat "$dir/fake-gcs-server.pid")" 2>/dev/null || true
-    rm -f "$dir/fake-gcs-server.pid"
-  fi
+  server_stop "$dir/fake-gcs-server.pid"
   ;;
 *)
   sed -n '2,15p' "$0" >&2

@@ -14,12 +14,12 @@
 # (internal/s3test) start and stop their own servers with the same binary.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-. "$root/scripts/gotool.sh"
+. "$root/scripts/testserver.sh"
 version=v1.8.0
 bin=$root/.tools/bin/versitygw
 
 install() {
-  gotool_install versitygw "github.com/versity/versitygw/cmd/versitygw@$version" "about 2 minutes"
+  server_install versitygw "github.com/versity/versitygw/cmd/versitygw@$version" "about 2 minutes"
 }
 
 case "${1:-}" in
@@ -39,22 +39,12 @@ start)
     "$bin" --port "127.0.0.1:$port" --health /health posix "$dir/buckets" \
     >"$dir/versitygw.log" 2>&1 &
   echo $! >"$dir/versitygw.pid"
-  for _ in $(seq 100); do
-    if curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
-      echo "http://127.0.0.1:$port"
-      exit 0
-    fi
-    sleep 0.1
-  done
-  echo "s3server: versitygw did not answer on 127.0.0.1:$port; see $dir/versitygw.log" >&2
-  exit 1
+  server_wait versitygw "http://127.0.0.1:$port/health" "$dir/versitygw.log"
+  echo "http://127.0.0.1:$port"
   ;;
 stop)
   dir=${2:?usage: s3server.sh stop DIR}
-  if [ -f "$dir/versitygw.pid" ]; then
-    kill "$(cat "$dir/versitygw.pid")" 2>/dev/null || true
-    rm -f "$dir/versitygw.pid"
-  fi
+  server_stop "$dir/versitygw.pid"
   ;;
 *)
   sed -n '2,16p' "$0" >&2
