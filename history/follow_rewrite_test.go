@@ -39,26 +39,11 @@ func TestFollowBucketRewrite(t *testing.T) {
 	}
 
 	var mu sync.Mutex
-	var steps []int64
 	var following []string
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() {
-		errc <- history.Follow(ctx, loc, &history.FollowOptions{
-			Poll:      5 * time.Millisecond,
-			Following: func(run, file string) { mu.Lock(); following = append(following, file); mu.Unlock() },
-		}, func(s *history.Scalar) error {
-			mu.Lock()
-			defer mu.Unlock()
-			steps = append(steps, s.Step)
-			return nil
-		})
-	}()
-	got := func() []int64 {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(steps)
-	}
+	got, stop := follow(t, loc, &history.FollowOptions{
+		Poll:      5 * time.Millisecond,
+		Following: func(run, file string) { mu.Lock(); following = append(following, file); mu.Unlock() },
+	}, stepOf)
 	waitUntil(t, "Follow to follow the run", func() bool { mu.Lock(); defer mu.Unlock(); return len(following) > 0 })
 	var want []int64
 	for step := int64(5); step < 40; step++ {
@@ -68,8 +53,7 @@ func TestFollowBucketRewrite(t *testing.T) {
 		// the object it has read, grown, at every look.
 		waitUntil(t, "the value just written", func() bool { return len(got()) >= len(want) })
 	}
-	cancel()
-	if err := <-errc; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if g := got(); !slices.Equal(g, want) {

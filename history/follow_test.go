@@ -89,27 +89,11 @@ func TestFollowBucket(t *testing.T) {
 	}
 	write(0, 20)
 
-	var mu sync.Mutex
-	var steps []int64
 	var looks atomic.Int64
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() {
-		errc <- history.Follow(ctx, "counted://"+host+"/logs", &history.FollowOptions{
-			Poll: 5 * time.Millisecond, FromStart: true,
-			CaughtUp: func() error { looks.Add(1); return nil },
-		}, func(s *history.Scalar) error {
-			mu.Lock()
-			defer mu.Unlock()
-			steps = append(steps, s.Step)
-			return nil
-		})
-	}()
-	got := func() []int64 {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(steps)
-	}
+	got, stop := follow(t, "counted://"+host+"/logs", &history.FollowOptions{
+		Poll: 5 * time.Millisecond, FromStart: true,
+		CaughtUp: func() error { looks.Add(1); return nil },
+	}, stepOf)
 	want := func(n int64) []int64 {
 		var s []int64
 		for i := range n {
@@ -136,8 +120,7 @@ func TestFollowBucket(t *testing.T) {
 
 	write(20, 30)
 	waitUntil(t, "the values written while following", func() bool { return len(got()) >= 30 })
-	cancel()
-	if err := <-errc; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if g := got(); !slices.Equal(g, want(30)) {
@@ -154,7 +137,7 @@ func TestFollowDiscovered(t *testing.T) {
 	var mu sync.Mutex
 	var looks [][]string
 	got, stop := follow(t, logdir, &history.FollowOptions{Poll: 5 * time.Millisecond, FromStart: true, Runs: runs,
-		Discovered: func(runs []string) { mu.Lock(); looks = append(looks, runs); mu.Unlock() }})
+		Discovered: func(runs []string) { mu.Lock(); looks = append(looks, runs); mu.Unlock() }}, runTagStep)
 	waitUntil(t, "a first look", func() bool { mu.Lock(); defer mu.Unlock(); return len(looks) > 0 })
 	scalarRun(t, filepath.Join(logdir, "a"), "x", 0)
 	scalarRun(t, filepath.Join(logdir, "b"), "x", 1)

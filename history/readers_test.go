@@ -78,29 +78,37 @@ func TestVerifyArchiveEntries(t *testing.T) {
 	}
 }
 
-// follow runs Follow on path in the background, collecting "run/tag/step"
-// of each scalar; stop ends it and returns what it collected.
-func follow(t *testing.T, path string, o *history.FollowOptions) (collected func() []string, stop func() error) {
+// follow runs Follow on path in the background, collecting key of each
+// scalar; stop ends it and returns Follow's error.
+func follow[T any](t *testing.T, path string, o *history.FollowOptions, key func(*history.Scalar) T) (collected func() []T, stop func() error) {
 	t.Helper()
 	var mu sync.Mutex
-	var got []string
+	var got []T
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
 		errc <- history.Follow(ctx, path, o, func(s *history.Scalar) error {
 			mu.Lock()
 			defer mu.Unlock()
-			got = append(got, s.Run+"/"+s.Tag+"/"+string(rune('0'+s.Step)))
+			got = append(got, key(s))
 			return nil
 		})
 	}()
-	collected = func() []string {
+	collected = func() []T {
 		mu.Lock()
 		defer mu.Unlock()
 		return slices.Clone(got)
 	}
 	return collected, func() error { cancel(); return <-errc }
 }
+
+// runTagStep is a followed scalar's "run/tag/step", for steps below 10.
+func runTagStep(s *history.Scalar) string {
+	return s.Run + "/" + s.Tag + "/" + string(rune('0'+s.Step))
+}
+
+// stepOf is a followed scalar's step.
+func stepOf(s *history.Scalar) int64 { return s.Step }
 
 // waitUntil polls cond for up to 30 s.
 func waitUntil(t *testing.T, what string, cond func() bool) {
@@ -143,7 +151,7 @@ func TestFollow(t *testing.T) {
 			damage = append(damage, d)
 			return nil
 		}}
-	got, stop := follow(t, logdir, o)
+	got, stop := follow(t, logdir, o, runTagStep)
 	following.Wait()
 	<-caught
 
@@ -198,7 +206,7 @@ func recordStarts(t *testing.T, data []byte) []int64 {
 func TestFollowFromStartAndWaiting(t *testing.T) {
 	t.Parallel()
 	logdir := filepath.Join(t.TempDir(), "later")
-	got, stop := follow(t, logdir, &history.FollowOptions{Poll: 5 * time.Millisecond, FromStart: true})
+	got, stop := follow(t, logdir, &history.FollowOptions{Poll: 5 * time.Millisecond, FromStart: true}, runTagStep)
 	time.Sleep(20 * time.Millisecond) // Follow looks at a path that is not there
 	scalarRun(t, filepath.Join(logdir, "a"), "x", 0, 1)
 	waitUntil(t, "the values", func() bool { return len(got()) == 2 })
