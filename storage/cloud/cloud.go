@@ -276,12 +276,6 @@ func (b *bucket) Write(ctx context.Context, key string, data []byte, match stora
 	if match == "" {
 		opts.IfNotExist = true
 	} else {
-		if b.kind == gcsKind {
-			if _, err := strconv.ParseInt(string(match), 10, 64); err != nil {
-				// No object has it: the condition cannot hold.
-				return fmt.Errorf("storage: %s: version %q is not a GCS generation: %w", b.where(key), match, storage.ErrPrecondition)
-			}
-		}
 		if b.kind == emulated {
 			emulatedCAS.Lock()
 			defer emulatedCAS.Unlock()
@@ -296,7 +290,12 @@ func (b *bucket) Write(ctx context.Context, key string, data []byte, match stora
 				return fmt.Errorf("storage: %s: %w", b.where(key), storage.ErrPrecondition)
 			}
 		} else {
-			opts.BeforeWrite = ifMatch(b.kind, match)
+			hook, err := ifMatch(b.kind, match)
+			if err != nil {
+				// No object has such a version: the condition cannot hold.
+				return fmt.Errorf("storage: %s: %w: %w", b.where(key), storage.ErrPrecondition, err)
+			}
+			opts.BeforeWrite = hook
 		}
 	}
 	if err := b.b.WriteAll(ctx, key, data, opts); err != nil {
@@ -313,8 +312,16 @@ func (b *bucket) Write(ctx context.Context, key string, data []byte, match stora
 }
 
 // ifMatch returns the BeforeWrite hook that makes a write conditional on
-// the object's version in each store's own terms.
-func ifMatch(k kind, match storage.Version) func(func(any) bool) error {
+// the object's version in each store's own terms, or an error if match
+// cannot be a version of the store (a GCS generation is a number).
+func ifMatch(k kind, match storage.Version) (func(func(any) bool) error, error) {
+	var gen int64
+	if k == gcsKind {
+		var err error
+		if gen, err = strconv.ParseInt(string(match), 10, 64); err != nil {
+			return nil, fmt.Errorf("version %q is not a GCS generation", match)
+		}
+	}
 	return func(as func(any) bool) error {
 		switch k {
 		case s3Kind:
@@ -324,10 +331,6 @@ func ifMatch(k kind, match storage.Version) func(func(any) bool) error {
 				return nil
 			}
 		case gcsKind:
-			gen, err := strconv.ParseInt(string(match), 10, 64)
-			if err != nil {
-				return fmt.Errorf("%q is not a GCS generation", match)
-			}
 			var h **gcs.ObjectHandle
 			if as(&h) {
 				*h = (*h).If(gcs.Conditions{GenerationMatch: gen})
@@ -344,7 +347,7 @@ func ifMatch(k kind, match storage.Version) func(func(any) bool) error {
 			}
 		}
 		return errors.New("the store's driver offers no conditional write")
-	}
+	}, nil
 }
 
 func (b *bucket) Close() error {
