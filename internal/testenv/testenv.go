@@ -3,7 +3,8 @@
 // developer's machine with only Go installed it skips, saying how to get
 // the missing piece; in CI (the environment variable CI set to anything
 // but "" or "0"/"false") it fails, so that a check never passes by not
-// running.
+// running. It also finds the programs the scripts install into .tools/bin
+// (Tool) and stops the servers tests start from them (Stop).
 package testenv
 
 import (
